@@ -1,0 +1,22 @@
+// TypeBox mirrors of openapi.yaml. test/openapi-drift.test.ts fails when a schema here and its
+// component in openapi.yaml disagree, so change both together.
+import Type, { type Static } from 'typebox';
+
+/** Any 8-4-4-4-12 hex UUID. The version nibble is not checked: W3C trace ids map onto UUIDs. */
+export const Uuid = Type.String({ format: 'uuid' });
+
+/**
+ * An int64 count of nanoseconds. Validation sees the JSON number; the exact digits travel
+ * beside it (src/ingest/int64-json.ts) because a double holds only 15–17 of them.
+ */
+export const Int64 = Type.Integer({ format: 'int64' });
+
+/** "ok" | "error", written as the YAML does (type + enum) rather than as an anyOf of consts. */
+export const SpanStatus = Type.Unsafe<'ok' | 'error'>({ type: 'string', enum: ['ok', 'error'] });
+
+export const ErrorBody = Type.Object({ error: Type.String() });
+export type ErrorBody = Static<typeof ErrorBody>;
+
+export const StatusResponse = Type.Object({
+  status: Type.Unsafe<'ok'>({ type: 'string', enum: ['ok'] }),
+});

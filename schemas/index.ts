@@ -1,0 +1,3 @@
+export * from './common.js';
+export * from './span.js';
+export * from './traces.js';

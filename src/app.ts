@@ -1,0 +1,109 @@
+// Builds the collector: one plugin per resource, registered here and nowhere else.
+
+import cors from '@fastify/cors';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from './config.js';
+import { docsRoutes } from './http/docs.js';
+import { healthRoutes } from './http/health.js';
+import { metricsRoutes } from './http/metrics.js';
+import { spansRoutes } from './http/spans.js';
+import { tracesRoutes } from './http/traces.js';
+import { schemaErrorFormatter, validatorCompiler } from './http/validation.js';
+import { registerJsonBodyParser } from './ingest/json-body-parser.js';
+import { CollectorMetrics } from './metrics.js';
+import { EvictionTicker } from './store/eviction-ticker.js';
+import type { TraceStore } from './store/trace-store.js';
+
+export interface AppOptions {
+  config: Config;
+  store: TraceStore;
+  /** pino options or false; defaults to the configured level. */
+  logger?: FastifyServerOptions['logger'];
+  /** How often the eviction timer runs. */
+  evictionIntervalMs?: number;
+}
+
+export interface Collector {
+  app: FastifyInstance;
+  metrics: CollectorMetrics;
+  eviction: EvictionTicker;
+}
+
+function errorMessage(error: FastifyError, maxBodyBytes: number): string {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return `the request body is larger than the limit of ${maxBodyBytes} bytes (MAX_BODY_BYTES)`;
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'unsupported content type: send the body as application/json';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'the request body is empty: send a JSON object';
+    default:
+      return error.message;
+  }
+}
+
+export async function buildApp(options: AppOptions): Promise<Collector> {
+  const { config, store } = options;
+  const app = Fastify({
+    logger: options.logger ?? { level: config.logLevel },
+    // Per-request lines at info would dominate the hot path's cost; they are logged at debug.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.maxBodyBytes,
+    schemaErrorFormatter,
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler());
+  registerJsonBodyParser(app);
+  const metrics = new CollectorMetrics(store);
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.requestDuration.observe(
+      { method: request.method, route, status_code: reply.statusCode },
+      reply.elapsedTime / 1000,
+    );
+    if (reply.statusCode >= 500) request.log.error({ route, statusCode: reply.statusCode }, 'request failed');
+    else request.log.debug({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: reply.elapsedTime }, 'request');
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+    if (status >= 500) {
+      request.log.error({ err: error }, 'unhandled error');
+      return reply.code(status).send({ error: 'internal error' });
+    }
+    if (request.routeOptions.url === '/spans') {
+      metrics.batchesRejected.inc({ reason: status === 413 ? 'too_large' : status === 415 ? 'media_type' : 'invalid' });
+    }
+    return reply.code(status).send({ error: errorMessage(error, config.maxBodyBytes) });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: `no route for ${request.method} ${request.url.split('?')[0]}` }),
+  );
+
+  await app.register(cors, {
+    origin: config.corsOrigin === true ? '*' : config.corsOrigin,
+    methods: ['GET', 'POST', 'OPTIONS'],
+    allowedHeaders: ['content-type', 'content-encoding', 'traceparent', 'tracestate'],
+    exposedHeaders: ['retry-after'],
+    maxAge: 600,
+  });
+  await app.register(docsRoutes);
+  await app.register(healthRoutes);
+  await app.register(spansRoutes, { store, metrics });
+  await app.register(tracesRoutes, { store });
+  await app.register(metricsRoutes, { metrics });
+
+  const eviction = new EvictionTicker({
+    store,
+    intervalMs: options.evictionIntervalMs ?? 1000,
+    onEvicted: (spans) => metrics.spansEvicted.inc(spans),
+    onError: (error) => app.log.error({ err: error }, 'eviction failed'),
+  });
+  app.addHook('onReady', async () => eviction.start());
+  app.addHook('onClose', async () => eviction.stop());
+  return { app, metrics, eviction };
+}

@@ -1,0 +1,80 @@
+// Prometheus metrics. One registry per app instance, so tests can run several apps side by side.
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { TraceStore } from './store/trace-store.js';
+
+export class CollectorMetrics {
+  readonly registry = new Registry();
+  readonly spansAccepted: Counter;
+  readonly spansDiscarded: Counter<'reason'>;
+  readonly spansDuplicate: Counter;
+  readonly spansEvicted: Counter;
+  readonly batchesRejected: Counter<'reason'>;
+  readonly requestDuration: Histogram<'method' | 'route' | 'status_code'>;
+
+  constructor(store: TraceStore) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.spansAccepted = new Counter({
+      name: 'traced_spans_accepted_total',
+      help: 'Spans accepted into the window (including re-sent ones already held).',
+      registers,
+    });
+    this.spansDiscarded = new Counter({
+      name: 'traced_spans_discarded_total',
+      help: 'Spans outside the window on arrival, by reason (stale: older than the window; future: more than 5 minutes ahead).',
+      labelNames: ['reason'],
+      registers,
+    });
+    // Zero-valued series exist from the start, so dashboards and alerts see them before traffic.
+    this.spansDiscarded.inc({ reason: 'stale' }, 0);
+    this.spansDiscarded.inc({ reason: 'future' }, 0);
+    this.spansDuplicate = new Counter({
+      name: 'traced_spans_duplicate_total',
+      help: 'Spans re-sent with a span_id already held for their trace (idempotent, not stored twice).',
+      registers,
+    });
+    this.spansEvicted = new Counter({
+      name: 'traced_evicted_spans_total',
+      help: 'Spans released because the window moved past them.',
+      registers,
+    });
+    this.batchesRejected = new Counter({
+      name: 'traced_batches_rejected_total',
+      help: 'POST /spans requests answered 4xx/5xx without storing anything, by reason.',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.requestDuration = new Histogram({
+      name: 'traced_http_request_duration_seconds',
+      help: 'HTTP request latency by route.',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    });
+    new Gauge({
+      name: 'traced_store_spans',
+      help: 'Spans held in memory now.',
+      registers,
+      async collect() {
+        this.set((await store.stats()).spans);
+      },
+    });
+    new Gauge({
+      name: 'traced_store_traces',
+      help: 'Traces held in memory now (with or without their root).',
+      registers,
+      async collect() {
+        this.set((await store.stats()).traces);
+      },
+    });
+    new Gauge({
+      name: 'traced_store_buckets',
+      help: 'Minute buckets held now, including ones being released.',
+      registers,
+      async collect() {
+        this.set((await store.stats()).buckets);
+      },
+    });
+  }
+}

@@ -1,0 +1,140 @@
+// One minute of spans (by start_time), stored column by column in fixed-size chunks of typed
+// arrays: about 61 bytes a span, no per-span objects, and the whole minute is dropped at once
+// when the window passes it.
+
+import type { NsText } from '../../time/nanos.js';
+
+export const SPAN_CHUNK_BITS = 14;
+export const SPAN_CHUNK = 1 << SPAN_CHUNK_BITS;
+export const SPAN_CHUNK_MASK = SPAN_CHUNK - 1;
+
+export const FLAG_ERROR = 1;
+export const FLAG_HAS_PARENT = 2;
+/** The span carried `"tags": {}`; spans with tags keep their JSON text in `SpanBucket.tags`. */
+export const FLAG_EMPTY_TAGS = 4;
+
+/** Durations at or above this many ns keep their exact end time in `SpanBucket.longEnds`. */
+export const LONG_DURATION = 0xffffffff;
+
+export class SpanChunk {
+  readonly spanId = new Uint32Array(SPAN_CHUNK * 4);
+  readonly parentId = new Uint32Array(SPAN_CHUNK * 4);
+  /** Trace record index (trace-table.ts). */
+  readonly trace = new Uint32Array(SPAN_CHUNK);
+  /** Interned (service, operation) pair (endpoint-table.ts). */
+  readonly endpoint = new Uint32Array(SPAN_CHUNK);
+  readonly flags = new Uint8Array(SPAN_CHUNK);
+  /** Nanoseconds since the bucket's minute began: < 6e10, exact in a double. */
+  readonly startOffset = new Float64Array(SPAN_CHUNK);
+  /** end − start in ns, or LONG_DURATION. */
+  readonly duration = new Uint32Array(SPAN_CHUNK);
+  /** Next older span of the same trace (span-ref.ts), or NO_SPAN. */
+  readonly next = new Float64Array(SPAN_CHUNK);
+
+  static readonly BYTES_PER_SPAN = 16 + 16 + 4 + 4 + 1 + 8 + 4 + 8;
+}
+
+/** Orders root span indexes; negative when a sorts before b. */
+export type RootOrder = (a: number, b: number) => number;
+
+/** How far back a new root may be moved into the sorted roots on arrival before it is deferred. */
+const MAX_INSERT_SHIFT = 32;
+
+export class SpanBucket {
+  readonly chunks: SpanChunk[] = [];
+  count = 0;
+  /** JSON text of non-empty tag objects, by span index. Sparse: most spans carry few tags. */
+  readonly tags = new Map<number, string>();
+  readonly longEnds = new Map<number, NsText>();
+  /**
+   * Indexes of root spans, ascending by (start, trace id descending) so that reading from the
+   * end gives the listing order. [0, sortedCount) is sorted; roots that arrived far out of order
+   * wait in [sortedCount, rootCount) until the next query sorts and merges them.
+   */
+  roots = new Uint32Array(64);
+  rootCount = 0;
+  sortedCount = 0;
+  /** Next span index to release once the bucket has left the window. */
+  releaseCursor = 0;
+
+  constructor(
+    /** Store-relative minute (span-ref.ts). */
+    readonly minute: number,
+    /** Unix second at which the minute begins. */
+    readonly startSec: number,
+  ) {}
+
+  /** Reserves the next span index. */
+  append(): number {
+    const index = this.count++;
+    if ((index >>> SPAN_CHUNK_BITS) === this.chunks.length) this.chunks.push(new SpanChunk());
+    return index;
+  }
+
+  chunk(index: number): SpanChunk {
+    return this.chunks[index >>> SPAN_CHUNK_BITS]!;
+  }
+
+  startOffsetOf(index: number): number {
+    return this.chunks[index >>> SPAN_CHUNK_BITS]!.startOffset[index & SPAN_CHUNK_MASK]!;
+  }
+
+  addRoot(index: number, order: RootOrder): void {
+    if (this.rootCount === this.roots.length) {
+      const grown = new Uint32Array(this.roots.length * 2);
+      grown.set(this.roots);
+      this.roots = grown;
+    }
+    const roots = this.roots;
+    let at = this.rootCount++;
+    if (this.sortedCount !== at) {
+      roots[at] = index;
+      return;
+    }
+    // Roots mostly arrive in time order: shift a short way, or defer the sort to query time.
+    const floor = Math.max(0, at - MAX_INSERT_SHIFT);
+    let pos = at;
+    while (pos > floor && order(roots[pos - 1]!, index) > 0) pos--;
+    if (pos > floor || pos === 0 || order(roots[pos - 1]!, index) <= 0) {
+      roots.copyWithin(pos + 1, pos, at);
+      roots[pos] = index;
+      this.sortedCount++;
+    } else {
+      roots[at] = index;
+    }
+  }
+
+  /** Sorts deferred roots into place. */
+  sortRoots(order: RootOrder): void {
+    if (this.sortedCount === this.rootCount) return;
+    const pending = Array.from(this.roots.subarray(this.sortedCount, this.rootCount)).sort(order);
+    const merged = new Uint32Array(this.roots.length);
+    let a = 0;
+    let b = 0;
+    let out = 0;
+    const sorted = this.sortedCount;
+    while (a < sorted && b < pending.length) {
+      merged[out++] = order(this.roots[a]!, pending[b]!) <= 0 ? this.roots[a++]! : pending[b++]!;
+    }
+    while (a < sorted) merged[out++] = this.roots[a++]!;
+    while (b < pending.length) merged[out++] = pending[b++]!;
+    this.roots = merged;
+    this.sortedCount = this.rootCount;
+  }
+
+  /** First position in the sorted roots whose start offset is >= offset. */
+  lowerBound(offset: number): number {
+    let lo = 0;
+    let hi = this.rootCount;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.startOffsetOf(this.roots[mid]!) < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  bytes(): number {
+    return this.chunks.length * SPAN_CHUNK * SpanChunk.BYTES_PER_SPAN + this.roots.byteLength;
+  }
+}

@@ -1,0 +1,135 @@
+// Trace records and the hash index that finds them by trace id.
+//
+// Records live in fixed-size chunks of typed arrays (no copying when the table grows, and at
+// most one partly used chunk of slack). A record index is stable for the record's life, so spans
+// point at their trace with a 4-byte index. Freed records are reused through a free list.
+// The index is open addressing with linear probing over an Int32Array of record indexes.
+
+import { hashWords } from './uuid-words.js';
+
+const CHUNK_BITS = 16;
+const CHUNK = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK - 1;
+const EMPTY = -1;
+const DELETED = -2;
+/** Grow (or clean tombstones) past this share of used slots. */
+const MAX_LOAD = 0.6;
+
+/** Per-trace fields, column by column, for CHUNK traces. */
+class TraceChunk {
+  readonly idWords = new Uint32Array(CHUNK * 4);
+  /** Reference of the newest span of the trace's chain (see span-ref.ts), -1 for none. */
+  readonly head = new Float64Array(CHUNK);
+  /** Spans held, including ones in buckets still being released. */
+  readonly spanCount = new Uint32Array(CHUNK);
+  readonly errorCount = new Uint32Array(CHUNK);
+  /** Held spans without a parent. More than one is an anomaly that queries handle slowly. */
+  readonly rootCount = new Uint32Array(CHUNK);
+  /** Oldest minute (store-relative) any span of the trace was stored in. Lowered only. */
+  readonly oldestMinute = new Int32Array(CHUNK);
+}
+
+export class TraceTable {
+  private readonly chunks: TraceChunk[] = [];
+  private slots = new Int32Array(1 << 12).fill(EMPTY);
+  private slotMask = (1 << 12) - 1;
+  private usedSlots = 0; // live + tombstones
+  private nextFresh = 0;
+  private readonly freeList: number[] = [];
+  private liveCount = 0;
+
+  get size(): number {
+    return this.liveCount;
+  }
+
+  chunkOf(rec: number): TraceChunk {
+    return this.chunks[rec >>> CHUNK_BITS]!;
+  }
+
+  static offset(rec: number): number {
+    return rec & CHUNK_MASK;
+  }
+
+  /** Record index of the trace with these id words, or -1. */
+  find(w0: number, w1: number, w2: number, w3: number): number {
+    let slot = hashWords(w0, w1, w2, w3) & this.slotMask;
+    for (;;) {
+      const rec = this.slots[slot]!;
+      if (rec === EMPTY) return -1;
+      if (rec !== DELETED && this.hasId(rec, w0, w1, w2, w3)) return rec;
+      slot = (slot + 1) & this.slotMask;
+    }
+  }
+
+  private hasId(rec: number, w0: number, w1: number, w2: number, w3: number): boolean {
+    const ids = this.chunks[rec >>> CHUNK_BITS]!.idWords;
+    const at = (rec & CHUNK_MASK) * 4;
+    return ids[at] === w0 && ids[at + 1] === w1 && ids[at + 2] === w2 && ids[at + 3] === w3;
+  }
+
+  /** Creates a record for an id known to be absent. */
+  insert(w0: number, w1: number, w2: number, w3: number, minute: number): number {
+    if ((this.usedSlots + 1) > this.slots.length * MAX_LOAD) this.rehash();
+    let rec: number;
+    if (this.freeList.length > 0) {
+      rec = this.freeList.pop()!;
+    } else {
+      rec = this.nextFresh++;
+      if ((rec >>> CHUNK_BITS) === this.chunks.length) this.chunks.push(new TraceChunk());
+    }
+    const chunk = this.chunks[rec >>> CHUNK_BITS]!;
+    const off = rec & CHUNK_MASK;
+    chunk.idWords[off * 4] = w0;
+    chunk.idWords[off * 4 + 1] = w1;
+    chunk.idWords[off * 4 + 2] = w2;
+    chunk.idWords[off * 4 + 3] = w3;
+    chunk.head[off] = -1;
+    chunk.spanCount[off] = 0;
+    chunk.errorCount[off] = 0;
+    chunk.rootCount[off] = 0;
+    chunk.oldestMinute[off] = minute;
+    let slot = hashWords(w0, w1, w2, w3) & this.slotMask;
+    while (this.slots[slot]! >= 0) slot = (slot + 1) & this.slotMask;
+    if (this.slots[slot] === EMPTY) this.usedSlots++;
+    this.slots[slot] = rec;
+    this.liveCount++;
+    return rec;
+  }
+
+  /** Frees a record whose last span has been released. */
+  remove(rec: number): void {
+    const chunk = this.chunks[rec >>> CHUNK_BITS]!;
+    const at = (rec & CHUNK_MASK) * 4;
+    const ids = chunk.idWords;
+    let slot = hashWords(ids[at]!, ids[at + 1]!, ids[at + 2]!, ids[at + 3]!) & this.slotMask;
+    while (this.slots[slot] !== rec) slot = (slot + 1) & this.slotMask;
+    this.slots[slot] = DELETED;
+    this.freeList.push(rec);
+    this.liveCount--;
+  }
+
+  /** Rebuilds the index: larger when it is full of live records, same size when of tombstones. */
+  private rehash(): void {
+    const capacity = this.liveCount + 1 > this.slots.length * (MAX_LOAD / 2) ? this.slots.length * 2 : this.slots.length;
+    const old = this.slots;
+    this.slots = new Int32Array(capacity).fill(EMPTY);
+    this.slotMask = capacity - 1;
+    this.usedSlots = 0;
+    for (let i = 0; i < old.length; i++) {
+      const rec = old[i]!;
+      if (rec < 0) continue;
+      const chunk = this.chunks[rec >>> CHUNK_BITS]!;
+      const at = (rec & CHUNK_MASK) * 4;
+      const ids = chunk.idWords;
+      let slot = hashWords(ids[at]!, ids[at + 1]!, ids[at + 2]!, ids[at + 3]!) & this.slotMask;
+      while (this.slots[slot] !== EMPTY) slot = (slot + 1) & this.slotMask;
+      this.slots[slot] = rec;
+      this.usedSlots++;
+    }
+  }
+
+  /** Bytes held by the typed arrays (for memory accounting). */
+  bytes(): number {
+    return this.chunks.length * CHUNK * (16 + 8 + 4 + 4 + 4 + 4) + this.slots.byteLength;
+  }
+}
