@@ -144,7 +144,7 @@ describe('BucketStore matches ReferenceStore', () => {
   it('when traces are large enough to use a span-id index for duplicates', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 60 }), (c) => run(c, 2)),
-      { numRuns: 300 },
+      { numRuns: Number(process.env.FC_RUNS ?? 300) },
     );
   });
 });

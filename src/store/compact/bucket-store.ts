@@ -137,7 +137,11 @@ export class BucketStore implements TraceStore {
     const index = bucket.append();
     const chunk = bucket.chunks[index >>> SPAN_CHUNK_BITS]!;
     const at = index & SPAN_CHUNK_MASK;
-    chunk.spanId.set(ids.subarray(4, 8), at * 4);
+    const sid = chunk.spanId;
+    sid[at * 4] = ids[4]!;
+    sid[at * 4 + 1] = ids[5]!;
+    sid[at * 4 + 2] = ids[6]!;
+    sid[at * 4 + 3] = ids[7]!;
     let flags = span.error ? FLAG_ERROR : 0;
     if (span.parentSpanId !== undefined) {
       flags |= FLAG_HAS_PARENT;
@@ -172,7 +176,7 @@ export class BucketStore implements TraceStore {
     if (minute < traceChunk.oldestMinute[off]!) traceChunk.oldestMinute[off] = minute;
     if (span.parentSpanId === undefined) {
       if (++traceChunk.rootCount[off]! === 2) this.multiRootTraces++;
-      bucket.addRoot(index, this.rootOrderFor(bucket));
+      bucket.addRoot(index);
     }
     const big = this.bigTraces.get(rec);
     if (big !== undefined) big.set(span.spanId, ref);
@@ -219,14 +223,17 @@ export class BucketStore implements TraceStore {
     const w3 = ids[7]!;
     let ref = this.traces.chunkOf(rec).head[TraceTable.offset(rec)]!;
     while (ref !== NO_SPAN) {
-      const pos = this.positionOf(ref);
-      if (pos === undefined) return false;
-      const chunk = pos.bucket.chunks[pos.index >>> SPAN_CHUNK_BITS]!;
-      const at = pos.index & SPAN_CHUNK_MASK;
+      // positionOf() inlined: this loop runs for every child span ingested.
+      const minute = refMinute(ref);
+      const bucket = this.ring[minute % this.ring.length];
+      if (bucket === undefined || bucket.minute !== minute) return false;
+      const index = refIndex(ref);
+      const chunk = bucket.chunks[index >>> SPAN_CHUNK_BITS]!;
+      const at = index & SPAN_CHUNK_MASK;
       const sid = chunk.spanId;
       if (sid[at * 4] === w0 && sid[at * 4 + 1] === w1 && sid[at * 4 + 2] === w2 && sid[at * 4 + 3] === w3) {
         // A copy below the window edge has aged out: the span is new again.
-        if (chunk.startOffset[at]! >= offsetIn(pos.bucket, edge)) return true;
+        if (chunk.startOffset[at]! >= offsetIn(bucket, edge)) return true;
       }
       ref = chunk.next[at]!;
     }
@@ -241,7 +248,9 @@ export class BucketStore implements TraceStore {
       if (pos === undefined) break;
       const chunk = pos.bucket.chunks[pos.index >>> SPAN_CHUNK_BITS]!;
       const at = pos.index & SPAN_CHUNK_MASK;
-      index.set(uuidFromWords(chunk.spanId, at * 4), ref);
+      // Newest first: an aged-out copy further down the chain must not shadow a live one.
+      const key = uuidFromWords(chunk.spanId, at * 4);
+      if (!index.has(key)) index.set(key, ref);
       ref = chunk.next[at]!;
     }
     this.bigTraces.set(rec, index);
@@ -256,6 +265,7 @@ export class BucketStore implements TraceStore {
     // may simply not have run yet.
     if (held !== undefined) this.detach(slot);
     const bucket = new SpanBucket(minute, absMinute * 60);
+    bucket.rootOrder = this.rootOrderFor(bucket);
     this.ring[slot] = bucket;
     return bucket;
   }
@@ -318,7 +328,7 @@ export class BucketStore implements TraceStore {
     let total = 0;
     const checkRoots = this.multiRootTraces > 0;
     for (const bucket of buckets) {
-      bucket.sortRoots(this.rootOrderFor(bucket));
+      bucket.sortRoots();
       const from = bucket.minute === loMinute ? bucket.lowerBound(offsetIn(bucket, lo)) : 0;
       const to = hi !== undefined && bucket.minute === hiMinute ? bucket.lowerBound(offsetIn(bucket, hi)) : bucket.rootCount;
       if (!checkRoots) total += Math.max(0, to - from);

@@ -2,18 +2,22 @@
 // span keeps a 4-byte endpoint id instead of two string pointers.
 
 export class EndpointTable {
-  private readonly ids = new Map<string, number>();
+  // Two levels rather than one map keyed by a concatenation: the hot path allocates nothing.
+  private readonly ids = new Map<string, Map<string, number>>();
   readonly services: string[] = [];
   readonly operations: string[] = [];
 
   /** The id of the pair, creating it on first sight. */
   intern(service: string, operation: string): number {
-    // Length-prefixed so that no two different pairs share a key.
-    const key = service.length + ':' + service + operation;
-    let id = this.ids.get(key);
+    let byOperation = this.ids.get(service);
+    if (byOperation === undefined) {
+      byOperation = new Map();
+      this.ids.set(service, byOperation);
+    }
+    let id = byOperation.get(operation);
     if (id === undefined) {
       id = this.services.length;
-      this.ids.set(key, id);
+      byOperation.set(operation, id);
       this.services.push(service);
       this.operations.push(operation);
     }

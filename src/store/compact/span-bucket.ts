@@ -56,6 +56,8 @@ export class SpanBucket {
   sortedCount = 0;
   /** Next span index to release once the bucket has left the window. */
   releaseCursor = 0;
+  /** The order of `roots`, set by the store (it needs trace ids from the trace table). */
+  rootOrder: RootOrder = () => 0;
 
   constructor(
     /** Store-relative minute (span-ref.ts). */
@@ -79,7 +81,8 @@ export class SpanBucket {
     return this.chunks[index >>> SPAN_CHUNK_BITS]!.startOffset[index & SPAN_CHUNK_MASK]!;
   }
 
-  addRoot(index: number, order: RootOrder): void {
+  addRoot(index: number): void {
+    const order = this.rootOrder;
     if (this.rootCount === this.roots.length) {
       const grown = new Uint32Array(this.roots.length * 2);
       grown.set(this.roots);
@@ -105,8 +108,9 @@ export class SpanBucket {
   }
 
   /** Sorts deferred roots into place. */
-  sortRoots(order: RootOrder): void {
+  sortRoots(): void {
     if (this.sortedCount === this.rootCount) return;
+    const order = this.rootOrder;
     const pending = Array.from(this.roots.subarray(this.sortedCount, this.rootCount)).sort(order);
     const merged = new Uint32Array(this.roots.length);
     let a = 0;

@@ -1,0 +1,197 @@
+// Configuration: loadConfig(env) defaults and refusals, and the process around it (src/main.ts):
+// a bad variable stops start-up with one line naming it; SIGTERM shuts a running server down
+// cleanly.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { projectRoot } from '../../src/paths.js';
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    expect(loadConfig({})).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      windowMinutes: 30,
+      maxBodyBytes: 16 * 1024 * 1024,
+      logLevel: 'info',
+      corsOrigin: true,
+    });
+  });
+
+  it('reads only the env it is given', () => {
+    const saved = process.env.WINDOW_MINUTES;
+    process.env.WINDOW_MINUTES = 'abc';
+    try {
+      expect(loadConfig({}).windowMinutes).toBe(30);
+      expect(() => loadConfig()).toThrow(ConfigError);
+    } finally {
+      if (saved === undefined) delete process.env.WINDOW_MINUTES;
+      else process.env.WINDOW_MINUTES = saved;
+    }
+  });
+
+  it('accepts valid values, including the bounds', () => {
+    expect(
+      loadConfig({
+        PORT: '0',
+        HOST: '127.0.0.1',
+        WINDOW_MINUTES: '1',
+        MAX_BODY_BYTES: '1024',
+        LOG_LEVEL: 'DEBUG',
+        CORS_ORIGIN: 'http://localhost:8081, https://dash.example.com',
+      }),
+    ).toEqual({
+      port: 0,
+      host: '127.0.0.1',
+      windowMinutes: 1,
+      maxBodyBytes: 1024,
+      logLevel: 'debug',
+      corsOrigin: ['http://localhost:8081', 'https://dash.example.com'],
+    });
+    expect(loadConfig({ PORT: '65535', WINDOW_MINUTES: '10080' })).toMatchObject({ port: 65535, windowMinutes: 10080 });
+    expect(loadConfig({ CORS_ORIGIN: '*' }).corsOrigin).toBe(true);
+    expect(loadConfig({ WINDOW_MINUTES: ' 45 ' }).windowMinutes).toBe(45);
+  });
+
+  it.each([
+    ['WINDOW_MINUTES', '0'],
+    ['WINDOW_MINUTES', '-1'],
+    ['WINDOW_MINUTES', 'abc'],
+    ['WINDOW_MINUTES', '1.5'],
+    ['WINDOW_MINUTES', '1e3'],
+    ['WINDOW_MINUTES', '10081'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['PORT', '80.5'],
+    ['PORT', 'http'],
+    ['LOG_LEVEL', 'loud'],
+    ['CORS_ORIGIN', 'not a url'],
+    ['CORS_ORIGIN', 'localhost:8081'],
+    ['CORS_ORIGIN', 'http://localhost:8081/app'],
+    ['CORS_ORIGIN', 'http://localhost:8081,not a url'],
+    ['MAX_BODY_BYTES', 'abc'],
+    ['MAX_BODY_BYTES', '0'],
+    ['MAX_BODY_BYTES', '1.5'],
+    ['HOST', '   '],
+  ])('%s=%j throws a ConfigError naming the variable', (name, value) => {
+    let thrown: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    const message = (thrown as Error).message;
+    expect(message).toContain(name);
+    expect(message).not.toContain('\n');
+    // Only the variable at fault is named.
+    for (const other of ['WINDOW_MINUTES', 'PORT', 'LOG_LEVEL', 'CORS_ORIGIN', 'MAX_BODY_BYTES', 'HOST']) {
+      if (other !== name) expect(message).not.toContain(other);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The process
+
+const CONFIG_VARS = ['PORT', 'HOST', 'WINDOW_MINUTES', 'MAX_BODY_BYTES', 'LOG_LEVEL', 'CORS_ORIGIN'];
+
+interface Spawned {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** Exit code (or signal name), rejecting after `ms`. */
+  exited: (ms: number) => Promise<number | string>;
+}
+
+const started: ChildProcess[] = [];
+
+function startMain(env: Record<string, string>): Spawned {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of CONFIG_VARS) delete childEnv[name];
+  Object.assign(childEnv, env);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: projectRoot,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  started.push(child);
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  const exit = new Promise<number | string>((resolve) => {
+    child.on('close', (code, signal) => resolve(code ?? signal ?? 'unknown'));
+  });
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited: (ms) =>
+      Promise.race([
+        exit,
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error(`process did not exit within ${ms} ms\nstdout: ${out}\nstderr: ${err}`)), ms).unref(),
+        ),
+      ]),
+  };
+}
+
+/** Waits (bounded) for a JSON log line on stdout that satisfies `match`. */
+async function logLine(proc: Spawned, match: (entry: Record<string, unknown>) => boolean, ms: number): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    for (const line of proc.stdout().split('\n')) {
+      if (line.trim() === '') continue;
+      let entry: Record<string, unknown>;
+      try {
+        entry = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        continue;
+      }
+      if (match(entry)) return entry;
+    }
+    if (proc.child.exitCode !== null) throw new Error(`process exited (${proc.child.exitCode}) early\nstdout: ${proc.stdout()}\nstderr: ${proc.stderr()}`);
+    if (Date.now() > deadline) throw new Error(`no matching log line within ${ms} ms\nstdout: ${proc.stdout()}\nstderr: ${proc.stderr()}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe('src/main.ts as a process', () => {
+  afterEach(() => {
+    // Only the children this file started, by their own handles.
+    for (const child of started.splice(0)) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('WINDOW_MINUTES=abc exits non-zero with one line naming the variable', async () => {
+    const proc = startMain({ WINDOW_MINUTES: 'abc' });
+    const code = await proc.exited(30_000);
+    expect(code).not.toBe(0);
+    expect(typeof code).toBe('number');
+    const lines = (proc.stdout() + proc.stderr()).split('\n').filter((l) => l.trim() !== '');
+    expect(lines, `stdout: ${proc.stdout()}\nstderr: ${proc.stderr()}`).toHaveLength(1);
+    expect(lines[0]).toContain('WINDOW_MINUTES');
+    expect(lines[0]).toContain('abc');
+  });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('PORT=0 listens, logs its address as JSON, and exits 0 on %s', async (signal) => {
+    const proc = startMain({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' });
+    const listening = await logLine(proc, (e) => typeof e.msg === 'string' && /listening at http:\/\//i.test(e.msg), 30_000);
+    const address = /(http:\/\/[^\s]+)/.exec(String(listening.msg))![1]!;
+    expect(address).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(Number(new URL(address).port)).toBeGreaterThan(0);
+
+    const health = await request(`${address}/health`);
+    expect(health.statusCode).toBe(200);
+    expect(await health.body.json()).toEqual({ status: 'ok' });
+
+    await logLine(proc, (e) => e.msg === 'traced-collector ready', 10_000);
+    expect(proc.child.kill(signal)).toBe(true);
+    expect(await proc.exited(15_000)).toBe(0);
+    await logLine(proc, (e) => e.signal === signal, 1000);
+  });
+});
