@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorBody } from '../../schemas/common.js';
 import { IngestRequest, IngestResponse } from '../../schemas/span.js';
 import { toIngestSpans } from '../ingest/ingest-spans.js';
+import type { IngestSpan } from '../store/trace-store.js';
+import { compileBodyValidator, describeValidationError } from './validation.js';
 import type { CollectorMetrics } from '../metrics.js';
 import type { TraceStore } from '../store/trace-store.js';
 
@@ -11,16 +13,31 @@ export interface SpansRouteOptions {
 }
 
 export const spansRoutes: FastifyPluginAsyncTypebox<SpansRouteOptions> = async (app, { store, metrics }) => {
+  // The IngestRequest schema validates here rather than in Fastify's route validation, because
+  // most bodies never become a plain object: the fast path (span-batch-fast.ts) has parsed and
+  // validated them already. Every other body is checked against the schema exactly as before.
+  const validateBody = compileBodyValidator(IngestRequest);
+
   app.post(
     '/spans',
-    { schema: { body: IngestRequest, response: { 202: IngestResponse, 400: ErrorBody } } },
+    { schema: { response: { 202: IngestResponse, 400: ErrorBody } } },
     async (request, reply) => {
-      const converted = toIngestSpans(request.body.spans, request.spanTimeLiterals);
-      if (!converted.ok) {
-        metrics.batchesRejected.inc({ reason: 'invalid' });
-        return reply.code(400).send({ error: converted.error });
+      let spans: IngestSpan[];
+      if (request.fastSpans !== null) {
+        spans = request.fastSpans;
+      } else {
+        if (!validateBody(request.body)) {
+          metrics.batchesRejected.inc({ reason: 'invalid' });
+          return reply.code(400).send({ error: describeValidationError(validateBody.errors![0]!, 'body') });
+        }
+        const converted = toIngestSpans((request.body as IngestRequest).spans, request.spanTimeLiterals);
+        if (!converted.ok) {
+          metrics.batchesRejected.inc({ reason: 'invalid' });
+          return reply.code(400).send({ error: converted.error });
+        }
+        spans = converted.spans;
       }
-      const result = await store.ingest(converted.spans);
+      const result = await store.ingest(spans);
       metrics.spansAccepted.inc(result.accepted);
       if (result.duplicates > 0) metrics.spansDuplicate.inc(result.duplicates);
       if (result.discardedStale > 0) metrics.spansDiscarded.inc({ reason: 'stale' }, result.discardedStale);

@@ -26,6 +26,11 @@ function makeAjv(coerceTypes: boolean): Ajv {
   return ajv;
 }
 
+/** A validator for JSON bodies checked outside Fastify's route validation (POST /spans). */
+export function compileBodyValidator(schema: object): ValidateFunction {
+  return makeAjv(false).compile(schema);
+}
+
 export function validatorCompiler(): FastifySchemaCompiler<unknown> {
   const coercing = makeAjv(true);
   const strict = makeAjv(false);

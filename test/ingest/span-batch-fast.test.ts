@@ -1,0 +1,164 @@
+// The fast path must accept only what the general path accepts, and return exactly what it
+// returns; and it must actually take the common shape of body (or it would be dead weight).
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { IngestRequest, type IngestRequest as IngestRequestBody } from '../../schemas/span.js';
+import { compileBodyValidator } from '../../src/http/validation.js';
+import { toIngestSpans } from '../../src/ingest/ingest-spans.js';
+import { scanSpanTimeLiterals } from '../../src/ingest/int64-json.js';
+import { parseSpanBatchFast } from '../../src/ingest/span-batch-fast.js';
+import type { IngestSpan } from '../../src/store/trace-store.js';
+
+const validate = compileBodyValidator(IngestRequest);
+const RUNS = Number(process.env.FC_RUNS ?? 1500);
+
+/** POST /spans without the fast path: JSON.parse, schema, int64 scan, conversion. */
+function generalPath(text: string): IngestSpan[] | 'rejected' {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return 'rejected';
+  }
+  if (!validate(parsed)) return 'rejected';
+  const converted = toIngestSpans((parsed as IngestRequestBody).spans, scanSpanTimeLiterals(text));
+  return converted.ok ? converted.spans : 'rejected';
+}
+
+const hex = fc.constantFrom(...'0123456789abcdefABCDEF'.split(''));
+const uuidText = fc
+  .array(hex, { minLength: 32, maxLength: 32 })
+  .map((d) => `${d.slice(0, 8).join('')}-${d.slice(8, 12).join('')}-${d.slice(12, 16).join('')}-${d.slice(16, 20).join('')}-${d.slice(20).join('')}`);
+const name = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom('checkout', 'payment', 'inventory', 'with space', 'émoji 😀') },
+  fc.constantFrom('checkout', 'payment', 'ünïcödé', 'a"b', 'tab\there', 'x'.repeat(256), 'y'.repeat(257), '😀'.repeat(130)),
+  fc.string({ maxLength: 20, unit: 'grapheme' }),
+);
+const time = fc.oneof(
+  fc.bigInt({ min: 0n, max: (1n << 63n) - 1n }),
+  fc.constantFrom(0n, 1713484800123456789n, (1n << 63n) - 1n, 1n << 63n, -1n),
+);
+const timeText = fc.oneof(
+  { weight: 12, arbitrary: time.map(String) },
+  { weight: 1, arbitrary: fc.constantFrom('1.5', '1e3', '1E18', '17.0', '-0', '01', '"123"', 'null', '1713484800123456789.000') },
+);
+const tags = fc.oneof(fc.constant({}), fc.dictionary(fc.constantFrom('a', 'b', 'http.method'), fc.constantFrom('1', 'GET')), fc.dictionary(
+  fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('__proto__', 'constructor', 'toString', 'a\\b')),
+  fc.oneof(fc.string({ maxLength: 8 }), fc.constant('v'.repeat(1025))),
+  { maxKeys: 52 },
+));
+
+interface SpanFields {
+  [key: string]: string; // already-serialized JSON values
+}
+
+const spanFields: fc.Arbitrary<SpanFields> = fc
+  .record(
+    {
+      trace_id: uuidText.map((u) => JSON.stringify(u)),
+      span_id: uuidText.map((u) => JSON.stringify(u)),
+      parent_span_id: uuidText.map((u) => JSON.stringify(u)),
+      service: name.map((s) => JSON.stringify(s)),
+      operation: name.map((s) => JSON.stringify(s)),
+      start_time: timeText,
+      end_time: timeText,
+      status: fc.constantFrom('"ok"', '"error"', '"ok"', '"error"', '"OK"', '1'),
+      tags: tags.map((t) => JSON.stringify(t)),
+    },
+    { requiredKeys: ['trace_id', 'span_id', 'service', 'operation', 'start_time', 'end_time', 'status'] },
+  )
+  .chain((f) =>
+    // Mostly a consistent pair of times, so that many bodies are valid as a whole.
+    fc.oneof(
+      { weight: 1, arbitrary: fc.constant(f as SpanFields) },
+      {
+        weight: 4,
+        arbitrary: fc.tuple(fc.bigInt({ min: 0n, max: 1n << 62n }), fc.bigInt({ min: 0n, max: 1n << 40n })).map(
+          ([start, duration]) => ({ ...(f as SpanFields), start_time: String(start), end_time: String(start + duration) }),
+        ),
+      },
+    ),
+  );
+
+const whitespace = fc.constantFrom('', '', '', ' ', '\n  ', '\t');
+
+function spanText(fields: SpanFields, ws: string, extra: string | undefined): string {
+  const parts = Object.entries(fields).map(([k, v]) => `${ws}"${k}"${ws}:${ws}${v}`);
+  if (extra !== undefined) parts.push(extra);
+  return `{${parts.join(',')}${ws}}`;
+}
+
+const body = fc
+  .tuple(
+    fc.array(fc.tuple(spanFields, fc.oneof(
+      { weight: 10, arbitrary: fc.constant(undefined) },
+      { weight: 1, arbitrary: fc.constantFrom('"unknown":1', '"status":"ok"', '"trace_id":null') },
+    )), {
+      minLength: 0,
+      maxLength: 3,
+    }),
+    whitespace,
+  )
+  .map(([spans, ws]) => `${ws}{${ws}"spans"${ws}:${ws}[${spans.map(([f, extra]) => spanText(f, ws, extra)).join(`,${ws}`)}]${ws}}${ws}`);
+
+describe('the POST /spans fast path', () => {
+  it('returns exactly what the general path returns, or declines', () => {
+    let taken = 0;
+    let accepted = 0;
+    fc.assert(
+      fc.property(body, (text) => {
+        const fast = parseSpanBatchFast(text);
+        const general = generalPath(text);
+        if (fast !== undefined) {
+          taken++;
+          expect(general).toEqual(fast);
+        }
+        if (general !== 'rejected') accepted++;
+      }),
+      { numRuns: RUNS },
+    );
+    // The comparison above means something only if both paths often accept.
+    expect(taken).toBeGreaterThan(RUNS / 20);
+    expect(accepted).toBeGreaterThan(taken);
+  });
+
+  it('declines every corrupted body the general path rejects', () => {
+    fc.assert(
+      fc.property(body, fc.nat(), fc.constantFrom('', ',', '}', ']', '"', '\\', '1', ' ', 'x', '\u0001'), (text, at, insert) => {
+        const cut = at % (text.length + 1);
+        const mutated = text.slice(0, cut) + insert + text.slice(cut + (insert === '' ? 1 : 0));
+        const fast = parseSpanBatchFast(mutated);
+        const general = generalPath(mutated);
+        if (fast !== undefined) expect(general).toEqual(fast);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('takes the common shape of body itself', () => {
+    const plain = fc.record({
+      trace_id: uuidText,
+      span_id: uuidText,
+      service: fc.constantFrom('checkout', 'payment'),
+      operation: fc.constantFrom('place_order', 'charge'),
+      start: fc.bigInt({ min: 1n, max: 1n << 61n }),
+      duration: fc.bigInt({ min: 0n, max: 1n << 40n }),
+      error: fc.boolean(),
+      tags: fc.dictionary(fc.constantFrom('http.method', 'region', 'constructor'), fc.string({ maxLength: 5 }).filter((s) => !/["\\\u0000-\u001f]/.test(s))),
+    });
+    fc.assert(
+      fc.property(fc.array(plain, { minLength: 1, maxLength: 20 }), (spans) => {
+        const text = `{"spans":[${spans
+          .map(
+            (s) =>
+              `{"trace_id":"${s.trace_id}","span_id":"${s.span_id}","service":"${s.service}","operation":"${s.operation}","start_time":${s.start},"end_time":${s.start + s.duration},"status":"${s.error ? 'error' : 'ok'}","tags":${JSON.stringify(s.tags)}}`,
+          )
+          .join(',')}]}`;
+        const fast = parseSpanBatchFast(text);
+        expect(fast).toBeDefined();
+        expect(generalPath(text)).toEqual(fast);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
