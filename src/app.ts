@@ -4,6 +4,7 @@ import cors from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
+import { AdmissionControl } from './http/admission.js';
 import { docsRoutes } from './http/docs.js';
 import { healthRoutes } from './http/health.js';
 import { metricsRoutes } from './http/metrics.js';
@@ -22,12 +23,15 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** How often the eviction timer runs. */
   evictionIntervalMs?: number;
+  /** For tests: replaces the V8 heap reading in admission control. */
+  heapShare?: () => number;
 }
 
 export interface Collector {
   app: FastifyInstance;
   metrics: CollectorMetrics;
   eviction: EvictionTicker;
+  admission: AdmissionControl;
 }
 
 function errorMessage(error: FastifyError, maxBodyBytes: number): string {
@@ -56,7 +60,14 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
 
   app.setValidatorCompiler(validatorCompiler());
   registerJsonBodyParser(app);
-  const metrics = new CollectorMetrics(store);
+  const admission = new AdmissionControl({
+    store,
+    maxSpans: config.maxSpans,
+    maxEventLoopLagMs: config.maxEventLoopLagMs,
+    windowMinutes: config.windowMinutes,
+    heapShare: options.heapShare,
+  });
+  const metrics = new CollectorMetrics(store, { maxSpans: config.maxSpans, eventLoopLagMs: () => admission.eventLoopLagMs });
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -93,7 +104,7 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
   });
   await app.register(docsRoutes);
   await app.register(healthRoutes);
-  await app.register(spansRoutes, { store, metrics });
+  await app.register(spansRoutes, { store, metrics, admission });
   await app.register(tracesRoutes, { store });
   await app.register(metricsRoutes, { metrics });
 
@@ -103,7 +114,13 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
     onEvicted: (spans) => metrics.spansEvicted.inc(spans),
     onError: (error) => app.log.error({ err: error }, 'eviction failed'),
   });
-  app.addHook('onReady', async () => eviction.start());
-  app.addHook('onClose', async () => eviction.stop());
-  return { app, metrics, eviction };
+  app.addHook('onReady', async () => {
+    eviction.start();
+    admission.start();
+  });
+  app.addHook('onClose', async () => {
+    eviction.stop();
+    admission.stop();
+  });
+  return { app, metrics, eviction, admission };
 }

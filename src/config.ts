@@ -1,6 +1,8 @@
 // Configuration is read from the environment once, validated, typed, and passed down.
 // Nothing below this file reads process.env.
 
+import { totalmem } from 'node:os';
+
 export interface Config {
   port: number;
   host: string;
@@ -9,6 +11,21 @@ export interface Config {
   logLevel: LogLevel;
   /** `true` for any origin, else the allowed origins. */
   corsOrigin: true | string[];
+  /** Memory budget: POST /spans answers 503 while this many spans are held. */
+  maxSpans: number;
+  /** POST /spans answers 503 while the event loop lags more than this (0 disables). */
+  maxEventLoopLagMs: number;
+}
+
+/**
+ * Bytes a span may cost on average when the default budget is derived: the compact store needs
+ * about 80 with empty tags (bench/memory.ts); the rest leaves room for tags and request buffers.
+ */
+export const BUDGET_BYTES_PER_SPAN = 200;
+
+/** Default MAX_SPANS: half of the machine's memory at BUDGET_BYTES_PER_SPAN. */
+export function defaultMaxSpans(totalMemoryBytes: number): number {
+  return Math.max(100_000, Math.floor(totalMemoryBytes / 2 / BUDGET_BYTES_PER_SPAN));
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -26,7 +43,7 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return value;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, totalMemoryBytes = totalmem()): Config {
   const logLevel = (env.LOG_LEVEL ?? 'info').trim().toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
@@ -51,5 +68,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     logLevel: logLevel as LogLevel,
     corsOrigin,
+    maxSpans: integer(env, 'MAX_SPANS', defaultMaxSpans(totalMemoryBytes), 1, 2 ** 40),
+    maxEventLoopLagMs: integer(env, 'MAX_EVENT_LOOP_LAG_MS', 250, 0, 60_000),
   };
 }

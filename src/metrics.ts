@@ -12,7 +12,7 @@ export class CollectorMetrics {
   readonly batchesRejected: Counter<'reason'>;
   readonly requestDuration: Histogram<'method' | 'route' | 'status_code'>;
 
-  constructor(store: TraceStore) {
+  constructor(store: TraceStore, limits: { maxSpans: number; eventLoopLagMs: () => number }) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.spansAccepted = new Counter({
@@ -41,9 +41,26 @@ export class CollectorMetrics {
     });
     this.batchesRejected = new Counter({
       name: 'traced_batches_rejected_total',
-      help: 'POST /spans requests answered 4xx/5xx without storing anything, by reason.',
+      help: 'POST /spans requests refused without storing anything, by reason (invalid, too_large, media_type: 4xx; memory, heap, event_loop_lag: 503).',
       labelNames: ['reason'],
       registers,
+    });
+    for (const reason of ['invalid', 'memory', 'heap', 'event_loop_lag']) this.batchesRejected.inc({ reason }, 0);
+    new Gauge({
+      name: 'traced_store_max_spans',
+      help: 'The memory budget (MAX_SPANS): POST /spans answers 503 while this many spans are held.',
+      registers,
+      collect() {
+        this.set(limits.maxSpans);
+      },
+    });
+    new Gauge({
+      name: 'traced_event_loop_lag_seconds',
+      help: 'Longest event-loop delay over the last 100 ms sample, as admission control sees it.',
+      registers,
+      collect() {
+        this.set(limits.eventLoopLagMs() / 1000);
+      },
     });
     this.requestDuration = new Histogram({
       name: 'traced_http_request_duration_seconds',

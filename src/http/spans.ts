@@ -3,6 +3,7 @@ import { ErrorBody } from '../../schemas/common.js';
 import { IngestRequest, IngestResponse } from '../../schemas/span.js';
 import { toIngestSpans } from '../ingest/ingest-spans.js';
 import type { IngestSpan } from '../store/trace-store.js';
+import type { AdmissionControl } from './admission.js';
 import { compileBodyValidator, describeValidationError } from './validation.js';
 import type { CollectorMetrics } from '../metrics.js';
 import type { TraceStore } from '../store/trace-store.js';
@@ -10,9 +11,10 @@ import type { TraceStore } from '../store/trace-store.js';
 export interface SpansRouteOptions {
   store: TraceStore;
   metrics: CollectorMetrics;
+  admission: AdmissionControl;
 }
 
-export const spansRoutes: FastifyPluginAsyncTypebox<SpansRouteOptions> = async (app, { store, metrics }) => {
+export const spansRoutes: FastifyPluginAsyncTypebox<SpansRouteOptions> = async (app, { store, metrics, admission }) => {
   // The IngestRequest schema validates here rather than in Fastify's route validation, because
   // most bodies never become a plain object: the fast path (span-batch-fast.ts) has parsed and
   // validated them already. Every other body is checked against the schema exactly as before.
@@ -20,7 +22,15 @@ export const spansRoutes: FastifyPluginAsyncTypebox<SpansRouteOptions> = async (
 
   app.post(
     '/spans',
-    { schema: { response: { 202: IngestResponse, 400: ErrorBody } } },
+    {
+      schema: { response: { 202: IngestResponse, 400: ErrorBody, 503: ErrorBody } },
+      onRequest: async (_request, reply) => {
+        const refusal = admission.check();
+        if (refusal === undefined) return;
+        metrics.batchesRejected.inc({ reason: refusal.reason });
+        return reply.code(503).header('retry-after', String(refusal.retryAfterSec)).send({ error: refusal.message });
+      },
+    },
     async (request, reply) => {
       let spans: IngestSpan[];
       if (request.fastSpans !== null) {
@@ -38,6 +48,7 @@ export const spansRoutes: FastifyPluginAsyncTypebox<SpansRouteOptions> = async (
         spans = converted.spans;
       }
       const result = await store.ingest(spans);
+      admission.noteStored(result.accepted - result.duplicates);
       metrics.spansAccepted.inc(result.accepted);
       if (result.duplicates > 0) metrics.spansDuplicate.inc(result.duplicates);
       if (result.discardedStale > 0) metrics.spansDiscarded.inc({ reason: 'stale' }, result.discardedStale);
