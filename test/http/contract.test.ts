@@ -3,10 +3,13 @@
 // is validated against openapi.yaml by the helper (test/support/http.ts), so the assertions here
 // are about behaviour; the shapes are checked on every call.
 
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { request } from 'undici';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import {
+  contractValidator,
   DEFAULT_NOW_MS,
   LOWERCASE_UUID,
   metricValue,
@@ -59,9 +62,12 @@ async function traceDetail(api: Api, id: string): Promise<{ trace_id: string; sp
   return res.json as unknown as { trace_id: string; spans: JsonObject[] };
 }
 
+/** The collector of the running test; closed (once) after each test that started one. */
 let api: Api;
 afterEach(async () => {
-  await api?.close();
+  const running = api as Api | undefined;
+  api = undefined as unknown as Api;
+  await running?.close();
 });
 
 describe('POST /spans and exact int64 round trips', () => {
@@ -131,6 +137,17 @@ describe('POST /spans and exact int64 round trips', () => {
     expect(nsText(detail.spans[0]!.end_time)).toBe(add(start, 5n));
     expect(detail.spans[0]!.service).toBe('svc "start_time": 1');
     expect(detail.spans[0]!.tags).toEqual({ start_time: '7' });
+  });
+
+  it('reads exact times from a pretty-printed body', async () => {
+    const end = add(T, 42n);
+    const body = `{\n\t"spans" : [\n  {\r\n    "trace_id" : "${traceId(4)}",\n    "span_id" : "${spanId(400)}",\n` +
+      `    "service" : "s", "operation" : "o",\n    "start_time" :\t${T} ,\n    "end_time" :  ${end}\n,` +
+      `    "status" : "ok"\n  }\n ]\n}\n`;
+    const res = await api.postRaw(body);
+    expect(res.status, res.text).toBe(202);
+    const detail = await traceDetail(api, traceId(4));
+    expect([nsText(detail.spans[0]!.start_time), nsText(detail.spans[0]!.end_time)]).toEqual([T, end]);
   });
 
   it('compares after/before exactly, one nanosecond apart', async () => {
@@ -261,6 +278,31 @@ describe('POST /spans rejects bad input whole, naming the field', () => {
   });
 });
 
+describe('POST /spans accepts every limit exactly', () => {
+  beforeEach(async () => {
+    api = await startCollector({ windowMinutes: WINDOW_MINUTES });
+  });
+
+  it('50 tags of 1024 characters, 256-character names, counted in characters not UTF-16 units', async () => {
+    const tags = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, String.fromCharCode(97 + (i % 26)).repeat(1024)]));
+    const emoji = '\u{1F600}';
+    const spans = [
+      root(80, T, { tags, service: 's'.repeat(256), operation: 'o'.repeat(256) }),
+      root(81, T, { service: emoji.repeat(256), tags: { wide: emoji.repeat(1024) } }),
+      root(82, T, { service: 'a\u0001b\u2028c', operation: 'lone \ud800 surrogate', tags: { 'key with "quotes" and \\': 'v' } }),
+    ];
+    await expectAccepted(api, spans);
+    for (const s of spans) {
+      const detail = await traceDetail(api, s.trace_id);
+      expect(detail.spans[0]).toMatchObject({ service: s.service, operation: s.operation ?? 'place_order', tags: s.tags });
+    }
+    const tooWide = await api.postSpans([root(83, T, { service: emoji.repeat(257) })]);
+    expect(tooWide.status).toBe(400);
+    expect(errorOf(tooWide)).toMatch(/spans\[0\]\.service/);
+    expect(await api.total()).toBe(3);
+  });
+});
+
 describe('POST /spans body size limit', () => {
   it('answers 413 over MAX_BODY_BYTES and stores nothing', async () => {
     api = await startCollector({ windowMinutes: WINDOW_MINUTES, maxBodyBytes: 2048 });
@@ -274,6 +316,23 @@ describe('POST /spans body size limit', () => {
     const res = await api.postRaw(big);
     expect(res.status).toBe(413);
     expect(errorOf(res)).toMatch(/MAX_BODY_BYTES|2048/);
+    expect(await api.total()).toBe(1);
+    expect(await api.metric('traced_store_spans')).toBe(1);
+
+    // Without a content-length (chunked), the limit still holds.
+    async function* chunks(): AsyncGenerator<Buffer> {
+      const half = Math.floor(big.length / 2);
+      yield Buffer.from(big.slice(0, half));
+      yield Buffer.from(big.slice(half));
+    }
+    const chunked = await request(`${api.baseUrl}/spans`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Readable.from(chunks()),
+    });
+    const chunkedText = await chunked.body.text();
+    expect(chunked.statusCode, chunkedText).toBe(413);
+    expect(api.contract.check('POST', '/spans', 413, String(chunked.headers['content-type']), chunkedText)).toEqual([]);
     expect(await api.total()).toBe(1);
     expect(await api.metric('traced_store_spans')).toBe(1);
   });
@@ -311,6 +370,74 @@ describe('tag keys that name Object.prototype members', () => {
     expect(Object.prototype.constructor).toBe(Object);
     expect(Object.getPrototypeOf({})).toBe(Object.prototype);
     expect(typeof ({} as { constructor: unknown }).constructor).toBe('function');
+  });
+
+  it('stores other Object.prototype member names verbatim from a plain compact body too', async () => {
+    const protoNamesBefore = Object.getOwnPropertyNames(Object.prototype).sort();
+    const tags = { constructor: 'c', prototype: 'p', toString: 't', hasOwnProperty: 'h', valueOf: 'v', __defineGetter__: 'g' };
+    await expectAccepted(api, [root(41, T, { tags })]);
+    const detail = await traceDetail(api, traceId(41));
+    const stored = detail.spans[0]!.tags as JsonObject;
+    expect(Object.getPrototypeOf(stored)).toBe(Object.prototype);
+    expect(Object.keys(stored).sort()).toEqual(Object.keys(tags).sort());
+    for (const [k, v] of Object.entries(tags)) expect(Object.getOwnPropertyDescriptor(stored, k)?.value, k).toBe(v);
+    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(protoNamesBefore);
+    expect(typeof Object.prototype.toString).toBe('function');
+    expect(typeof Object.prototype.hasOwnProperty).toBe('function');
+  });
+});
+
+describe('every way of writing a body stores the same thing', () => {
+  it('a compact body and the same body with escapes, spacing and reordered keys give identical answers', async () => {
+    const spans: WireSpanInput[] = [
+      root(70, T, { end_time: add(T, 150_000_001n), tags: { order_id: 'ord_1', region: 'eu' }, service: 'checkout' }),
+      child(70, 1, add(T, 3n), { status: 'error', service: 'inventory', operation: 'reserve' }),
+      { ...child(70, 2, add(T, 2n)), trace_id: traceId(70).toUpperCase(), span_id: spanId(7002).toUpperCase() },
+      root(71, add(T, 9n), { tags: {} }),
+    ];
+    const compact = spansBody(spans);
+    // Same content: every string written with an escape, keys reversed, spaces between tokens.
+    const escaped = (value: string) => JSON.stringify(value).replace(/[a-z]/, (ch) => `\\u00${ch.charCodeAt(0).toString(16)}`);
+    const general =
+      '{ "spans" : [ ' +
+      spans
+        .map((s) => {
+          const end = s.end_time ?? add(s.start_time, 150_000_000n);
+          const fields: string[] = [];
+          if (s.tags !== undefined) {
+            fields.push(`"tags" : { ${Object.entries(s.tags).map(([k, v]) => `${escaped(k)} : ${escaped(v)}`).join(' , ')} }`);
+          }
+          fields.push(`"status" : ${escaped(s.status ?? 'ok')}`, `"end_time" : ${end}`, `"start_time" : ${s.start_time}`);
+          fields.push(`"operation" : ${escaped(s.operation ?? 'place_order')}`, `"service" : ${escaped(s.service ?? 'checkout')}`);
+          if (s.parent_span_id !== undefined) fields.push(`"parent_span_id" : ${escaped(s.parent_span_id)}`);
+          fields.push(`"span_id" : ${JSON.stringify(s.span_id)}`, `"trace_id" : ${JSON.stringify(s.trace_id)}`);
+          return `{ ${fields.join(' , ')} }`;
+        })
+        .join(' , ') +
+      ' ] }';
+    expect(JSON.parse(general)).toEqual(JSON.parse(compact));
+
+    const answers: string[][] = [];
+    for (const body of [compact, general]) {
+      const c = await startCollector({ windowMinutes: WINDOW_MINUTES });
+      try {
+        const res = await c.postRaw(body);
+        expect(res.status, res.text).toBe(202);
+        expect(res.json).toEqual({ status: 'ok', accepted: 4, discarded: 0 });
+        answers.push([
+          (await c.get('/traces')).text,
+          (await c.get(`/traces/${traceId(70)}`)).text,
+          (await c.get(`/traces/${traceId(71)}`)).text,
+        ]);
+      } finally {
+        await c.close();
+      }
+    }
+    expect(answers[1]).toEqual(answers[0]);
+    expect(answers[0]![0]).toContain(`"start_time":${add(T, 9n)}`);
+    expect(answers[0]![1]).toContain(`"end_time":${add(T, 150_000_001n)}`);
+    expect(answers[0]![1]).toContain(`"span_id":"${spanId(7002)}"`);
+    expect(answers[0]![2]).toContain('"tags":{}');
   });
 });
 
@@ -466,6 +593,27 @@ describe('idempotent ingest', () => {
     expect(await api.metric('traced_store_spans')).toBe(3);
     expect(await api.metric('traced_store_traces')).toBe(1);
   });
+
+  it('a span repeated inside one batch, or re-sent with other fields, changes nothing', async () => {
+    await expectAccepted(api, [root(9, T), root(9, T)], 2, 0);
+    expect((await api.listTraces()).traces[0]).toMatchObject({ span_count: 1, status: 'ok' });
+    expect(await api.metric('traced_spans_duplicate_total')).toBe(1);
+
+    await expectAccepted(api, [root(9, add(T, 1n), { status: 'error', service: 'other', end_time: add(T, 999_000_000n) })], 1, 0);
+    const list = await api.listTraces();
+    expect(list.total).toBe(1);
+    expect(list.traces[0]).toMatchObject({ span_count: 1, status: 'ok', root_service: 'checkout', duration_ms: 150 });
+    expect(nsText(list.traces[0]!.start_time)).toBe(T);
+    const detail = await traceDetail(api, traceId(9));
+    expect(detail.spans).toHaveLength(1);
+    expect(detail.spans[0]).toMatchObject({ service: 'checkout', status: 'ok' });
+    expect(await api.metric('traced_store_spans')).toBe(1);
+
+    // The same span_id in another trace is another span.
+    await expectAccepted(api, [{ ...root(10, T), span_id: spanId(900) }], 1, 0);
+    expect(await api.total()).toBe(2);
+    expect(await api.metric('traced_store_spans')).toBe(2);
+  });
 });
 
 describe('CORS, docs and the served contract', () => {
@@ -602,6 +750,34 @@ describe('/metrics', () => {
     expect(await api.metric('traced_evicted_spans_total')).toBe(3);
     expect(await api.metric('traced_store_traces')).toBe(0);
     expect(await api.listTraces()).toEqual({ traces: [], total: 0 });
+  });
+});
+
+describe('the response check in the helper', () => {
+  it('rejects responses that break the contract', () => {
+    const check = contractValidator();
+    const json = 'application/json; charset=utf-8';
+    const summary = `{"trace_id":"${traceId(1)}","root_service":"s","root_operation":"o","span_count":1,"duration_ms":0,"start_time":${T},"status":"ok"}`;
+    expect(check.check('GET', '/traces', 200, json, `{"traces":[${summary}],"total":1}`)).toEqual([]);
+    // Each of these must be caught.
+    const bad: Array<[string, string, number, string, string]> = [
+      ['POST', '/spans', 202, json, '{"status":"ok"}'],
+      ['POST', '/spans', 202, json, '{"status":"ok","accepted":-1,"discarded":0}'],
+      ['GET', '/traces', 200, json, `{"traces":[${summary.replace(`${T}`, `"${T}"`)}],"total":1}`],
+      ['GET', '/traces', 200, json, `{"traces":[${summary.replace(traceId(1), traceId(1).toUpperCase())}],"total":1}`],
+      ['GET', '/traces', 200, json, `{"traces":[${summary.replace('"ok"', '"warn"')}],"total":1}`],
+      ['GET', '/traces', 200, json, `{"traces":[${summary}],"total":1.5}`],
+      ['GET', '/traces', 200, json, `{"traces":[${summary}]}`],
+      ['GET', '/traces', 500, json, '{"error":"internal error"}'],
+      ['GET', '/traces', 200, 'text/plain', `{"traces":[],"total":0}`],
+      ['GET', `/traces/${traceId(1)}`, 404, json, '{"message":"not found"}'],
+      ['GET', `/traces/${traceId(1)}`, 200, json, `{"trace_id":"${traceId(1)}","spans":[{"trace_id":"${traceId(1)}"}]}`],
+      ['POST', '/spans', 413, json, 'not json'],
+      ['GET', '/health', 200, json, '{"status":"fine"}'],
+    ];
+    for (const [method, path, status, type, body] of bad) {
+      expect(check.check(method, path, status, type, body).length, `${method} ${path} ${status} ${body}`).toBeGreaterThan(0);
+    }
   });
 });
 

@@ -12,7 +12,7 @@ import addFormatsModule from 'ajv-formats';
 import { request as undiciRequest } from 'undici';
 import { parse as parseYaml } from 'yaml';
 import { buildApp, type Collector } from '../../src/app.js';
-import type { Config } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config.js';
 import { projectRoot } from '../../src/paths.js';
 import { BucketStore } from '../../src/store/compact/bucket-store.js';
 import { ManualClock } from '../../src/time/clock.js';
@@ -336,12 +336,15 @@ export class Api {
 /** Starts a collector on 127.0.0.1 with an ephemeral port. */
 export async function startCollector(options: StartOptions = {}): Promise<Api> {
   const clock = new ManualClock(options.nowMs ?? DEFAULT_NOW_MS);
+  // From loadConfig, so that settings added later get their defaults; admission control's
+  // event-loop-lag shedding (where present) is disabled, since a busy test machine is not an
+  // overloaded collector. maxBodyBytes may go below the 1 KiB the environment allows.
   const config: Config = {
+    ...loadConfig({ MAX_EVENT_LOOP_LAG_MS: '0', LOG_LEVEL: 'silent' }),
     port: 0,
     host: '127.0.0.1',
     windowMinutes: options.windowMinutes ?? 30,
     maxBodyBytes: options.maxBodyBytes ?? 16 * 1024 * 1024,
-    logLevel: 'silent',
     corsOrigin: options.corsOrigin ?? true,
   };
   const store = new BucketStore({ clock, windowMinutes: config.windowMinutes });
