@@ -1,0 +1,55 @@
+// Runs a bench worker (a TypeScript file) in its own Node process, pinned to one CPU when the
+// machine has `taskset`, with an IPC channel for results. The collector and the load generator
+// each get a core, so neither measures the other's work.
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+
+const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** Next message from the worker (rejects if it exits first). */
+  next<T = Record<string, unknown>>(): Promise<T>;
+  send(message: unknown): void;
+  stop(): Promise<void>;
+}
+
+export function startWorker(script: string, args: string[], options: { cpu?: number; nodeArgs?: string[] } = {}): WorkerProcess {
+  const nodeArgv = [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...args];
+  const command = hasTaskset && options.cpu !== undefined ? 'taskset' : process.execPath;
+  const argv = command === 'taskset' ? ['-c', String(options.cpu), process.execPath, ...nodeArgv] : nodeArgv;
+  const child = spawn(command, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const queue: unknown[] = [];
+  const waiters: Array<{ resolve: (m: any) => void; reject: (e: Error) => void }> = [];
+  child.on('message', (m) => {
+    const waiter = waiters.shift();
+    if (waiter) waiter.resolve(m);
+    else queue.push(m);
+  });
+  child.on('exit', (code) => {
+    for (const w of waiters.splice(0)) w.reject(new Error(`${script} exited with code ${code}`));
+  });
+  return {
+    child,
+    next<T>() {
+      if (queue.length > 0) return Promise.resolve(queue.shift() as T);
+      return new Promise<T>((resolve, reject) => waiters.push({ resolve, reject }));
+    },
+    send(message) {
+      child.send(message as object);
+    },
+    stop() {
+      return new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      });
+    },
+  };
+}
+
+/** Pins the current process to a CPU (the load generator's), when possible. */
+export function pinSelf(cpu: number): void {
+  if (hasTaskset) spawnSync('taskset', ['-cp', String(cpu), String(process.pid)]);
+}

@@ -1,0 +1,21 @@
+// Bench worker: a collector on a given port with a given store. Messages:
+// → {ready: port}; ← {advanceClockMs}; → {advanced}; ← {stallWatch: ms} → {maxStallMs}.
+
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { makeStore, OffsetClock, type StoreKind } from './stores.js';
+
+const [kind, portText] = process.argv.slice(2) as [StoreKind, string];
+const clock = new OffsetClock();
+const config = loadConfig({ PORT: portText, WINDOW_MINUTES: '30', MAX_EVENT_LOOP_LAG_MS: '0' });
+const store = makeStore(kind, clock, config.windowMinutes);
+const { app } = await buildApp({ config, store, logger: false });
+await app.listen({ port: config.port, host: '127.0.0.1' });
+process.send!({ ready: config.port });
+process.on('message', async (m: { advanceClockMs?: number }) => {
+  if (m.advanceClockMs !== undefined) {
+    clock.offsetMs += m.advanceClockMs;
+    process.send!({ advanced: true });
+  }
+});
+process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));

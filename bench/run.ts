@@ -1,0 +1,242 @@
+// The benchmark suite: every performance figure of the collector, measured side by side for the
+// production store (BucketStore) and the reference store, printed as a table and written to
+// bench/results/. The collector runs pinned to CPU 0, this load generator to CPU 1.
+//
+//   npm run bench                 all figures (about 12 minutes)
+//   npm run bench:ingest          one figure; --duration 60s (default) --quick (short runs)
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { BodyTemplate } from './lib/body-template.js';
+import { pinSelf, startWorker } from './lib/child.js';
+import { percentile, runRawLoad } from './lib/raw-http-client.js';
+import { STORE_KINDS, type StoreKind } from './lib/stores.js';
+
+type Row = { figure: string; target: string; bucket: string; reference: string; note?: string };
+const rows: Row[] = [];
+const json: Record<string, unknown> = {};
+
+const args = process.argv.slice(2);
+const which = args[0] ?? 'all';
+const quick = args.includes('--quick');
+const durationArg = args.find((a) => a.startsWith('--duration='))?.split('=')[1];
+const ingestMs = durationArg ? parseDuration(durationArg) : quick ? 10_000 : 60_000;
+let nextPort = 19_100;
+
+function parseDuration(text: string): number {
+  const m = /^(\d+)(ms|s|m)?$/.exec(text);
+  if (!m) throw new Error(`--duration: expected 60s, 2m or 500ms, got ${text}`);
+  return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const runId = () => Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0');
+// The reference store keeps plain objects; give its process room so it can finish at all.
+const nodeArgsFor = (kind: StoreKind) => (kind === 'reference' ? ['--max-old-space-size=16384'] : []);
+
+async function ingestFigure(kind: StoreKind, spansPerBody: number, connections: number) {
+  const port = nextPort++;
+  const server = startWorker('bench/lib/serve.ts', [kind, String(port)], { cpu: 0, nodeArgs: nodeArgsFor(kind) });
+  await server.next();
+  const template = new BodyTemplate(runId(), spansPerBody, true, BigInt(Date.now()) * 1_000_000n);
+  const load = (durationMs: number) =>
+    runRawLoad({ host: '127.0.0.1', port, connections, durationMs, path: '/spans', nextBody: () => template.next() });
+  await load(3000); // warm-up: JIT, connection set-up
+  const r = await load(ingestMs);
+  await server.stop();
+  const accepted = r.byStatus[202] ?? 0;
+  const lat = r.latenciesMs.sort();
+  return {
+    spansPerSec: (accepted * template.spans) / (r.elapsedMs / 1000),
+    allAccepted: accepted === r.requests,
+    statuses: r.byStatus,
+    p50Ms: percentile(lat, 0.5),
+    p99Ms: percentile(lat, 0.99),
+  };
+}
+
+async function latencyFigure(kind: StoreKind) {
+  // 10× the emitter's default: 200 workers × 5 traces/s × 3.5 spans ≈ 8,750 spans/s in ~12-span batches.
+  const port = nextPort++;
+  const server = startWorker('bench/lib/serve.ts', [kind, String(port)], { cpu: 0, nodeArgs: nodeArgsFor(kind) });
+  await server.next();
+  const template = new BodyTemplate(runId(), 10, true, BigInt(Date.now()) * 1_000_000n);
+  const ratePerSec = 8750 / template.spans;
+  const run = (durationMs: number) =>
+    runRawLoad({ host: '127.0.0.1', port, connections: 64, durationMs, ratePerSec, path: '/spans', nextBody: () => template.next() });
+  await run(3000);
+  const r = await run(quick ? 10_000 : 30_000);
+  await server.stop();
+  const lat = r.latenciesMs.sort();
+  return { requests: r.requests, spansPerSec: ((r.byStatus[202] ?? 0) * template.spans) / (r.elapsedMs / 1000), p50Ms: percentile(lat, 0.5), p99Ms: percentile(lat, 0.99), maxMs: lat[lat.length - 1] ?? NaN };
+}
+
+async function memoryFigure(kind: StoreKind, spans: number) {
+  const worker = startWorker('bench/lib/memory-worker.ts', [kind, String(spans)], { cpu: 0, nodeArgs: ['--expose-gc', ...nodeArgsFor(kind)] });
+  const result = await worker.next<{ bytesPerSpan: number; rssBytes: number; spans: number; ingestSpansPerSec: number }>();
+  await worker.stop();
+  return result;
+}
+
+async function queryFigure(kind: StoreKind, traces: number, reps: number) {
+  const port = nextPort++;
+  const worker = startWorker('bench/lib/query-worker.ts', [kind, String(traces), String(port)], { cpu: 0, nodeArgs: nodeArgsFor(kind) });
+  const info = await worker.next<{ traces: number; spans: number; fromNs: string; toNs: string; sampleIds: string[] }>();
+  const { Pool } = await import('undici');
+  const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 1 });
+  const timeGet = async (path: string) => {
+    const t = performance.now();
+    const res = await pool.request({ method: 'GET', path });
+    const text = await res.body.text();
+    return { ms: performance.now() - t, text, status: res.statusCode };
+  };
+  const from = BigInt(info.fromNs);
+  const to = BigInt(info.toNs);
+  const list: number[] = [];
+  const ranged: number[] = [];
+  const byId: number[] = [];
+  let totalExact = true;
+  for (let i = 0; i < reps; i++) {
+    const r = await timeGet('/traces?limit=1000');
+    list.push(r.ms);
+    if (!r.text.endsWith(`"total":${info.traces}}`)) totalExact = false;
+    // A 5-minute range somewhere in the window, like a zoomed dashboard.
+    const after = from + ((to - from - 300_000_000_000n) * BigInt(i)) / BigInt(reps);
+    ranged.push((await timeGet(`/traces?limit=1000&after=${after}&before=${after + 300_000_000_000n}`)).ms);
+  }
+  for (let i = 0; i < Math.min(info.sampleIds.length, reps * 5); i++) {
+    const r = await timeGet(`/traces/${info.sampleIds[i]}`);
+    if (r.status !== 200) throw new Error(`GET /traces/{id} answered ${r.status}`);
+    byId.push(r.ms);
+  }
+  await pool.close();
+  await worker.stop();
+  const p99 = (xs: number[]) => percentile(Float64Array.from(xs).sort(), 0.99);
+  return { traces: info.traces, spans: info.spans, listP99Ms: p99(list), rangedP99Ms: p99(ranged), byIdP99Ms: p99(byId), totalExact };
+}
+
+async function evictionFigure(kind: StoreKind, spans: number) {
+  const port = nextPort++;
+  const worker = startWorker('bench/lib/eviction-worker.ts', [kind, String(spans), String(port)], { cpu: 0, nodeArgs: nodeArgsFor(kind) });
+  const info = await worker.next<{ spans: number }>();
+  const template = new BodyTemplate(runId(), 10, true, BigInt(Date.now()) * 1_000_000n);
+  // 10× the emitter's load runs throughout, so the stall is measured under traffic.
+  const load = runRawLoad({ host: '127.0.0.1', port, connections: 32, durationMs: 9000, ratePerSec: 8750 / template.spans, path: '/spans', nextBody: () => template.next() });
+  await new Promise((r) => setTimeout(r, 1000));
+  worker.send({ evict: true });
+  const result = await worker.next<{ maxStallMs: number; baselineStallMs: number; evictMs: number }>();
+  const traffic = await load;
+  await worker.stop();
+  const lat = traffic.latenciesMs.sort();
+  return { bucketSpans: info.spans, ...result, requestP99Ms: percentile(lat, 0.99), requestMaxMs: lat[lat.length - 1] ?? NaN };
+}
+
+function both<T>(label: string, fn: (kind: StoreKind) => Promise<T>): Promise<Record<StoreKind, T>> {
+  return (async () => {
+    const out = {} as Record<StoreKind, T>;
+    for (const kind of STORE_KINDS) {
+      process.stderr.write(`bench: ${label} (${kind})…\n`);
+      out[kind] = await fn(kind);
+    }
+    json[label] = out;
+    return out;
+  })();
+}
+
+async function main(): Promise<void> {
+  pinSelf(1);
+  const all = which === 'all';
+  if (all || which === 'ingest') {
+    const small = await both('ingest_emitter_batches', (k) => ingestFigure(k, 10, 32));
+    rows.push({
+      figure: `sustained ingest, 10–14-span batches, ${ingestMs / 1000} s`,
+      target: '≥ 150,000 spans/s, all accepted',
+      bucket: `${fmt(small.bucket.spansPerSec)} spans/s${small.bucket.allAccepted ? '' : ' (NOT all accepted)'}`,
+      reference: `${fmt(small.reference.spansPerSec)} spans/s${small.reference.allAccepted ? '' : ' (NOT all accepted)'}`,
+    });
+    const big = await both('ingest_100_span_batches', (k) => ingestFigure(k, 100, 16));
+    rows.push({
+      figure: `sustained ingest, 100-span batches, ${ingestMs / 1000} s`,
+      target: '≥ 300,000 spans/s',
+      bucket: `${fmt(big.bucket.spansPerSec)} spans/s${big.bucket.allAccepted ? '' : ' (NOT all accepted)'}`,
+      reference: `${fmt(big.reference.spansPerSec)} spans/s${big.reference.allAccepted ? '' : ' (NOT all accepted)'}`,
+    });
+  }
+  if (all || which === 'latency') {
+    const r = await both('post_latency_10x', latencyFigure);
+    rows.push({
+      figure: 'POST /spans latency at 10× the emitter load (8,750 spans/s)',
+      target: 'p99 < 5 ms',
+      bucket: `p50 ${fmt(r.bucket.p50Ms, 2)} / p99 ${fmt(r.bucket.p99Ms, 2)} ms`,
+      reference: `p50 ${fmt(r.reference.p50Ms, 2)} / p99 ${fmt(r.reference.p99Ms, 2)} ms`,
+    });
+  }
+  if (all || which === 'memory') {
+    const bucketSpans = quick ? 2_000_000 : 16_000_000;
+    const referenceSpans = quick ? 500_000 : 2_000_000;
+    const r = await both('memory', (k) => memoryFigure(k, k === 'bucket' ? bucketSpans : referenceSpans));
+    rows.push({
+      figure: 'memory per span held (RSS growth after GC, empty tags)',
+      target: '≤ 80 bytes',
+      bucket: `${fmt(r.bucket.bytesPerSpan, 1)} B over ${fmt(r.bucket.spans)} spans`,
+      reference: `${fmt(r.reference.bytesPerSpan, 1)} B over ${fmt(r.reference.spans)} spans`,
+    });
+    rows.push({
+      figure: `${fmt(r.bucket.spans)} spans held`,
+      target: '16 M spans < 2 GiB RSS, no heap flag',
+      bucket: `${fmt(r.bucket.rssBytes / 2 ** 30, 2)} GiB RSS`,
+      reference: `${fmt(r.reference.rssBytes / 2 ** 30, 2)} GiB RSS at ${fmt(r.reference.spans)} spans (heap flag given)`,
+    });
+  }
+  if (all || which === 'query') {
+    const bucketTraces = quick ? 500_000 : 4_000_000;
+    const referenceTraces = quick ? 50_000 : 400_000;
+    const r = await both('queries', (k) => queryFigure(k, k === 'bucket' ? bucketTraces : referenceTraces, k === 'bucket' ? 300 : 20));
+    const note = `reference measured at ${fmt(referenceTraces)} traces (1/10 scale: it scans every trace)`;
+    rows.push({
+      figure: `GET /traces?limit=1000, ${fmt(r.bucket.traces)} traces`,
+      target: 'p99 < 15 ms, total exact',
+      bucket: `p99 ${fmt(r.bucket.listP99Ms, 2)} ms${r.bucket.totalExact ? ', total exact' : ', TOTAL WRONG'}`,
+      reference: `p99 ${fmt(r.reference.listP99Ms, 2)} ms${r.reference.totalExact ? ', total exact' : ', TOTAL WRONG'}`,
+      note,
+    });
+    rows.push({
+      figure: 'GET /traces?limit=1000&after&before (5-minute ranges)',
+      target: 'p99 < 15 ms',
+      bucket: `p99 ${fmt(r.bucket.rangedP99Ms, 2)} ms`,
+      reference: `p99 ${fmt(r.reference.rangedP99Ms, 2)} ms`,
+      note,
+    });
+    rows.push({
+      figure: 'GET /traces/{id}',
+      target: 'p99 < 1 ms',
+      bucket: `p99 ${fmt(r.bucket.byIdP99Ms, 3)} ms`,
+      reference: `p99 ${fmt(r.reference.byIdP99Ms, 3)} ms`,
+      note,
+    });
+  }
+  if (all || which === 'eviction') {
+    const spans = quick ? 200_000 : 600_000;
+    const r = await both('eviction_stall', (k) => evictionFigure(k, spans));
+    rows.push({
+      figure: `longest event-loop stall evicting a ${fmt(r.bucket.bucketSpans)}-span minute under 10× load`,
+      target: '< 20 ms',
+      bucket: `${fmt(r.bucket.maxStallMs, 1)} ms (baseline ${fmt(r.bucket.baselineStallMs, 1)} ms; request p99 ${fmt(r.bucket.requestP99Ms, 1)} ms)`,
+      reference: `${fmt(r.reference.maxStallMs, 1)} ms (baseline ${fmt(r.reference.baselineStallMs, 1)} ms; request p99 ${fmt(r.reference.requestP99Ms, 1)} ms)`,
+    });
+  }
+
+  const header = `| figure | target | production (BucketStore) | reference store |\n|---|---|---|---|`;
+  const table = [header, ...rows.map((r) => `| ${r.figure} | ${r.target} | ${r.bucket} | ${r.reference}${r.note ? ` (${r.note})` : ''} |`)].join('\n');
+  process.stdout.write(`\n${table}\n\n`);
+  mkdirSync('bench/results', { recursive: true });
+  const meta = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, memoryBytes: totalmem(), quick, ingestMs };
+  const file = `bench/results/${which}${quick ? '-quick' : ''}.json`;
+  writeFileSync(file, JSON.stringify({ meta, figures: json, table }, null, 2) + '\n');
+  process.stderr.write(`bench: results written to ${file}\n`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack}\n`);
+  process.exit(1);
+});
