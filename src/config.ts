@@ -34,25 +34,30 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 /** A configuration problem; its message is the one line shown at start-up. */
 export class ConfigError extends Error {}
 
+/** The trimmed value, or undefined when unset or empty (compose files often write `VAR=`). */
+function value(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  return raw === undefined || raw === '' ? undefined : raw;
+}
+
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
-  const value = Number(raw.trim());
-  if (value < min || value > max) throw new ConfigError(`${name} must be from ${min} to ${max}, got ${value}`);
-  return value;
+  const raw = value(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  const parsed = Number(raw);
+  if (parsed < min || parsed > max) throw new ConfigError(`${name} must be from ${min} to ${max}, got ${parsed}`);
+  return parsed;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, totalMemoryBytes = totalmem()): Config {
-  const logLevel = (env.LOG_LEVEL ?? 'info').trim().toLowerCase();
+  const logLevel = (value(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
   }
-  const host = (env.HOST ?? '0.0.0.0').trim();
-  if (host === '') throw new ConfigError('HOST must not be empty');
-  const cors = (env.CORS_ORIGIN ?? '*').trim();
+  const host = value(env, 'HOST') ?? '0.0.0.0';
+  const cors = value(env, 'CORS_ORIGIN') ?? '*';
   let corsOrigin: true | string[] = true;
-  if (cors !== '*' && cors !== '') {
+  if (cors !== '*') {
     corsOrigin = cors.split(',').map((o) => o.trim());
     for (const origin of corsOrigin) {
       if (!/^https?:\/\/[^/\s]+$/.test(origin)) {

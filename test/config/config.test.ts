@@ -74,7 +74,8 @@ describe('loadConfig', () => {
     ['MAX_BODY_BYTES', 'abc'],
     ['MAX_BODY_BYTES', '0'],
     ['MAX_BODY_BYTES', '1.5'],
-    ['HOST', '   '],
+    ['MAX_SPANS', '0'],
+    ['MAX_EVENT_LOOP_LAG_MS', 'fast'],
   ])('%s=%j throws a ConfigError naming the variable', (name, value) => {
     let thrown: unknown;
     try {
@@ -87,9 +88,23 @@ describe('loadConfig', () => {
     expect(message).toContain(name);
     expect(message).not.toContain('\n');
     // Only the variable at fault is named.
-    for (const other of ['WINDOW_MINUTES', 'PORT', 'LOG_LEVEL', 'CORS_ORIGIN', 'MAX_BODY_BYTES', 'HOST']) {
-      if (other !== name) expect(message).not.toContain(other);
+    for (const other of ['WINDOW_MINUTES', 'PORT', 'LOG_LEVEL', 'CORS_ORIGIN', 'MAX_BODY_BYTES', 'HOST', 'MAX_SPANS', 'MAX_EVENT_LOOP_LAG_MS']) {
+      if (other !== name && !name.startsWith(other)) expect(message).not.toContain(other);
     }
+  });
+});
+
+describe('empty values', () => {
+  it('mean "use the default" for every variable, as compose files write `VAR=`', () => {
+    const empty = Object.fromEntries(
+      ['PORT', 'HOST', 'WINDOW_MINUTES', 'MAX_BODY_BYTES', 'LOG_LEVEL', 'CORS_ORIGIN', 'MAX_SPANS', 'MAX_EVENT_LOOP_LAG_MS'].map((n) => [n, '  ']),
+    );
+    expect(loadConfig(empty, 8 * 2 ** 30)).toEqual(loadConfig({}, 8 * 2 ** 30));
+  });
+
+  it('derives the default MAX_SPANS from the machine memory', () => {
+    expect(loadConfig({}, 8 * 2 ** 30).maxSpans).toBe(Math.floor((8 * 2 ** 30) / 2 / 200));
+    expect(loadConfig({ MAX_SPANS: '5000' }, 8 * 2 ** 30).maxSpans).toBe(5000);
   });
 });
 
