@@ -10,8 +10,11 @@ export const SPAN_CHUNK_MASK = SPAN_CHUNK - 1;
 
 export const FLAG_ERROR = 1;
 export const FLAG_HAS_PARENT = 2;
-/** The span carried `"tags": {}`; spans with tags keep their JSON text in `SpanBucket.tags`. */
+/** The span carried `"tags": {}`; spans with tags keep their JSON text in the bucket's tag arena. */
 export const FLAG_EMPTY_TAGS = 4;
+
+/** Bytes per tag arena buffer. */
+const TAG_CHUNK = 1 << 20;
 
 /** Durations at or above this many ns keep their exact end time in `SpanBucket.longEnds`. */
 export const LONG_DURATION = 0xffffffff;
@@ -43,8 +46,17 @@ const MAX_INSERT_SHIFT = 32;
 export class SpanBucket {
   readonly chunks: SpanChunk[] = [];
   count = 0;
-  /** JSON text of non-empty tag objects, by span index. Sparse: most spans carry few tags. */
-  readonly tags = new Map<number, string>();
+  /**
+   * JSON text of non-empty tag objects, UTF-8 in an arena of large Buffers. Millions of small
+   * strings on the V8 heap would make every major GC walk them (pauses grow with spans held);
+   * bytes in a few big buffers cost the collector nothing to trace.
+   */
+  private readonly tagChunks: Buffer[] = [];
+  private tagWrite = TAG_CHUNK;
+  /** span index → entry number; Smi keys and values, so the map is one flat array to the GC. */
+  private readonly tagEntryOf = new Map<number, number>();
+  /** Per entry: chunk number, byte offset, byte length. */
+  private tagEntries = new Uint32Array(3 * 64);
   readonly longEnds = new Map<number, NsText>();
   /**
    * Indexes of root spans, ascending by (start, trace id descending) so that reading from the
@@ -65,6 +77,37 @@ export class SpanBucket {
     /** Unix second at which the minute begins. */
     readonly startSec: number,
   ) {}
+
+  /** Keeps the tags JSON text of a span. */
+  setTags(index: number, text: string): void {
+    const maxBytes = text.length * 3;
+    if (this.tagWrite + maxBytes > (this.tagChunks[this.tagChunks.length - 1]?.length ?? 0)) {
+      // allocUnsafeSlow: a buffer of its own (not a slice of the shared pool) that is written before read.
+      this.tagChunks.push(Buffer.allocUnsafeSlow(Math.max(TAG_CHUNK, maxBytes)));
+      this.tagWrite = 0;
+    }
+    const chunkNumber = this.tagChunks.length - 1;
+    const length = this.tagChunks[chunkNumber]!.write(text, this.tagWrite, 'utf8');
+    const entry = this.tagEntryOf.size;
+    if (3 * entry + 3 > this.tagEntries.length) {
+      const grown = new Uint32Array(this.tagEntries.length * 2);
+      grown.set(this.tagEntries);
+      this.tagEntries = grown;
+    }
+    this.tagEntries[3 * entry] = chunkNumber;
+    this.tagEntries[3 * entry + 1] = this.tagWrite;
+    this.tagEntries[3 * entry + 2] = length;
+    this.tagEntryOf.set(index, entry);
+    this.tagWrite += length;
+  }
+
+  /** The tags JSON text of a span, if it had non-empty tags. */
+  tagsText(index: number): string | undefined {
+    const entry = this.tagEntryOf.get(index);
+    if (entry === undefined) return undefined;
+    const offset = this.tagEntries[3 * entry + 1]!;
+    return this.tagChunks[this.tagEntries[3 * entry]!]!.toString('utf8', offset, offset + this.tagEntries[3 * entry + 2]!);
+  }
 
   /** Reserves the next span index. */
   append(): number {
@@ -139,6 +182,8 @@ export class SpanBucket {
   }
 
   bytes(): number {
-    return this.chunks.length * SPAN_CHUNK * SpanChunk.BYTES_PER_SPAN + this.roots.byteLength;
+    let tagBytes = this.tagEntries.byteLength;
+    for (const chunk of this.tagChunks) tagBytes += chunk.length;
+    return this.chunks.length * SPAN_CHUNK * SpanChunk.BYTES_PER_SPAN + this.roots.byteLength + tagBytes;
   }
 }
