@@ -16,6 +16,11 @@ export interface IngestSpan {
   endTime: NsText;
   error: boolean;
   tags: Record<string, string> | undefined;
+  /**
+   * When a producer has it for free: exactly `JSON.stringify(tags)` (the fast body parser
+   * slices it from the request), so stores need not serialise the tags again.
+   */
+  tagsJson?: string | undefined;
 }
 
 export interface IngestResult {

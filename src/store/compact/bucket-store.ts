@@ -149,7 +149,7 @@ export class BucketStore implements TraceStore {
       writeUuidWords(span.parentSpanId, chunk.parentId, at * 4);
     }
     if (span.tags !== undefined) {
-      const text = JSON.stringify(span.tags);
+      const text = span.tagsJson ?? JSON.stringify(span.tags);
       if (text === '{}') flags |= FLAG_EMPTY_TAGS;
       else bucket.setTags(index, text);
     }
