@@ -71,6 +71,29 @@ async function latencyFigure(kind: StoreKind) {
   return { requests: r.requests, spansPerSec: ((r.byStatus[202] ?? 0) * template.spans) / (r.elapsedMs / 1000), p50Ms: percentile(lat, 0.5), p99Ms: percentile(lat, 0.99), maxMs: lat[lat.length - 1] ?? NaN };
 }
 
+async function overloadFigure(kind: StoreKind, multiple: number) {
+  // `multiple` × the emitter's default load (875 spans/s), open loop, admission control on.
+  const port = nextPort++;
+  const server = startWorker('bench/lib/serve.ts', [kind, String(port), 'admission'], { cpu: 0, nodeArgs: nodeArgsFor(kind) });
+  await server.next();
+  const template = new BodyTemplate(runId(), 10, true, BigInt(Date.now()) * 1_000_000n);
+  const r = await runRawLoad({
+    host: '127.0.0.1', port, connections: 128, durationMs: quick ? 10_000 : 30_000,
+    ratePerSec: (875 * multiple) / template.spans, path: '/spans', nextBody: () => template.next(),
+  });
+  await server.stop();
+  const lat = r.latenciesMs.sort();
+  const accepted = r.byStatus[202] ?? 0;
+  return {
+    offeredSpansPerSec: 875 * multiple,
+    acceptedSpansPerSec: (accepted * template.spans) / (r.elapsedMs / 1000),
+    acceptedShare: accepted / Math.max(1, r.requests),
+    refused503: r.byStatus[503] ?? 0,
+    p50Ms: percentile(lat, 0.5),
+    p99Ms: percentile(lat, 0.99),
+  };
+}
+
 async function memoryFigure(kind: StoreKind, spans: number) {
   const worker = startWorker('bench/lib/memory-worker.ts', [kind, String(spans)], { cpu: 0, nodeArgs: ['--expose-gc', ...nodeArgsFor(kind)] });
   const result = await worker.next<{ bytesPerSpan: number; rssBytes: number; spans: number; ingestSpansPerSec: number }>();
@@ -170,6 +193,12 @@ async function main(): Promise<void> {
       bucket: `p50 ${fmt(r.bucket.p50Ms, 2)} / p99 ${fmt(r.bucket.p99Ms, 2)} ms`,
       reference: `p50 ${fmt(r.reference.p50Ms, 2)} / p99 ${fmt(r.reference.p99Ms, 2)} ms`,
     });
+  }
+  if (all || which === 'overload') {
+    const r = await both('load_100x', (k) => overloadFigure(k, 100));
+    const cell = (x: Awaited<ReturnType<typeof overloadFigure>>) =>
+      `${fmt(x.acceptedSpansPerSec)} of ${fmt(x.offeredSpansPerSec)} spans/s accepted (${fmt(x.acceptedShare * 100, 1)}% of requests, ${fmt(x.refused503)} × 503); p50 ${fmt(x.p50Ms, 1)} / p99 ${fmt(x.p99Ms, 1)} ms`;
+    rows.push({ figure: '100× the emitter load (87,500 spans/s offered), open loop', target: 'degrade gracefully', bucket: cell(r.bucket), reference: cell(r.reference) });
   }
   if (all || which === 'memory') {
     const bucketSpans = quick ? 2_000_000 : 16_000_000;

@@ -5,13 +5,14 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { makeStore, OffsetClock, type StoreKind } from './stores.js';
 
-const [kind, portText] = process.argv.slice(2) as [StoreKind, string];
+const [kind, portText, mode] = process.argv.slice(2) as [StoreKind, string, string | undefined];
 const clock = new OffsetClock();
-const config = loadConfig({ PORT: portText, WINDOW_MINUTES: '30', MAX_EVENT_LOOP_LAG_MS: '0' });
+// Throughput figures measure the collector flat out; the overload figure keeps admission control on.
+const config = loadConfig({ PORT: portText, WINDOW_MINUTES: '30', MAX_EVENT_LOOP_LAG_MS: mode === 'admission' ? '250' : '0' });
 const store = makeStore(kind, clock, config.windowMinutes);
 const { app } = await buildApp({ config, store, logger: false });
 await app.listen({ port: config.port, host: '127.0.0.1' });
-process.send!({ ready: config.port });
+process.send?.({ ready: config.port });
 process.on('message', async (m: { advanceClockMs?: number }) => {
   if (m.advanceClockMs !== undefined) {
     clock.offsetMs += m.advanceClockMs;
