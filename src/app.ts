@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import { AdmissionControl } from './http/admission.js';
+import { dashboardRoutes } from './http/dashboard.js';
 import { docsRoutes } from './http/docs.js';
 import { healthRoutes } from './http/health.js';
 import { metricsRoutes } from './http/metrics.js';
@@ -107,6 +108,7 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
   await app.register(spansRoutes, { store, metrics, admission });
   await app.register(tracesRoutes, { store });
   await app.register(metricsRoutes, { metrics });
+  await app.register(dashboardRoutes);
 
   const eviction = new EvictionTicker({
     store,
