@@ -8,14 +8,20 @@ import { AdmissionControl } from './http/admission.js';
 import { dashboardRoutes } from './http/dashboard.js';
 import { docsRoutes } from './http/docs.js';
 import { healthRoutes } from './http/health.js';
+import { logsRoutes } from './http/logs.js';
 import { metricsRoutes } from './http/metrics.js';
+import { otlpRoutes } from './http/otlp.js';
 import { spansRoutes } from './http/spans.js';
 import { tracesRoutes } from './http/traces.js';
 import { schemaErrorFormatter, validatorCompiler } from './http/validation.js';
 import { registerJsonBodyParser } from './ingest/json-body-parser.js';
+import { withLogEviction } from './logs/eviction.js';
+import type { LogStore } from './logs/log-store.js';
+import { MinuteLogStore } from './logs/minute-log-store.js';
 import { CollectorMetrics } from './metrics.js';
 import { EvictionTicker } from './store/eviction-ticker.js';
 import type { TraceStore } from './store/trace-store.js';
+import { systemClock, type Clock } from './time/clock.js';
 
 export interface AppOptions {
   config: Config;
@@ -26,6 +32,10 @@ export interface AppOptions {
   evictionIntervalMs?: number;
   /** For tests: replaces the V8 heap reading in admission control. */
   heapShare?: () => number;
+  /** Where POST /logs keeps logs; defaults to minute buckets on `clock` over the same window. */
+  logStore?: LogStore;
+  /** The clock of the default log store (give the span store's, so both windows agree). */
+  clock?: Clock;
 }
 
 export interface Collector {
@@ -33,6 +43,7 @@ export interface Collector {
   metrics: CollectorMetrics;
   eviction: EvictionTicker;
   admission: AdmissionControl;
+  logStore: LogStore;
 }
 
 function errorMessage(error: FastifyError, maxBodyBytes: number): string {
@@ -68,7 +79,12 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
     windowMinutes: config.windowMinutes,
     heapShare: options.heapShare,
   });
-  const metrics = new CollectorMetrics(store, { maxSpans: config.maxSpans, eventLoopLagMs: () => admission.eventLoopLagMs });
+  const logStore = options.logStore ?? new MinuteLogStore({ clock: options.clock ?? systemClock, windowMinutes: config.windowMinutes });
+  const metrics = new CollectorMetrics(
+    store,
+    { maxSpans: config.maxSpans, eventLoopLagMs: () => admission.eventLoopLagMs },
+    { stats: () => logStore.stats(), maxLogs: config.maxLogs },
+  );
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -108,10 +124,13 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
   await app.register(spansRoutes, { store, metrics, admission });
   await app.register(tracesRoutes, { store });
   await app.register(metricsRoutes, { metrics });
+  await app.register(otlpRoutes, { store, metrics, admission, windowMinutes: config.windowMinutes, maxBodyBytes: config.maxBodyBytes });
+  await app.register(logsRoutes, { logStore, store, metrics, admission, maxLogs: config.maxLogs, maxBodyBytes: config.maxBodyBytes });
   await app.register(dashboardRoutes);
 
   const eviction = new EvictionTicker({
-    store,
+    // Logs leave the window on the same tick as spans.
+    store: withLogEviction(store, logStore, (logs) => metrics.logsEvicted.inc(logs)),
     intervalMs: options.evictionIntervalMs ?? 1000,
     onEvicted: (spans) => metrics.spansEvicted.inc(spans),
     onError: (error) => app.log.error({ err: error }, 'eviction failed'),
@@ -124,5 +143,5 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
     eviction.stop();
     admission.stop();
   });
-  return { app, metrics, eviction, admission };
+  return { app, metrics, eviction, admission, logStore };
 }

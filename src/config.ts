@@ -15,7 +15,12 @@ export interface Config {
   maxSpans: number;
   /** POST /spans answers 503 while the event loop lags more than this (0 disables). */
   maxEventLoopLagMs: number;
+  /** Log budget: POST /logs answers 503 while this many log lines are held. */
+  maxLogs: number;
 }
+
+/** Default MAX_LOGS: logs are plain objects on the JS heap (~150 bytes plus text each). */
+export const DEFAULT_MAX_LOGS = 200_000;
 
 /**
  * Bytes a span may cost on average when the default budget is derived: the compact store needs
@@ -75,5 +80,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, totalMemoryByte
     corsOrigin,
     maxSpans: integer(env, 'MAX_SPANS', defaultMaxSpans(totalMemoryBytes), 1, 2 ** 40),
     maxEventLoopLagMs: integer(env, 'MAX_EVENT_LOOP_LAG_MS', 250, 0, 60_000),
+    maxLogs: integer(env, 'MAX_LOGS', DEFAULT_MAX_LOGS, 1, 2 ** 32),
   };
 }

@@ -11,8 +11,18 @@ export class CollectorMetrics {
   readonly spansEvicted: Counter;
   readonly batchesRejected: Counter<'reason'>;
   readonly requestDuration: Histogram<'method' | 'route' | 'status_code'>;
+  readonly otlpRequestsRejected: Counter<'reason'>;
+  readonly otlpSpansRejected: Counter;
+  readonly logsAccepted: Counter;
+  readonly logsDiscarded: Counter<'reason'>;
+  readonly logsEvicted: Counter;
+  readonly logBatchesRejected: Counter<'reason'>;
 
-  constructor(store: TraceStore, limits: { maxSpans: number; eventLoopLagMs: () => number }) {
+  constructor(
+    store: TraceStore,
+    limits: { maxSpans: number; eventLoopLagMs: () => number },
+    logs: { stats: () => { logs: number } | Promise<{ logs: number }>; maxLogs: number } = { stats: () => ({ logs: 0 }), maxLogs: 0 },
+  ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.spansAccepted = new Counter({
@@ -60,6 +70,53 @@ export class CollectorMetrics {
       registers,
       collect() {
         this.set(limits.eventLoopLagMs() / 1000);
+      },
+    });
+    // OTLP (POST /v1/traces): spans it stores count in the span counters above.
+    this.otlpRequestsRejected = new Counter({
+      name: 'traced_otlp_requests_rejected_total',
+      help: 'POST /v1/traces requests refused without storing anything, by reason (invalid, too_large, media_type: 4xx; memory, heap, event_loop_lag: 503).',
+      labelNames: ['reason'],
+      registers,
+    });
+    for (const reason of ['invalid', 'memory', 'heap', 'event_loop_lag']) this.otlpRequestsRejected.inc({ reason }, 0);
+    this.otlpSpansRejected = new Counter({
+      name: 'traced_otlp_spans_rejected_total',
+      help: 'Spans in accepted OTLP requests that could not be mapped (invalid ids, times beyond int64, end before start); reported in partial_success.',
+      registers,
+    });
+    // Logs (POST /logs).
+    this.logsAccepted = new Counter({ name: 'traced_logs_accepted_total', help: 'Log lines accepted into the window.', registers });
+    this.logsDiscarded = new Counter({
+      name: 'traced_logs_discarded_total',
+      help: 'Log lines outside the window on arrival, by reason (stale, future).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.logsDiscarded.inc({ reason: 'stale' }, 0);
+    this.logsDiscarded.inc({ reason: 'future' }, 0);
+    this.logsEvicted = new Counter({ name: 'traced_evicted_logs_total', help: 'Log lines released because the window moved past them.', registers });
+    this.logBatchesRejected = new Counter({
+      name: 'traced_log_batches_rejected_total',
+      help: 'POST /logs requests refused without storing anything, by reason (invalid, too_large, media_type: 4xx; log_budget, heap, event_loop_lag: 503).',
+      labelNames: ['reason'],
+      registers,
+    });
+    for (const reason of ['invalid', 'log_budget', 'heap', 'event_loop_lag']) this.logBatchesRejected.inc({ reason }, 0);
+    new Gauge({
+      name: 'traced_store_logs',
+      help: 'Log lines held in memory now.',
+      registers,
+      async collect() {
+        this.set((await logs.stats()).logs);
+      },
+    });
+    new Gauge({
+      name: 'traced_store_max_logs',
+      help: 'The log budget (MAX_LOGS): POST /logs answers 503 while this many log lines are held.',
+      registers,
+      collect() {
+        this.set(logs.maxLogs);
       },
     });
     this.requestDuration = new Histogram({

@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import * as schemas from '../../schemas/index.js';
+import * as logSchemas from '../../schemas/logs.js';
+import * as otlpSchemas from '../../schemas/otlp.js';
 import {
   derefSchema,
   loadYaml,
@@ -277,6 +279,17 @@ const PAIRS: Array<[string, unknown]> = [
   ['IngestResponse', schemas.IngestResponse],
   ['StatusResponse', schemas.StatusResponse],
   ['Error', schemas.ErrorBody],
+  // Extensions: logs (POST /logs, GET /traces/{trace_id}/logs) and OTLP (POST /v1/traces).
+  ['LogRecord', logSchemas.LogRecord],
+  ['LogIngestRequest', logSchemas.LogIngestRequest],
+  ['LogIngestResponse', logSchemas.LogIngestResponse],
+  ['TraceLogsResponse', logSchemas.TraceLogsResponse],
+  ['OtlpAnyValue', otlpSchemas.OtlpAnyValue],
+  ['OtlpKeyValue', otlpSchemas.OtlpKeyValue],
+  ['OtlpSpan', otlpSchemas.OtlpSpan],
+  ['OtlpExportTraceServiceRequest', otlpSchemas.OtlpExportTraceServiceRequest],
+  ['OtlpExportTraceServiceResponse', otlpSchemas.OtlpExportTraceServiceResponse],
+  ['OtlpStatus', otlpSchemas.OtlpStatus],
 ];
 
 function tracesGet(d: JsonObject): JsonObject {
@@ -310,6 +323,34 @@ describe('openapi.yaml ↔ TypeBox schemas', () => {
   it('GET /traces/{trace_id} path parameter matches TraceIdParams', () => {
     const params = traceByIdGet(doc).parameters!;
     expect(compareParameters('GET /traces/{trace_id} path', params, 'path', doc, plain(schemas.TraceIdParams))).toEqual([]);
+  });
+
+  it('GET /traces/{trace_id}/logs path parameter matches TraceIdParams', () => {
+    const params = (((doc.paths as JsonObject)['/traces/{trace_id}/logs'] as JsonObject).get as JsonObject).parameters!;
+    expect(compareParameters('GET /traces/{trace_id}/logs path', params, 'path', doc, plain(schemas.TraceIdParams))).toEqual([]);
+  });
+
+  it('the YAML states the log limits the code enforces', () => {
+    const logs = ((componentSchemas.LogIngestRequest as JsonObject).properties as JsonObject).logs as JsonObject;
+    expect(logs.maxItems).toBe(logSchemas.MAX_LOGS_PER_BATCH);
+    const record = (componentSchemas.LogRecord as JsonObject).properties as JsonObject;
+    expect((record.attributes as JsonObject).maxProperties).toBe(logSchemas.MAX_LOG_ATTRIBUTES);
+    expect((record.message as JsonObject).maxLength).toBe(logSchemas.MAX_LOG_MESSAGE_LENGTH);
+    expect((record.level as JsonObject).enum).toEqual([...logSchemas.LOG_LEVELS]);
+  });
+
+  it('notices a change to a log or OTLP component', () => {
+    const record = plain(logSchemas.LogRecord) as JsonObject;
+    delete ((record.properties as JsonObject).message as JsonObject).maxLength;
+    expect(compareSchemas('LogRecord', componentSchemas.LogRecord!, doc, record).join('\n')).toMatch(/LogRecord\.properties\.message\.maxLength/);
+    const status = plain(otlpSchemas.OtlpStatus) as JsonObject;
+    status.required = ['message'];
+    expect(compareSchemas('OtlpStatus', componentSchemas.OtlpStatus!, doc, status).join('\n')).toMatch(/OtlpStatus\.required/);
+    const response = clone(componentSchemas.OtlpExportTraceServiceResponse!) as JsonObject;
+    (((response.properties as JsonObject).partialSuccess as JsonObject).properties as JsonObject).rejectedSpans = { type: 'integer' };
+    expect(compareSchemas('OtlpExportTraceServiceResponse', response, doc, plain(otlpSchemas.OtlpExportTraceServiceResponse)).join('\n')).toMatch(
+      /partialSuccess\.properties\.rejectedSpans\.type/,
+    );
   });
 
   it('the YAML states the limits the code enforces', () => {

@@ -1,0 +1,75 @@
+// TypeBox mirrors of the OTLP components in openapi.yaml (POST /v1/traces). The request schema
+// documents the OTLP/JSON shape the collector reads (lowerCamelCase, ids as hex, 64-bit integers
+// as strings or numbers); it is deliberately loose, since the protobuf definition is the authority
+// and unknown fields are ignored. test/http/openapi-drift.test.ts keeps these and the YAML equal.
+import Type from 'typebox';
+
+/** proto3 JSON writes 64-bit integers as decimal strings and accepts numbers too. */
+const Int64Json = Type.Unsafe<string | number>({ type: ['string', 'integer'] });
+const LooseObject = Type.Unsafe<Record<string, unknown>>({ type: 'object' });
+
+export const OtlpAnyValue = Type.Object({
+  stringValue: Type.Optional(Type.String()),
+  boolValue: Type.Optional(Type.Boolean()),
+  intValue: Type.Optional(Int64Json),
+  doubleValue: Type.Optional(Type.Unsafe<string | number>({ type: ['number', 'string'] })),
+  bytesValue: Type.Optional(Type.String()),
+  arrayValue: Type.Optional(LooseObject),
+  kvlistValue: Type.Optional(LooseObject),
+});
+
+export const OtlpKeyValue = Type.Object({
+  key: Type.Optional(Type.String()),
+  value: Type.Optional(OtlpAnyValue),
+});
+
+export const OtlpSpan = Type.Object({
+  traceId: Type.Optional(Type.String()),
+  spanId: Type.Optional(Type.String()),
+  parentSpanId: Type.Optional(Type.String()),
+  name: Type.Optional(Type.String()),
+  kind: Type.Optional(Type.Integer()),
+  startTimeUnixNano: Type.Optional(Int64Json),
+  endTimeUnixNano: Type.Optional(Int64Json),
+  attributes: Type.Optional(Type.Array(OtlpKeyValue)),
+  events: Type.Optional(Type.Array(LooseObject)),
+  status: Type.Optional(
+    Type.Object({
+      code: Type.Optional(Type.Integer()),
+      message: Type.Optional(Type.String()),
+    }),
+  ),
+});
+
+export const OtlpExportTraceServiceRequest = Type.Object({
+  resourceSpans: Type.Optional(
+    Type.Array(
+      Type.Object({
+        resource: Type.Optional(Type.Object({ attributes: Type.Optional(Type.Array(OtlpKeyValue)) })),
+        scopeSpans: Type.Optional(
+          Type.Array(
+            Type.Object({
+              scope: Type.Optional(LooseObject),
+              spans: Type.Optional(Type.Array(OtlpSpan)),
+            }),
+          ),
+        ),
+      }),
+    ),
+  ),
+});
+
+export const OtlpExportTraceServiceResponse = Type.Object({
+  partialSuccess: Type.Optional(
+    Type.Object({
+      rejectedSpans: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
+      errorMessage: Type.Optional(Type.String()),
+    }),
+  ),
+});
+
+/** google.rpc.Status in its JSON form: the body of every 4xx/5xx answer from POST /v1/traces. */
+export const OtlpStatus = Type.Object({
+  code: Type.Integer(),
+  message: Type.String(),
+});

@@ -1,0 +1,141 @@
+// OTLP/protobuf: ExportTraceServiceRequest → OtlpTraceRequest, and the protobuf response bodies
+// (ExportTraceServiceResponse, google.rpc.Status).
+//
+// The schema is the vendored subset (proto/), loaded once at start-up from its JSON descriptor.
+// protobufjs decodes 64-bit fields as Long (the `long` package is its dependency), and
+// Long#toString() is exact, so times and int64 attributes keep every digit.
+
+import protobuf from 'protobufjs';
+import { OtlpDecodeError, type AnyValueView, type OtlpAttribute, type OtlpSpan, type OtlpTraceRequest } from './otlp-request.js';
+import { OTLP_DESCRIPTOR } from './proto/otlp-descriptor.js';
+
+const root = protobuf.Root.fromJSON(OTLP_DESCRIPTOR);
+const ExportTraceServiceRequest = root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
+const ExportTraceServiceResponse = root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse');
+const RpcStatus = root.lookupType('google.rpc.Status');
+
+// Shapes of the decoded messages (protobufjs message instances: unset scalars read as their
+// defaults, unset message fields as null, repeated fields as empty arrays).
+interface LongLike {
+  toString(): string;
+}
+interface PbAnyValue {
+  value?: string; // the oneof's set field name
+  stringValue: string;
+  boolValue: boolean;
+  intValue: LongLike;
+  doubleValue: number;
+  bytesValue: Uint8Array;
+  arrayValue: { values: PbAnyValue[] } | null;
+  kvlistValue: { values: PbKeyValue[] } | null;
+}
+interface PbKeyValue {
+  key: string;
+  value: PbAnyValue | null;
+}
+interface PbSpan {
+  traceId: Uint8Array;
+  spanId: Uint8Array;
+  parentSpanId: Uint8Array;
+  name: string;
+  kind: number;
+  startTimeUnixNano: LongLike;
+  endTimeUnixNano: LongLike;
+  attributes: PbKeyValue[];
+  events: Array<{ name: string; attributes: PbKeyValue[] }>;
+  status: { code: number; message: string } | null;
+}
+interface PbRequest {
+  resourceSpans: Array<{
+    resource: { attributes: PbKeyValue[] } | null;
+    scopeSpans: Array<{ spans: PbSpan[] }>;
+  }>;
+}
+
+function anyValue(value: PbAnyValue | null): AnyValueView {
+  switch (value?.value) {
+    case 'stringValue':
+      return { kind: 'string', value: value.stringValue };
+    case 'boolValue':
+      return { kind: 'bool', value: value.boolValue };
+    case 'intValue':
+      return { kind: 'int', value: value.intValue.toString() };
+    case 'doubleValue':
+      return { kind: 'double', value: value.doubleValue };
+    case 'bytesValue':
+      return { kind: 'bytes', base64: Buffer.from(value.bytesValue.buffer, value.bytesValue.byteOffset, value.bytesValue.byteLength).toString('base64') };
+    case 'arrayValue':
+      return { kind: 'array', values: (value.arrayValue?.values ?? []).map(anyValue) };
+    case 'kvlistValue':
+      return { kind: 'kvlist', values: keyValues(value.kvlistValue?.values ?? []) };
+    default:
+      return { kind: 'empty' };
+  }
+}
+
+function keyValues(list: readonly PbKeyValue[]): OtlpAttribute[] {
+  const out: OtlpAttribute[] = new Array(list.length);
+  for (let i = 0; i < list.length; i++) out[i] = { key: list[i]!.key, value: anyValue(list[i]!.value) };
+  return out;
+}
+
+function span(s: PbSpan): OtlpSpan {
+  let exceptionAttributes: OtlpAttribute[] | undefined;
+  for (const event of s.events) if (event.name === 'exception') exceptionAttributes = keyValues(event.attributes);
+  return {
+    traceId: s.traceId,
+    spanId: s.spanId,
+    parentSpanId: s.parentSpanId,
+    name: s.name,
+    kind: s.kind,
+    startTimeUnixNano: s.startTimeUnixNano.toString(),
+    endTimeUnixNano: s.endTimeUnixNano.toString(),
+    statusCode: s.status?.code ?? 0,
+    statusMessage: s.status?.message ?? '',
+    attributes: keyValues(s.attributes),
+    exceptionAttributes,
+  };
+}
+
+/** Decodes a binary ExportTraceServiceRequest; throws OtlpDecodeError when the bytes are not one. */
+export function decodeProtobufTraceRequest(body: Uint8Array): OtlpTraceRequest {
+  let message: PbRequest;
+  try {
+    message = ExportTraceServiceRequest.decode(body) as unknown as PbRequest;
+  } catch (error) {
+    // protobufjs: "index out of range", "invalid wire type"; deep nesting: RangeError.
+    throw new OtlpDecodeError(`the request body is not a protobuf ExportTraceServiceRequest: ${(error as Error).message}`);
+  }
+  return {
+    resourceSpans: message.resourceSpans.map((rs) => ({
+      resourceAttributes: keyValues(rs.resource?.attributes ?? []),
+      scopeSpans: rs.scopeSpans.map((ss) => ({ spans: ss.spans.map(span) })),
+    })),
+  };
+}
+
+/** ExportTraceServiceResponse: empty on full success, `partial_success` set when spans were rejected. */
+export function encodeProtobufExportResponse(rejectedSpans: number, errorMessage: string): Uint8Array {
+  const body = rejectedSpans === 0 && errorMessage === '' ? {} : { partialSuccess: { rejectedSpans, errorMessage } };
+  return ExportTraceServiceResponse.encode(ExportTraceServiceResponse.create(body)).finish();
+}
+
+/** google.rpc.Status, the body of every 4xx and 5xx answer to a protobuf request. */
+export function encodeProtobufStatus(code: number, message: string): Uint8Array {
+  return RpcStatus.encode(RpcStatus.create({ code, message })).finish();
+}
+
+/** For tests and tools: decoders of the response messages. */
+export function decodeProtobufExportResponse(body: Uint8Array): { partialSuccess?: { rejectedSpans: string; errorMessage: string } } {
+  const message = ExportTraceServiceResponse.decode(body);
+  return ExportTraceServiceResponse.toObject(message, { longs: String, defaults: false }) as {
+    partialSuccess?: { rejectedSpans: string; errorMessage: string };
+  };
+}
+
+export function decodeProtobufStatus(body: Uint8Array): { code: number; message: string } {
+  return RpcStatus.toObject(RpcStatus.decode(body), { defaults: true }) as { code: number; message: string };
+}
+
+/** The request type itself, for tests that build protobuf bodies by hand. */
+export const exportTraceServiceRequestType: protobuf.Type = ExportTraceServiceRequest;
