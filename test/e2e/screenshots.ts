@@ -30,6 +30,8 @@ async function main(): Promise<void> {
     }, 500);
     const page = web.page;
     const shot = async (name: string): Promise<void> => {
+      // Two /metrics polls give the ingest rate.
+      await eventually(() => page.textContent('[data-testid="summary-ingest"] .value'), (t) => t !== '—', 'ingest rate');
       await page.waitForTimeout(400);
       await page.screenshot({ path: join(outDir, `${name}.png`) });
       process.stdout.write(`wrote docs/screenshots/${name}.png\n`);

@@ -158,6 +158,9 @@ export class TracedApi {
       } catch {
         // not JSON: the status alone says it
       }
+      if (status === 404 && (path === '/health' || path === '/traces')) {
+        throw new ApiError(`${this.label} answered 404 for GET ${path}: is this the address of a Traced server?`, 'http', status);
+      }
       const what = status === 404 ? 'not found' : status === 503 ? 'busy' : status >= 500 ? 'failed' : 'refused the request';
       throw new ApiError(`${this.label}${path} ${what} (HTTP ${status})${detail}`, 'http', status);
     }

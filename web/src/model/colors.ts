@@ -1,29 +1,30 @@
-// One colour per service, the same in every view. A hash of the name picks a preferred slot in a
-// palette chosen to stay distinct on the dark background; when that slot is already taken by
-// another service, the next free one is used, so up to 20 services never share a colour. The
-// dashboard registers the sorted service list as soon as it knows it, which makes the assignment
-// the same on every reload of the same data. Red is kept for errors.
+// One colour per service, the same in every view for as long as the page is open. Services get
+// the palette's colours in turn (the first ones the most distinct), so up to 20 services never
+// share one; the dashboard registers the sorted list of services as soon as it knows it, so the
+// same set of services gets the same colours on every reload. A service never registered falls
+// back to a hash of its name. Red is kept for errors.
 
+// Ordered so that neighbours differ most: the first services seen get the most distinct colours.
 const PALETTE = [
   '#4e9af1', // blue
-  '#3ccf91', // green
   '#f5a524', // amber
+  '#3ccf91', // green
   '#b38cff', // violet
-  '#29c7d8', // cyan
   '#ff7ab6', // pink
-  '#a3d950', // lime
-  '#ff9966', // orange
-  '#7f8cff', // indigo
+  '#29c7d8', // cyan
   '#e0c341', // yellow
-  '#5ad1b3', // teal
+  '#ff9966', // orange
+  '#a3d950', // lime
+  '#7f8cff', // indigo
   '#d58cf0', // orchid
-  '#8fb8ff', // sky
   '#c9a27a', // tan
+  '#5ad1b3', // teal
   '#f06a8a', // rose
-  '#6fd36f', // leaf
+  '#8fb8ff', // sky
   '#c7d36f', // olive
   '#9a9cff', // periwinkle
   '#56b4e9', // azure
+  '#6fd36f', // leaf
   '#e69f00', // ochre
 ];
 
@@ -44,16 +45,8 @@ const assigned = new Map<string, string>();
 const taken = new Set<string>();
 
 function assign(service: string): string {
-  const start = hash(service) % PALETTE.length;
-  for (let k = 0; k < PALETTE.length; k++) {
-    const color = PALETTE[(start + k) % PALETTE.length]!;
-    if (!taken.has(color)) {
-      taken.add(color);
-      assigned.set(service, color);
-      return color;
-    }
-  }
-  const color = PALETTE[start]!; // more services than colours: share
+  const color = PALETTE.find((c) => !taken.has(c)) ?? PALETTE[hash(service) % PALETTE.length]!; // more services than colours: share
+  taken.add(color);
   assigned.set(service, color);
   return color;
 }

@@ -26,15 +26,20 @@ function log(v: number): number {
   return Math.log10(Math.max(FLOOR_MS, v));
 }
 
+/** The lower edge assumed below p50: p50 divided by the p99/p50 spread (at least 10×). */
+export function assumedLowMs(p: PercentilePoints): number {
+  const spread = Math.max(10, p.p99_ms / Math.max(FLOOR_MS, p.p50_ms));
+  return Math.max(FLOOR_MS, p.p50_ms / spread);
+}
+
 /**
- * `bins` log-spaced bins between a lower edge below p50 (p50 divided by the p99/p50 spread, at
- * least 10×) and max (or p99), with the share of requests in each.
+ * `bins` log-spaced bins over `domain` (default: from the assumed low edge to max, or p99), with
+ * the share of requests in each. A shared domain makes rows of a table comparable.
  */
-export function latencyShape(p: PercentilePoints, bins = 24): ShapeBin[] {
+export function latencyShape(p: PercentilePoints, bins = 24, domain?: [number, number]): ShapeBin[] {
   const p90 = p.p90_ms ?? (p.p50_ms + p.p95_ms) / 2;
   const top = Math.max(p.max_ms ?? p.p99_ms, p.p99_ms);
-  const spread = Math.max(10, p.p99_ms / Math.max(FLOOR_MS, p.p50_ms));
-  const low = Math.max(FLOOR_MS, p.p50_ms / spread);
+  const low = assumedLowMs(p);
   // Known mass between consecutive quantile points.
   const points: Array<[number, number]> = [
     [low, 0],
@@ -44,8 +49,8 @@ export function latencyShape(p: PercentilePoints, bins = 24): ShapeBin[] {
     [p.p99_ms, 0.99],
     [top, 1],
   ];
-  const lo = log(low);
-  const hi = Math.max(lo + 1e-6, log(top));
+  const lo = log(domain?.[0] ?? low);
+  const hi = Math.max(lo + 1e-6, log(domain?.[1] ?? top));
   const width = (hi - lo) / bins;
   const out: ShapeBin[] = [];
   for (let b = 0; b < bins; b++) {

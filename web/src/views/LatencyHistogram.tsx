@@ -8,21 +8,21 @@ const HEIGHT = 28;
  * A per-row latency histogram. With exact durations (`samples`) the bins are counts; with only
  * percentiles, the shape is estimated from them (see latency-shape.ts) and the title says so.
  */
-export function LatencyHistogram(props: { points?: PercentilePoints; samples?: number[] }) {
+export function LatencyHistogram(props: { points?: PercentilePoints; samples?: number[]; domain?: [number, number] }) {
   let bins: Array<{ fromMs: number; toMs: number; share: number }> = [];
   let title = '';
   if (props.samples !== undefined && props.samples.length > 0) {
     const values = props.samples.map((v) => Math.max(0.01, v));
-    const lo = Math.log10(Math.min(...values));
-    const hi = Math.max(lo + 1e-6, Math.log10(Math.max(...values)));
+    const lo = Math.log10(props.domain?.[0] ?? Math.min(...values));
+    const hi = Math.max(lo + 1e-6, Math.log10(props.domain?.[1] ?? Math.max(...values)));
     const count = 24;
     const width = (hi - lo) / count;
     const counts = new Array<number>(count).fill(0);
-    for (const v of values) counts[Math.min(count - 1, Math.floor((Math.log10(v) - lo) / width))]!++;
+    for (const v of values) counts[Math.min(count - 1, Math.max(0, Math.floor((Math.log10(v) - lo) / width)))]!++;
     bins = counts.map((c, i) => ({ fromMs: 10 ** (lo + i * width), toMs: 10 ** (lo + (i + 1) * width), share: c / values.length }));
     title = `${values.length} durations, ${formatMs(Math.min(...values))} to ${formatMs(Math.max(...values))} (log scale)`;
   } else if (props.points !== undefined && props.points.p99_ms > 0) {
-    bins = latencyShape(props.points);
+    bins = latencyShape(props.points, 24, props.domain);
     const p = props.points;
     title =
       `Shape estimated from percentiles (log scale): p50 ${formatMs(p.p50_ms)}` +
@@ -30,6 +30,7 @@ export function LatencyHistogram(props: { points?: PercentilePoints; samples?: n
       `${p.max_ms !== undefined ? `, max ${formatMs(p.max_ms)}` : ''}`;
   }
   if (bins.length === 0) return <span className="muted">—</span>;
+  if (props.domain !== undefined) title += ` · axis ${formatMs(props.domain[0])} to ${formatMs(props.domain[1])}, the same on every row`;
   const maxShare = Math.max(...bins.map((b) => b.share), 1e-9);
   const barWidth = WIDTH / bins.length;
   // Where p95 falls, as a tick.

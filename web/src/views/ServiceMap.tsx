@@ -106,7 +106,7 @@ export function ServiceMap(props: ServiceMapProps) {
     { debounceMs: 150 },
   );
 
-  const layout = useMemo(() => (edges === undefined ? undefined : layoutGraph(edges, [], { columnGap: 300, rowGap: 96, margin: 90 })), [edges]);
+  const layout = useMemo(() => (edges === undefined ? undefined : layoutGraph(edges, [], { columnGap: 340, rowGap: 100, margin: 90 })), [edges]);
   const maxCalls = Math.max(1, ...(edges ?? []).map((e) => e.call_count));
 
   return (
@@ -136,7 +136,17 @@ export function ServiceMap(props: ServiceMapProps) {
           >
             <defs>
               {['#6b7a90', '#f5a524', ERROR_COLOR].map((c) => (
-                <marker key={c} id={`arrow-${c.slice(1)}`} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                <marker
+                  key={c}
+                  id={`arrow-${c.slice(1)}`}
+                  viewBox="0 0 10 10"
+                  refX="9"
+                  refY="5"
+                  markerUnits="userSpaceOnUse"
+                  markerWidth="11"
+                  markerHeight="11"
+                  orient="auto-start-reverse"
+                >
                   <path d="M 0 0 L 10 5 L 0 10 z" fill={c} />
                 </marker>
               ))}
@@ -163,8 +173,12 @@ export function ServiceMap(props: ServiceMapProps) {
                 const x2 = b.x - NODE_W / 2 - 2;
                 const mx = (x1 + x2) / 2;
                 d = `M ${x1} ${a.y} C ${mx} ${a.y}, ${mx} ${b.y}, ${x2} ${b.y}`;
-                lx = mx;
-                ly = (a.y + b.y) / 2 - 8;
+                // Label near the callee end (two thirds along the curve), where fanned-out edges are
+                // already apart.
+                const t = 0.66;
+                const u = 1 - t;
+                lx = u * u * u * x1 + 3 * u * u * t * mx + 3 * u * t * t * mx + t * t * t * x2;
+                ly = u * u * u * a.y + 3 * u * u * t * a.y + 3 * u * t * t * b.y + t * t * t * b.y - 10;
               } else {
                 // A call back to an earlier layer (a cycle): arc below.
                 const x1 = a.x;
@@ -191,8 +205,14 @@ export function ServiceMap(props: ServiceMapProps) {
                   </title>
                   <path d={d} fill="none" stroke={color} strokeWidth={width} markerEnd={`url(#arrow-${color.slice(1)})`} strokeOpacity={0.85} />
                   <text x={lx} y={ly} className="edge-label" textAnchor="middle">
-                    {formatCount(e.call_count)} calls · {formatPct(rate)} err
-                    {e.p95_ms !== undefined ? ` · p95 ${formatMs(e.p95_ms)}` : ''}
+                    <tspan x={lx} dy={e.p95_ms !== undefined ? -6 : 0}>
+                      {formatCount(e.call_count)} calls · {formatPct(rate)} err
+                    </tspan>
+                    {e.p95_ms !== undefined && (
+                      <tspan x={lx} dy={13} className="edge-sub">
+                        p95 {formatMs(e.p95_ms)}
+                      </tspan>
+                    )}
                   </text>
                 </g>
               );

@@ -16,6 +16,7 @@ import { serviceColor } from '../model/colors.js';
 import { formatCount, formatMs, formatPct, formatRate } from '../model/format.js';
 import { percentile } from '../model/summary.js';
 import type { TimeRange } from '../model/view-state.js';
+import { assumedLowMs } from '../model/latency-shape.js';
 import { LatencyHistogram } from './LatencyHistogram.js';
 
 export interface Row {
@@ -156,6 +157,22 @@ export function ServicesView(props: ServicesViewProps) {
   const rows = useServer ? serverRows : browserRows?.rows;
   const ops = useServer ? opRows : (browserRows?.ops ?? new Map<string, Row[]>());
   const sorted = useMemo(() => sortRows(rows ?? [], sort.key, sort.desc), [rows, sort]);
+  // One log axis for every histogram in the table, so rows compare at a glance.
+  const domain = useMemo((): [number, number] | undefined => {
+    const all = [...(rows ?? []), ...[...ops.values()].flat()];
+    let lo = Infinity;
+    let hi = 0;
+    for (const r of all) {
+      if (r.samples !== undefined && r.samples.length > 0) {
+        lo = Math.min(lo, ...r.samples.map((v) => Math.max(0.01, v)));
+        hi = Math.max(hi, ...r.samples);
+      } else if (r.p99 > 0) {
+        lo = Math.min(lo, assumedLowMs({ p50_ms: r.p50, p95_ms: r.p95, p99_ms: r.p99 }));
+        hi = Math.max(hi, r.max ?? r.p99, r.p99);
+      }
+    }
+    return Number.isFinite(lo) && hi > lo ? [lo, hi] : undefined;
+  }, [rows, ops]);
 
   const header = (key: SortKey, label: string, numeric = true) => (
     <th
@@ -226,7 +243,7 @@ export function ServicesView(props: ServicesViewProps) {
                         {row.name}
                       </button>
                     </td>
-                    <Cells row={row} />
+                    <Cells row={row} domain={domain} />
                   </tr>
                   {open && children.length === 0 && (
                     <tr className="op-row">
@@ -242,7 +259,7 @@ export function ServicesView(props: ServicesViewProps) {
                           {op.name}
                         </button>
                       </td>
-                      <Cells row={op} />
+                      <Cells row={op} domain={domain} />
                     </tr>
                   ))}
                 </Fragment>
@@ -255,7 +272,7 @@ export function ServicesView(props: ServicesViewProps) {
   );
 }
 
-function Cells({ row }: { row: Row }) {
+function Cells({ row, domain }: { row: Row; domain: [number, number] | undefined }) {
   return (
     <>
       <td className="num">{formatCount(row.requests)}</td>
@@ -266,6 +283,7 @@ function Cells({ row }: { row: Row }) {
       <td className="num">{formatMs(row.p99)}</td>
       <td>
         <LatencyHistogram
+          domain={domain}
           samples={row.samples}
           points={row.samples === undefined ? { p50_ms: row.p50, p90_ms: row.p90, p95_ms: row.p95, p99_ms: row.p99, max_ms: row.max } : undefined}
         />
