@@ -50,6 +50,7 @@ export { wrapRequestListener, type HttpServerInstrumentationOptions } from './ht
 export { tracedFastifyPlugin, getRequestSpan, type TracedFastifyOptions } from './fastify.js';
 export { instrumentFetch, unwrapFetch, type InstrumentFetchOptions } from './fetch.js';
 export { pinoTraceMixin, type PinoTraceMixinOptions } from './pino.js';
+export { TracedLogShipper, nanosecondTimestamp, type TracedLogShipperOptions, type TracedLogShipperStats } from './log-shipper.js';
 
 // Processing and export
 export {
