@@ -94,7 +94,15 @@ describe('view state in the URL', () => {
     const state = {
       ...DEFAULT_VIEW,
       view: 'live' as const,
-      filters: { service: 'checkout', operation: 'pay', status: 'error' as const, minMs: 100, maxMs: 2500, tags: ['region:eu', 'http.status:500'] },
+      filters: {
+        service: 'checkout',
+        operation: 'pay',
+        status: 'error' as const,
+        minMs: 100,
+        maxMs: 2500,
+        tags: ['region:eu', 'http.status:500'],
+        partialOnly: true,
+      },
       range: { kind: 'fixed' as const, after: '1713484800000000000', before: '1713484900000000000' },
       colorBy: 'service' as const,
       logY: true,
@@ -129,11 +137,12 @@ describe('filters', () => {
   };
 
   it('are sent with the search extension’s parameter names', () => {
-    expect(serverFilterParams({ ...EMPTY_FILTERS, service: 's', status: 'ok', minMs: 5, tags: ['a:b'] })).toEqual([
+    expect(serverFilterParams({ ...EMPTY_FILTERS, service: 's', status: 'ok', minMs: 5, tags: ['a:b'], partialOnly: true })).toEqual([
       ['service', 's'],
       ['status', 'ok'],
       ['min_duration_ms', '5'],
       ['tag', 'a:b'],
+      ['partial', 'true'],
     ]);
   });
 

@@ -1,6 +1,6 @@
 // Filters go to the server when it has the search extension; against a contract-only server the
 // dashboard applies what a trace summary can answer in the browser (root service and operation,
-// status, duration) and says plainly which filters it cannot apply (tags).
+// status, duration) and says plainly which filters it cannot apply (tags, partial traces).
 
 import type { TraceSummary } from '../api/types.js';
 import type { Filters } from './view-state.js';
@@ -16,6 +16,7 @@ export function serverFilterParams(f: Filters): QueryParams {
   if (f.minMs !== undefined) params.push(['min_duration_ms', String(f.minMs)]);
   if (f.maxMs !== undefined) params.push(['max_duration_ms', String(f.maxMs)]);
   for (const tag of f.tags) params.push(['tag', tag]);
+  if (f.partialOnly) params.push(['partial', 'true']);
   return params;
 }
 
@@ -26,10 +27,14 @@ export function matchesInBrowser(t: TraceSummary, f: Filters): boolean {
   if (f.status !== '' && t.status !== f.status) return false;
   if (f.minMs !== undefined && t.duration_ms < f.minMs) return false;
   if (f.maxMs !== undefined && t.duration_ms > f.maxMs) return false;
+  if (f.partialOnly && t.partial === false) return false;
   return true;
 }
 
 /** Filters a contract-only server cannot apply and the browser cannot check either. */
 export function unsupportedInBrowser(f: Filters): string[] {
-  return f.tags.length > 0 ? ['tag'] : [];
+  const out: string[] = [];
+  if (f.tags.length > 0) out.push('tag');
+  if (f.partialOnly) out.push('partial');
+  return out;
 }

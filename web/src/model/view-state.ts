@@ -16,6 +16,8 @@ export interface Filters {
   maxMs: number | undefined;
   /** `key:value` pairs; a trace must carry all of them. */
   tags: string[];
+  /** Only traces with a span whose parent never arrived. */
+  partialOnly: boolean;
 }
 
 export type TimeRange =
@@ -41,6 +43,7 @@ export const EMPTY_FILTERS: Filters = {
   minMs: undefined,
   maxMs: undefined,
   tags: [],
+  partialOnly: false,
 };
 
 export const DEFAULT_VIEW: ViewState = {
@@ -103,6 +106,7 @@ export function parseViewState(search: string): ViewState {
       minMs: optionalNumber(q.get('min_ms')),
       maxMs: optionalNumber(q.get('max_ms')),
       tags: q.getAll('tag').filter((t) => t.includes(':')),
+      partialOnly: q.get('partial') === '1',
     },
     range,
     colorBy: q.get('color') === 'service' ? 'service' : 'status',
@@ -123,6 +127,7 @@ export function formatViewState(state: ViewState): string {
   if (f.minMs !== undefined) q.set('min_ms', String(f.minMs));
   if (f.maxMs !== undefined) q.set('max_ms', String(f.maxMs));
   for (const tag of f.tags) q.append('tag', tag);
+  if (f.partialOnly) q.set('partial', '1');
   if (state.range.kind === 'fixed') {
     q.set('after', state.range.after);
     q.set('before', state.range.before);
@@ -135,5 +140,13 @@ export function formatViewState(state: ViewState): string {
 }
 
 export function filtersActive(f: Filters): boolean {
-  return f.service !== '' || f.operation !== '' || f.status !== '' || f.minMs !== undefined || f.maxMs !== undefined || f.tags.length > 0;
+  return (
+    f.service !== '' ||
+    f.operation !== '' ||
+    f.status !== '' ||
+    f.minMs !== undefined ||
+    f.maxMs !== undefined ||
+    f.tags.length > 0 ||
+    f.partialOnly
+  );
 }

@@ -118,6 +118,10 @@ export function Filters({ filters, onChange, services, operations, caps }: Filte
           onBlur={addTag}
         />
       </label>
+      <label className="inline partial-toggle" title="traces with a span whose parent never arrived">
+        <input type="checkbox" checked={filters.partialOnly} onChange={(e) => set({ partialOnly: e.target.checked })} data-testid="filter-partial" />
+        partial only
+      </label>
       {filters.tags.map((tag) => (
         <span key={tag} className="chip">
           {tag}
@@ -134,7 +138,8 @@ export function Filters({ filters, onChange, services, operations, caps }: Filte
       {tagError !== '' && <span className="error-text">{tagError}</span>}
       {unsupported.length > 0 && (
         <span className="warn-text">
-          This server has no search extension: the {unsupported.join(', ')} filter cannot be applied.
+          This server has no search extension: the {unsupported.join(' and ')} filter{unsupported.length > 1 ? 's' : ''} cannot be
+          applied.
         </span>
       )}
     </div>
