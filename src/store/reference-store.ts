@@ -2,26 +2,47 @@
 // every query recomputed from scratch with the window edge applied at query time. Differential
 // tests drive it and the production store with the same operations and require equal answers.
 // Not for production: queries are O(all spans).
+//
+// The one piece of state that is not recomputed is the dependency link: which parent span a
+// child was held together with (trace-store.ts defines edges by arrival, so that a parent aging
+// out of the window does not erase the calls its children record).
 
 import type { Clock } from '../time/clock.js';
-import { windowBoundsNs } from './window.js';
+import { LatencyStats } from './sketch.js';
+import { minuteStartNs, statsWindow, windowBoundsNs } from './window.js';
 import type {
+  DependencyReport,
   EvictionResult,
   IngestResult,
   IngestSpan,
+  LatencyReport,
   ListQuery,
+  RangeQuery,
   StoredSpan,
   StoreStats,
   TraceDetail,
+  TraceFilter,
   TraceList,
   TraceStore,
   TraceSummary,
+  TreeSpan,
 } from './trace-store.js';
 
 interface HeldSpan {
   span: IngestSpan;
   start: bigint;
   end: bigint;
+  /** Service of the parent span, once the two have been held together. */
+  parentService?: string;
+}
+
+/** A span a sampler dropped: it counts in latency statistics only. */
+interface UnsampledSpan {
+  service: string;
+  operation: string;
+  start: bigint;
+  durationNs: number;
+  error: boolean;
 }
 
 function compareHeld(a: HeldSpan, b: HeldSpan): number {
@@ -45,8 +66,21 @@ function toStored(h: HeldSpan): StoredSpan {
   return out;
 }
 
+function hasTag(span: IngestSpan, key: string, value: string): boolean {
+  return span.tags !== undefined && Object.hasOwn(span.tags, key) && span.tags[key] === value;
+}
+
+/** Everything a query may ask of one trace, from its visible spans (sorted). */
+interface TraceFacts {
+  traceId: string;
+  spans: HeldSpan[];
+  root: HeldSpan | undefined;
+  summary: TraceSummary | undefined;
+}
+
 export class ReferenceStore implements TraceStore {
   private readonly traces = new Map<string, Map<string, HeldSpan>>();
+  private unsampled: UnsampledSpan[] = [];
 
   constructor(
     private readonly clock: Clock,
@@ -79,14 +113,75 @@ export class ReferenceStore implements TraceStore {
         continue;
       }
       const tags = span.tags === undefined ? undefined : { ...span.tags };
-      trace.set(span.spanId, { span: { ...span, tags }, start, end: BigInt(span.endTime) });
+      const stored: HeldSpan = { span: { ...span, tags }, start, end: BigInt(span.endTime) };
+      // Dependency links: with its parent, if held; and with children that were waiting for it.
+      const parent = span.parentSpanId === undefined ? undefined : trace.get(span.parentSpanId);
+      if (parent !== undefined && parent.start >= edge) stored.parentService = parent.span.service;
+      for (const other of trace.values()) {
+        if (other.start >= edge && other.parentService === undefined && other.span.parentSpanId === span.spanId && other.span.spanId !== span.spanId) {
+          other.parentService = span.service;
+        }
+      }
+      trace.set(span.spanId, stored);
       result.accepted++;
     }
     return result;
   }
 
+  recordUnsampled(spans: readonly IngestSpan[]): void {
+    const { edge, future } = windowBoundsNs(this.clock.nowMs(), this.windowMinutes);
+    for (const s of spans) {
+      const start = BigInt(s.startTime);
+      if (start < edge || start > future) continue;
+      const durationNs = Number(BigInt(s.endTime) - start);
+      this.unsampled.push({ service: s.service, operation: s.operation, start, durationNs, error: s.error });
+    }
+  }
+
   private visible(trace: Map<string, HeldSpan>, edge: bigint): HeldSpan[] {
     return [...trace.values()].filter((h) => h.start >= edge).sort(compareHeld);
+  }
+
+  private facts(traceId: string, trace: Map<string, HeldSpan>, edge: bigint): TraceFacts {
+    const spans = this.visible(trace, edge);
+    // The root is the earliest span without a parent (ties by span_id).
+    const root = spans.find((h) => h.span.parentSpanId === undefined);
+    if (root === undefined) return { traceId, spans, root, summary: undefined };
+    const ids = new Set(spans.map((h) => h.span.spanId));
+    const errors = spans.filter((h) => h.span.error).length;
+    return {
+      traceId,
+      spans,
+      root,
+      summary: {
+        trace_id: traceId,
+        root_service: root.span.service,
+        root_operation: root.span.operation,
+        span_count: spans.length,
+        duration_ms: Number((root.end - root.start) / 1_000_000n),
+        start_time: root.span.startTime,
+        status: errors > 0 ? 'error' : 'ok',
+        services: [...new Set(spans.map((h) => h.span.service))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+        error_count: errors,
+        partial: spans.some((h) => h.span.parentSpanId !== undefined && !ids.has(h.span.parentSpanId)),
+      },
+    };
+  }
+
+  private matches(f: TraceFacts, filter: TraceFilter | undefined): boolean {
+    const summary = f.summary!;
+    if (filter === undefined) return true;
+    if (filter.service !== undefined && !f.spans.some((h) => h.span.service === filter.service)) return false;
+    if (filter.rootService !== undefined && summary.root_service !== filter.rootService) return false;
+    if (filter.operation !== undefined && !f.spans.some((h) => h.span.operation === filter.operation)) return false;
+    if (filter.status !== undefined && summary.status !== filter.status) return false;
+    if (filter.minDurationMs !== undefined && summary.duration_ms < filter.minDurationMs) return false;
+    if (filter.maxDurationMs !== undefined && summary.duration_ms > filter.maxDurationMs) return false;
+    for (const { key, value } of filter.tags ?? []) {
+      if (!f.spans.some((h) => hasTag(h.span, key, value))) return false;
+    }
+    if (filter.partial !== undefined && summary.partial !== filter.partial) return false;
+    return true;
   }
 
   listTraces(query: ListQuery): TraceList {
@@ -95,39 +190,118 @@ export class ReferenceStore implements TraceStore {
     const before = query.before === undefined ? undefined : BigInt(query.before);
     const matches: Array<{ summary: TraceSummary; start: bigint }> = [];
     for (const [traceId, trace] of this.traces) {
-      const spans = this.visible(trace, edge);
-      // The root is the earliest span without a parent (ties by span_id).
-      const root = spans.find((h) => h.span.parentSpanId === undefined);
-      if (root === undefined) continue;
-      if (after !== undefined && root.start < after) continue;
-      if (before !== undefined && root.start >= before) continue;
-      matches.push({
-        start: root.start,
-        summary: {
-          trace_id: traceId,
-          root_service: root.span.service,
-          root_operation: root.span.operation,
-          span_count: spans.length,
-          duration_ms: Number((root.end - root.start) / 1_000_000n),
-          start_time: root.span.startTime,
-          status: spans.some((h) => h.span.error) ? 'error' : 'ok',
-        },
-      });
+      const f = this.facts(traceId, trace, edge);
+      if (f.root === undefined) continue;
+      if (after !== undefined && f.root.start < after) continue;
+      if (before !== undefined && f.root.start >= before) continue;
+      if (!this.matches(f, query.filter)) continue;
+      matches.push({ start: f.root.start, summary: f.summary! });
     }
     matches.sort((a, b) => {
       if (a.start !== b.start) return a.start > b.start ? -1 : 1;
       return a.summary.trace_id < b.summary.trace_id ? -1 : 1;
     });
-    return { total: matches.length, traces: matches.slice(0, query.limit).map((m) => m.summary) };
+    let rest = matches;
+    if (query.cursor !== undefined) {
+      const cs = BigInt(query.cursor.startTime);
+      const cid = query.cursor.traceId;
+      rest = matches.filter((m) => m.start < cs || (m.start === cs && m.summary.trace_id > cid));
+    }
+    return {
+      total: matches.length,
+      traces: rest.slice(0, query.limit).map((m) => m.summary),
+      more: query.limit > 0 && rest.length > query.limit,
+    };
   }
 
   getTrace(traceId: string): TraceDetail | undefined {
     const trace = this.traces.get(traceId);
     if (trace === undefined) return undefined;
     const { edge } = windowBoundsNs(this.clock.nowMs(), this.windowMinutes);
-    const spans = this.visible(trace, edge);
+    const spans = this.visible(trace, edge).map(toStored);
     if (spans.length === 0) return undefined;
-    return { trace_id: traceId, spans: spans.map(toStored) };
+    const byId = new Map(spans.map((s) => [s.span_id, s]));
+    const isOrphan = (s: StoredSpan) => s.parent_span_id !== undefined && !byId.has(s.parent_span_id);
+    // Depth: steps up the parent chain to the first start; roots and orphans are starts, and while
+    // some span's chain loops without one, the earliest such span becomes a start too.
+    const starts = new Set(spans.filter((s) => s.parent_span_id === undefined || isOrphan(s)).map((s) => s.span_id));
+    const depthOf = (s: StoredSpan): number | undefined => {
+      const seen = new Set<string>();
+      let at = s;
+      let steps = 0;
+      while (!starts.has(at.span_id)) {
+        if (seen.has(at.span_id)) return undefined;
+        seen.add(at.span_id);
+        at = byId.get(at.parent_span_id!)!;
+        steps++;
+      }
+      return steps;
+    };
+    for (;;) {
+      const unplaced = spans.find((s) => depthOf(s) === undefined);
+      if (unplaced === undefined) break;
+      starts.add(unplaced.span_id);
+    }
+    const root = spans.find((s) => s.parent_span_id === undefined);
+    const detail: TraceDetail = {
+      trace_id: traceId,
+      partial: spans.some(isOrphan),
+      spans: spans.map((s): TreeSpan => {
+        const tree: TreeSpan = {
+          ...s,
+          depth: depthOf(s)!,
+          children: spans.filter((c) => c.parent_span_id === s.span_id && c !== s).map((c) => c.span_id),
+        };
+        if (isOrphan(s)) tree.orphan = true;
+        return tree;
+      }),
+    };
+    if (root !== undefined) detail.root_span_id = root.span_id;
+    return detail;
+  }
+
+  latency(range: RangeQuery): LatencyReport {
+    const nowMs = this.clock.nowMs();
+    const w = statsWindow(nowMs, this.windowMinutes, range.after, range.before);
+    const from = BigInt(w.fromMinute) * 60_000_000_000n;
+    const to = BigInt(w.toMinute) * 60_000_000_000n;
+    const groups = new Map<string, { service: string; operation: string; stats: LatencyStats }>();
+    const add = (service: string, operation: string, start: bigint, durationNs: number, error: boolean) => {
+      if (start < from || start >= to) return;
+      const key = JSON.stringify([service, operation]);
+      let group = groups.get(key);
+      if (group === undefined) {
+        group = { service, operation, stats: new LatencyStats() };
+        groups.set(key, group);
+      }
+      group.stats.add(durationNs, error);
+    };
+    for (const trace of this.traces.values()) {
+      for (const h of trace.values()) add(h.span.service, h.span.operation, h.start, Number(h.end - h.start), h.span.error);
+    }
+    for (const u of this.unsampled) add(u.service, u.operation, u.start, u.durationNs, u.error);
+    return { after: minuteStartNs(w.fromMinute), before: minuteStartNs(w.toMinute), elapsedSeconds: w.elapsedSeconds, endpoints: [...groups.values()] };
+  }
+
+  dependencies(range: RangeQuery): DependencyReport {
+    const w = statsWindow(this.clock.nowMs(), this.windowMinutes, range.after, range.before);
+    const from = BigInt(w.fromMinute) * 60_000_000_000n;
+    const to = BigInt(w.toMinute) * 60_000_000_000n;
+    const links = new Map<string, { parent: string; child: string; stats: LatencyStats }>();
+    for (const trace of this.traces.values()) {
+      for (const h of trace.values()) {
+        if (h.start < from || h.start >= to) continue;
+        if (h.parentService === undefined || h.parentService === h.span.service) continue;
+        const key = JSON.stringify([h.parentService, h.span.service]);
+        let link = links.get(key);
+        if (link === undefined) {
+          link = { parent: h.parentService, child: h.span.service, stats: new LatencyStats() };
+          links.set(key, link);
+        }
+        link.stats.add(Number(h.end - h.start), h.span.error);
+      }
+    }
+    return { after: minuteStartNs(w.fromMinute), before: minuteStartNs(w.toMinute), elapsedSeconds: w.elapsedSeconds, links: [...links.values()] };
   }
 
   stats(): StoreStats {
@@ -148,7 +322,7 @@ export class ReferenceStore implements TraceStore {
       }
       if (trace.size === 0) this.traces.delete(traceId);
     }
+    this.unsampled = this.unsampled.filter((u) => u.start >= edge);
     return { evictedSpans, pending: false };
   }
 }
-

@@ -4,6 +4,7 @@
 // Returned objects are fresh copies: callers may keep or change them without touching the store.
 
 import type { NsText } from '../time/nanos.js';
+import type { LatencyStats } from './sketch.js';
 
 /** A validated span with exact times, ready to store. Ids are lowercase canonical UUIDs. */
 export interface IngestSpan {
@@ -32,6 +33,8 @@ export interface IngestResult {
   discardedStale: number;
   /** More than the allowed skew ahead of now. */
   discardedFuture: number;
+  /** Dropped by sampling (src/sampling/); absent when no sampler is in front of the store. */
+  sampledOut?: number;
 }
 
 export interface TraceSummary {
@@ -42,6 +45,12 @@ export interface TraceSummary {
   duration_ms: number;
   start_time: NsText;
   status: 'ok' | 'error';
+  /** Distinct services of the trace's spans, sorted (UTF-16 code unit order). */
+  services: string[];
+  /** Spans with status error. */
+  error_count: number;
+  /** Some span's parent_span_id is not among the trace's spans. */
+  partial: boolean;
 }
 
 export interface StoredSpan {
@@ -56,10 +65,56 @@ export interface StoredSpan {
   tags?: Record<string, string>;
 }
 
+/**
+ * A span of GET /traces/{id} with its place in the tree. `depth` counts from 0 at a root (no
+ * parent) and at an orphan (its parent is not among the trace's spans). Spans that no root or
+ * orphan reaches hang off a parent cycle (malformed input): the earliest of them not yet placed
+ * counts as depth 0, repeatedly, until every span is placed.
+ */
+export interface TreeSpan extends StoredSpan {
+  depth: number;
+  /** span_ids of the spans naming this one as parent (itself excluded), in span order. */
+  children: string[];
+  /** Present (true) only when parent_span_id names no span of the trace. */
+  orphan?: true;
+}
+
 export interface TraceDetail {
   trace_id: string;
+  /** The earliest span without a parent (ties by span_id); absent when none has arrived. */
+  root_span_id?: string;
+  /** Some span is an orphan. */
+  partial: boolean;
   /** Ordered by start_time ascending, ties by span_id. */
-  spans: StoredSpan[];
+  spans: TreeSpan[];
+}
+
+/**
+ * Search filters of GET /traces. Each one holds for a trace when some span of the trace (as held
+ * in the window) satisfies it; different filters may be satisfied by different spans.
+ */
+export interface TraceFilter {
+  /** Some span has this service. */
+  service?: string;
+  /** The root span has this service. */
+  rootService?: string;
+  /** Some span has this operation (of any service). */
+  operation?: string;
+  /** The trace status: "error" when some span failed. */
+  status?: 'ok' | 'error';
+  /** Inclusive bounds on the root's duration_ms. */
+  minDurationMs?: number;
+  maxDurationMs?: number;
+  /** Every pair is held by some span's tags (exact key and value). */
+  tags?: ReadonlyArray<{ key: string; value: string }>;
+  /** The trace is (not) partial. */
+  partial?: boolean;
+}
+
+/** A place in the listing order, given by the (root start, trace id) of a listed trace. */
+export interface ListPosition {
+  startTime: NsText;
+  traceId: string;
 }
 
 export interface ListQuery {
@@ -69,12 +124,57 @@ export interface ListQuery {
   after?: NsText;
   /** Exclusive upper bound on the root's start_time. */
   before?: NsText;
+  filter?: TraceFilter;
+  /** Return only matches strictly after this position in the listing order. */
+  cursor?: ListPosition;
 }
 
 export interface TraceList {
+  /** Matches of the time range and filter; the cursor does not change it. */
   total: number;
   /** Root start_time descending, ties by trace_id ascending. */
   traces: TraceSummary[];
+  /** More matches follow the last of `traces`. */
+  more: boolean;
+}
+
+/** A time range for statistics, before alignment (see statsWindow in window.ts). */
+export interface RangeQuery {
+  after?: NsText;
+  before?: NsText;
+}
+
+/** The range statistics were taken over: whole minutes, [after, before). */
+export interface StatsRange {
+  after: NsText;
+  before: NsText;
+  /** Seconds of the range that have passed (up to now), for rates. */
+  elapsedSeconds: number;
+}
+
+export interface EndpointLatency {
+  service: string;
+  operation: string;
+  /** Spans of this service and operation starting in the range; latency = span duration. */
+  stats: LatencyStats;
+}
+
+export interface LatencyReport extends StatsRange {
+  /** Every (service, operation) with spans in the range, in no particular order. */
+  endpoints: EndpointLatency[];
+}
+
+export interface DependencyLink {
+  /** Service of the parent span. */
+  parent: string;
+  /** Service of the child span (different from the parent's). */
+  child: string;
+  /** Child spans starting in the range (their duration, their status). */
+  stats: LatencyStats;
+}
+
+export interface DependencyReport extends StatsRange {
+  links: DependencyLink[];
 }
 
 export interface StoreStats {
@@ -95,6 +195,19 @@ export interface TraceStore {
   ingest(spans: readonly IngestSpan[]): IngestResult | Promise<IngestResult>;
   listTraces(query: ListQuery): TraceList | Promise<TraceList>;
   getTrace(traceId: string): TraceDetail | undefined | Promise<TraceDetail | undefined>;
+  /** Span counts, errors and latency per (service, operation) over whole minutes of the window. */
+  latency(range: RangeQuery): LatencyReport | Promise<LatencyReport>;
+  /**
+   * Calls between services: a child span is counted on the edge (parent's service → its service)
+   * once both it and its parent span have been held in the window together (whichever arrived
+   * last), in the minute of the child's start.
+   */
+  dependencies(range: RangeQuery): DependencyReport | Promise<DependencyReport>;
+  /**
+   * Counts spans that a sampler dropped in the latency statistics only: they never become part
+   * of a trace, a search result or a dependency edge. Spans outside the window are ignored.
+   */
+  recordUnsampled(spans: readonly IngestSpan[]): void | Promise<void>;
   stats(): StoreStats | Promise<StoreStats>;
   /** Releases data older than the window; does at most a bounded slice of work per call. */
   evict(): EvictionResult | Promise<EvictionResult>;

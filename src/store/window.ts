@@ -4,6 +4,8 @@
 // (clients' clocks drift, and the emitter sends children up to 0.5 s ahead); spans further ahead
 // are discarded, since they would sit in memory until the clock caught up with them.
 
+import { nsFromParts, secondsOf, subsecondNanosOf, type NsText } from '../time/nanos.js';
+
 export const FUTURE_SKEW_MS = 5 * 60_000;
 export const MS_PER_MINUTE = 60_000;
 
@@ -35,4 +37,38 @@ export function windowBoundsNs(nowMs: number, windowMinutes: number): { edge: bi
     edge: now - BigInt(windowMinutes) * 60_000_000_000n,
     future: now + BigInt(FUTURE_SKEW_MS) * 1_000_000n,
   };
+}
+
+/**
+ * The range statistics cover: whole minutes. A requested `after` is aligned down and `before` up
+ * to a minute boundary; the result is then narrowed to the whole minutes inside the window (the
+ * first minute starting at or after the window edge, through the minute holding the future
+ * limit). Every span starting in [fromMinute, toMinute) is therefore still held, and a minute
+ * bucket either counts entirely or not at all.
+ */
+export interface StatsWindow {
+  /** Unix minutes, [fromMinute, toMinute); toMinute >= fromMinute. */
+  fromMinute: number;
+  toMinute: number;
+  /** Seconds of the range that have passed at `nowMs` (0 when it lies in the future). */
+  elapsedSeconds: number;
+}
+
+export function statsWindow(nowMs: number, windowMinutes: number, after?: NsText, before?: NsText): StatsWindow {
+  let from = Math.ceil((nowMs - windowMinutes * MS_PER_MINUTE) / MS_PER_MINUTE);
+  let to = Math.floor((nowMs + FUTURE_SKEW_MS) / MS_PER_MINUTE) + 1;
+  if (after !== undefined) from = Math.max(from, Math.floor(secondsOf(after) / 60));
+  if (before !== undefined) {
+    const sec = secondsOf(before);
+    const aligned = sec % 60 === 0 && subsecondNanosOf(before) === 0 ? sec / 60 : Math.floor(sec / 60) + 1;
+    to = Math.min(to, aligned);
+  }
+  if (to < from) to = from;
+  const elapsedMs = Math.min(to * MS_PER_MINUTE, nowMs) - from * MS_PER_MINUTE;
+  return { fromMinute: from, toMinute: to, elapsedSeconds: Math.max(0, elapsedMs) / 1000 };
+}
+
+/** The int64 text of a unix minute's first nanosecond. */
+export function minuteStartNs(unixMinute: number): NsText {
+  return nsFromParts(unixMinute * 60, 0);
 }

@@ -52,6 +52,9 @@ describe.each(stores)('%s assembles out-of-order traces', (_name, makeStore) => 
       duration_ms: 480,
       start_time: spans[0]!.startTime,
       status: 'error',
+      services: ['checkout', 'inventory', 'payment'],
+      error_count: 1,
+      partial: false,
     };
     let cases = 0;
     for (const order of permutations(spans)) {
@@ -65,9 +68,12 @@ describe.each(stores)('%s assembles out-of-order traces', (_name, makeStore) => 
         // Listed from the moment the root is stored, never before.
         const rootRequest = requests.findIndex((batch) => batch.some((s) => s.parentSpanId === undefined));
         expect(visible).toEqual(visible.map((_, i) => (i >= rootRequest ? 1 : 0)));
-        expect(await store.listTraces({ limit: 10 })).toEqual({ total: 1, traces: [expectedSummary] });
+        expect(await store.listTraces({ limit: 10 })).toEqual({ total: 1, traces: [expectedSummary], more: false });
         const detail = await store.getTrace(TRACE);
         expect(detail?.spans.map((s) => s.span_id)).toEqual([uuid(10), uuid(11), uuid(12), uuid(13)]);
+        expect(detail?.root_span_id).toBe(uuid(10));
+        expect(detail?.partial).toBe(false);
+        expect(detail?.spans.map((s) => [s.depth, s.children])).toEqual([[0, [uuid(11), uuid(12)]], [1, []], [1, [uuid(13)]], [2, []]]);
         expect(detail?.spans[3]).toEqual({
           trace_id: TRACE,
           span_id: uuid(13),
@@ -78,6 +84,8 @@ describe.each(stores)('%s assembles out-of-order traces', (_name, makeStore) => 
           end_time: spans[3]!.endTime,
           status: 'ok',
           tags: {},
+          depth: 2,
+          children: [],
         });
         cases++;
       }

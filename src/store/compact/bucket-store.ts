@@ -9,36 +9,69 @@
 // - Each trace chains its spans newest bucket first (span `next` refs). Releasing the oldest
 //   buckets therefore only cuts chain tails, and a walk stops at the first ref whose bucket has
 //   left the ring.
-// - A trace's counters (spans, errors) are exact whenever none of its spans is in the bucket that
-//   holds the window edge or in a released bucket (oldestMinute > edge minute); otherwise queries
-//   recount along the chain with the exact edge.
+// - Every root span carries its trace's search summary in its unused parent-id words (root words,
+//   span-bucket.ts): service and operation masks, error, count of spans whose parent is missing.
+//   They are maintained as spans arrive: a child finds the roots on the chain walk that ingest
+//   does anyway (for duplicates); a root arriving after children walks the chain once.
+// - A root without STATE_EARLY has every span of its trace at or after its own start, so while
+//   the root is in the window every span is, and nothing of the trace has been released: its
+//   root words and its trace counters (spans, errors) are exact. With STATE_EARLY or STATE_MULTI
+//   queries recompute the trace from its spans with the exact edge (exactFacts).
+// - Statistics (latency per endpoint, dependency edges) are kept per bucket and leave with it.
 
 import type { Clock } from '../../time/clock.js';
 import { durationMsBetween, nsFromParts, secondsOf, subsecondNanosOf, type NsText } from '../../time/nanos.js';
+import { LatencyStats } from '../sketch.js';
+import { traceTree } from '../trace-tree.js';
 import type {
+  DependencyLink,
+  DependencyReport,
+  EndpointLatency,
   EvictionResult,
   IngestResult,
   IngestSpan,
+  LatencyReport,
+  ListPosition,
   ListQuery,
+  RangeQuery,
   StoredSpan,
   StoreStats,
   TraceDetail,
+  TraceFilter,
   TraceList,
   TraceStore,
   TraceSummary,
 } from '../trace-store.js';
-import { futureLimit, windowEdge, type Instant } from '../window.js';
-import { EndpointTable } from './endpoint-table.js';
+import { futureLimit, minuteStartNs, statsWindow, windowEdge, type Instant } from '../window.js';
+import { EndpointTable, exactBit, operationBloomBit, serviceBloomBit } from './endpoint-table.js';
 import {
+  EDGE_KEY_FACTOR,
   FLAG_EMPTY_TAGS,
   FLAG_ERROR,
   FLAG_HAS_PARENT,
+  FLAG_LINKED,
   LONG_DURATION,
+  ROOT_BLOOM,
+  ROOT_OPERATIONS,
+  ROOT_SERVICES,
+  ROOT_STATE,
   SPAN_CHUNK_BITS,
   SPAN_CHUNK_MASK,
   SpanBucket,
+  STATE_EARLY,
+  STATE_ERROR,
+  STATE_MISSING_MASK,
+  STATE_MULTI,
+  SUMMARY_BLOOM,
+  SUMMARY_DURATION_MASK,
+  SUMMARY_ERROR,
+  SUMMARY_PARTIAL,
+  SUMMARY_RECOMPUTE,
+  SUMMARY_ROOT_SERVICE_MASK,
+  SUMMARY_ROOT_SERVICE_SHIFT,
 } from './span-bucket.js';
 import { NO_SPAN, refIndex, refMinute, spanRef } from './span-ref.js';
+import { TagIndex, tagHash } from './tag-index.js';
 import { TraceTable } from './trace-table.js';
 import { uuidFromWords, writeUuidWords } from './uuid-words.js';
 
@@ -54,11 +87,72 @@ export interface BucketStoreOptions {
 /** Past this many spans a trace gets a span-id index instead of chain walks for duplicates. */
 const BIG_TRACE_SPANS = 64;
 const NS_PER_SEC = 1_000_000_000;
+/** Services and operation names with a bit in the search summary's first word (16 each). */
+const SUMMARY_NAMES = 16;
+/** Root-word states that send a row to exactFacts. */
+const STATE_RECOMPUTE = (STATE_EARLY | STATE_MULTI) >>> 0;
 
 /** Position of a held span. */
 interface SpanPosition {
   bucket: SpanBucket;
   index: number;
+}
+
+/** What the walk of a big trace would find, from maps instead (traces past bigTraceSpans). */
+interface BigTrace {
+  /** Newest copy of each span id. */
+  spans: Map<string, number>;
+  /** Refs of parentless spans. */
+  roots: number[];
+  /** Refs of spans not yet linked to their parent, by parent span id. */
+  waiting: Map<string, number[]>;
+}
+
+/** A trace recomputed from its spans in the window. */
+interface TraceFacts {
+  spans: SpanPosition[];
+  /** The earliest parentless span (ties by span_id): the one the listing shows. */
+  root: SpanPosition | undefined;
+  errors: number;
+  services: Set<number>;
+  operations: Set<number>;
+  partial: boolean;
+}
+
+/** A TraceFilter with names resolved to ids and mask bits, for the row scan. */
+interface CompiledFilter {
+  /** Names no span ever had: nothing matches. */
+  impossible: boolean;
+  serviceId: number;
+  serviceBit: number;
+  serviceBloom: number;
+  operationId: number;
+  operationBit: number;
+  operationBloom: number;
+  rootServiceId: number;
+  /** 0: any, 1: ok, 2: error. */
+  status: number;
+  /** 0: any, 1: false, 2: true. */
+  partial: number;
+  hasDuration: boolean;
+  minMs: number;
+  maxMs: number;
+  /** Duration bounds in ns for the short-duration column: [minNs, maxNsExclusive). */
+  minNs: number;
+  maxNsExclusive: number;
+  /** Trace records holding every tag pair, when tags are asked for. */
+  tagRecords: Set<number> | undefined;
+  /** Bits the summary's first word must hold: service and operation ids below SUMMARY_NAMES. */
+  summaryNames: number;
+  /** The summary cannot decide: a service or operation id of SUMMARY_NAMES or more. */
+  needsRootWords: boolean;
+}
+
+/** A cursor resolved against the store's minutes. */
+interface CursorAt {
+  minute: number;
+  offset: number;
+  ids: Uint32Array;
 }
 
 export class BucketStore implements TraceStore {
@@ -77,8 +171,13 @@ export class BucketStore implements TraceStore {
   private heldSpans = 0;
   /** Traces holding more than one parentless span; while > 0, listings check each root. */
   private multiRootTraces = 0;
-  private readonly bigTraces = new Map<number, Map<string, number>>();
-  private readonly ids = new Uint32Array(8);
+  private readonly bigTraces = new Map<number, BigTrace>();
+  /** Trace id words [0, 4), span id [4, 8), parent id [8, 12) of the span being stored. */
+  private readonly ids = new Uint32Array(12);
+  // What the duplicate walk found besides duplicates; reused so that ingest allocates nothing.
+  private readonly foundRoots: number[] = [];
+  private readonly foundWaiting: number[] = [];
+  private foundParent = NO_SPAN;
 
   constructor(options: BucketStoreOptions) {
     this.clock = options.clock;
@@ -122,6 +221,23 @@ export class BucketStore implements TraceStore {
     return result;
   }
 
+  recordUnsampled(spans: readonly IngestSpan[]): void {
+    const now = this.clock.nowMs();
+    const edge = windowEdge(now, this.windowMinutes);
+    const future = futureLimit(now);
+    for (const span of spans) {
+      if (span.startTime.charCodeAt(0) === 45 /* - */) continue;
+      const sec = secondsOf(span.startTime);
+      const nsec = subsecondNanosOf(span.startTime);
+      if (sec < edge.sec || (sec === edge.sec && nsec < edge.nsec)) continue;
+      if (sec > future.sec || (sec === future.sec && nsec > future.nsec)) continue;
+      const absMinute = Math.floor(sec / 60);
+      const bucket = this.bucketFor(absMinute - this.baseMinute, absMinute);
+      const endpoint = this.endpoints.intern(span.service, span.operation);
+      bucket.addLatency(endpoint, spanDurationNs(span, sec, nsec), span.error);
+    }
+  }
+
   /** Stores one in-window span; false when the trace already holds its span_id. */
   private store(span: IngestSpan, sec: number, nsec: number, edge: Instant): boolean {
     const absMinute = Math.floor(sec / 60);
@@ -129,10 +245,17 @@ export class BucketStore implements TraceStore {
     const ids = this.ids;
     writeUuidWords(span.traceId, ids, 0);
     writeUuidWords(span.spanId, ids, 4);
+    const hasParent = span.parentSpanId !== undefined;
+    if (hasParent) writeUuidWords(span.parentSpanId!, ids, 8);
     const traces = this.traces;
+    this.foundRoots.length = 0;
+    this.foundWaiting.length = 0;
+    this.foundParent = NO_SPAN;
     let rec = traces.find(ids[0]!, ids[1]!, ids[2]!, ids[3]!);
-    if (rec < 0) rec = traces.insert(ids[0]!, ids[1]!, ids[2]!, ids[3]!, minute);
-    else if (this.holdsSpan(rec, span.spanId, edge)) return false;
+    const fresh = rec < 0;
+    const big = fresh ? undefined : this.bigTraces.get(rec);
+    if (fresh) rec = traces.insert(ids[0]!, ids[1]!, ids[2]!, ids[3]!);
+    else if (big !== undefined ? this.scanBigTrace(big, span, edge) : this.scanChain(rec, edge, hasParent)) return false;
 
     const bucket = this.bucketFor(minute, absMinute);
     const index = bucket.append();
@@ -144,29 +267,47 @@ export class BucketStore implements TraceStore {
     sid[at * 4 + 2] = ids[6]!;
     sid[at * 4 + 3] = ids[7]!;
     let flags = span.error ? FLAG_ERROR : 0;
-    if (span.parentSpanId !== undefined) {
+    if (hasParent) {
       flags |= FLAG_HAS_PARENT;
-      writeUuidWords(span.parentSpanId, chunk.parentId, at * 4);
+      const pid = chunk.parentId;
+      pid[at * 4] = ids[8]!;
+      pid[at * 4 + 1] = ids[9]!;
+      pid[at * 4 + 2] = ids[10]!;
+      pid[at * 4 + 3] = ids[11]!;
     }
     if (span.tags !== undefined) {
-      const text = span.tagsJson ?? JSON.stringify(span.tags);
+      const text = JSON.stringify(span.tags);
       if (text === '{}') flags |= FLAG_EMPTY_TAGS;
-      else bucket.setTags(index, text);
+      else this.indexTags(bucket, index, span.tags, text);
     }
-    chunk.flags[at] = flags;
     chunk.trace[at] = rec;
-    chunk.endpoint[at] = this.endpoints.intern(span.service, span.operation);
-    chunk.startOffset[at] = (sec - absMinute * 60) * NS_PER_SEC + nsec;
+    const endpoint = this.endpoints.intern(span.service, span.operation);
+    chunk.endpoint[at] = endpoint;
+    const startOffset = (sec - absMinute * 60) * NS_PER_SEC + nsec;
+    chunk.startOffset[at] = startOffset;
     const endText = span.endTime;
     const durationSec = secondsOf(endText) - sec;
     // Only a few seconds can fit 32 bits of nanoseconds; longer ones keep their end exactly.
     const duration = durationSec <= 4 ? durationSec * NS_PER_SEC + subsecondNanosOf(endText) - nsec : LONG_DURATION;
+    let durationNs = duration;
     if (duration >= LONG_DURATION) {
       chunk.duration[at] = LONG_DURATION;
       bucket.longEnds.set(index, endText);
+      durationNs = Number(BigInt(endText) - BigInt(span.startTime));
     } else {
       chunk.duration[at] = duration;
     }
+    bucket.addLatency(endpoint, durationNs, span.error);
+
+    // Dependency edges: with the parent, when held; with children that were waiting for this span.
+    const serviceId = this.endpoints.serviceOf[endpoint]!;
+    if (this.foundParent !== NO_SPAN) {
+      flags |= FLAG_LINKED;
+      const parentService = this.serviceIdAt(this.positionOf(this.foundParent)!);
+      if (parentService !== serviceId) bucket.addEdge(parentService, serviceId, durationNs, span.error);
+    }
+    chunk.flags[at] = flags;
+    for (const waitingRef of this.foundWaiting) this.linkChild(waitingRef, serviceId);
 
     const ref = spanRef(minute, index);
     const traceChunk = traces.chunkOf(rec);
@@ -174,16 +315,143 @@ export class BucketStore implements TraceStore {
     this.linkIntoChain(traceChunk.head, off, ref, minute, chunk.next, at);
     const count = ++traceChunk.spanCount[off]!;
     if (span.error) traceChunk.errorCount[off]!++;
-    if (minute < traceChunk.oldestMinute[off]!) traceChunk.oldestMinute[off] = minute;
-    if (span.parentSpanId === undefined) {
-      if (++traceChunk.rootCount[off]! === 2) this.multiRootTraces++;
+
+    if (!hasParent) {
+      const roots = ++traceChunk.rootCount[off]!;
+      if (roots === 2) this.multiRootTraces++;
       bucket.addRoot(index);
+      if (fresh) {
+        const o = at * 4;
+        const words = chunk.parentId;
+        words[o + ROOT_SERVICES] = this.endpoints.serviceBit[endpoint]!;
+        words[o + ROOT_OPERATIONS] = this.endpoints.operationBit[endpoint]!;
+        words[o + ROOT_BLOOM] = this.endpoints.bloomBits[endpoint]!;
+        words[o + ROOT_STATE] = span.error ? STATE_ERROR : 0;
+      } else {
+        this.initRootWords(bucket, index, rec, big);
+      }
+      if (roots >= 2) {
+        markMulti(bucket, index);
+        for (const r of this.foundRoots) {
+          const pos = this.positionOf(r);
+          if (pos !== undefined) markMulti(pos.bucket, pos.index);
+        }
+      }
+    } else if (this.foundRoots.length > 0) {
+      const selfParent = ids[4] === ids[8] && ids[5] === ids[9] && ids[6] === ids[10] && ids[7] === ids[11];
+      const missingDelta = (this.foundParent === NO_SPAN && !selfParent ? 1 : 0) - this.foundWaiting.length;
+      this.updateRoots(endpoint, span.error, minute, startOffset, missingDelta);
     }
-    const big = this.bigTraces.get(rec);
-    if (big !== undefined) big.set(span.spanId, ref);
-    else if (count > this.bigTraceSpans) this.indexBigTrace(rec);
+
+    if (big !== undefined) {
+      big.spans.set(span.spanId, ref);
+      if (!hasParent) big.roots.push(ref);
+      else if (this.foundParent === NO_SPAN) pushTo(big.waiting, span.parentSpanId!, ref);
+      big.waiting.delete(span.spanId);
+    } else if (count > this.bigTraceSpans) {
+      this.indexBigTrace(rec);
+    }
     this.heldSpans++;
     return true;
+  }
+
+  private indexTags(bucket: SpanBucket, index: number, tags: Record<string, string>, text: string): void {
+    bucket.setTags(index, text);
+    const tagIndex = (bucket.tagIndex ??= new TagIndex());
+    for (const key in tags) {
+      if (Object.hasOwn(tags, key)) tagIndex.add(tagHash(key, tags[key]!), index);
+    }
+  }
+
+  /** Counts the edge of a child that was waiting for the span just stored (service `parentService`). */
+  private linkChild(childRef: number, parentService: number): void {
+    const pos = this.positionOf(childRef)!;
+    const chunk = pos.bucket.chunk(pos.index);
+    const at = pos.index & SPAN_CHUNK_MASK;
+    const flags = chunk.flags[at]!;
+    if ((flags & FLAG_LINKED) !== 0) return;
+    chunk.flags[at] = flags | FLAG_LINKED;
+    const childService = this.endpoints.serviceOf[chunk.endpoint[at]!]!;
+    if (childService !== parentService) {
+      pos.bucket.addEdge(parentService, childService, this.durationNsAt(pos), (flags & FLAG_ERROR) !== 0);
+    }
+  }
+
+  /** Folds a new child into the root words of the roots its walk found. */
+  private updateRoots(endpoint: number, error: boolean, minute: number, startOffset: number, missingDelta: number): void {
+    const svc = this.endpoints.serviceBit[endpoint]!;
+    const op = this.endpoints.operationBit[endpoint]!;
+    const bloom = this.endpoints.bloomBits[endpoint]!;
+    for (const r of this.foundRoots) {
+      // Creating this span's bucket may have detached a stale one the walk still saw.
+      const pos = this.positionOf(r);
+      if (pos === undefined) continue;
+      const chunk = pos.bucket.chunk(pos.index);
+      const at = pos.index & SPAN_CHUNK_MASK;
+      const words = chunk.parentId;
+      const o = at * 4;
+      words[o + ROOT_SERVICES] = words[o + ROOT_SERVICES]! | svc;
+      words[o + ROOT_OPERATIONS] = words[o + ROOT_OPERATIONS]! | op;
+      words[o + ROOT_BLOOM] = words[o + ROOT_BLOOM]! | bloom;
+      let state = words[o + ROOT_STATE]!;
+      if (error) state |= STATE_ERROR;
+      if (minute < pos.bucket.minute || (minute === pos.bucket.minute && startOffset < chunk.startOffset[at]!)) state |= STATE_EARLY;
+      const missing = Math.min(STATE_MISSING_MASK, Math.max(0, (state & STATE_MISSING_MASK) + missingDelta));
+      words[o + ROOT_STATE] = ((state & ~STATE_MISSING_MASK) | missing) >>> 0;
+      pos.bucket.summaryFresh = false;
+    }
+  }
+
+  /** Root words of a root that arrives after other spans of its trace: one walk of the chain. */
+  private initRootWords(bucket: SpanBucket, index: number, rec: number, big: BigTrace | undefined): void {
+    const chunk = bucket.chunk(index);
+    const at = index & SPAN_CHUNK_MASK;
+    const rootOffset = chunk.startOffset[at]!;
+    let svc = 0;
+    let op = 0;
+    let bloom = 0;
+    let state = 0;
+    const held: SpanPosition[] = [];
+    let ref = this.traces.chunkOf(rec).head[TraceTable.offset(rec)]!;
+    while (ref !== NO_SPAN) {
+      const pos = this.positionOf(ref);
+      if (pos === undefined) {
+        // Older spans have left the window: they started before this root.
+        state |= STATE_EARLY;
+        break;
+      }
+      held.push(pos);
+      const c = pos.bucket.chunk(pos.index);
+      const a = pos.index & SPAN_CHUNK_MASK;
+      const e = c.endpoint[a]!;
+      svc |= this.endpoints.serviceBit[e]!;
+      op |= this.endpoints.operationBit[e]!;
+      bloom |= this.endpoints.bloomBits[e]!;
+      if ((c.flags[a]! & FLAG_ERROR) !== 0) state |= STATE_ERROR;
+      if (pos.bucket.minute < bucket.minute || (pos.bucket === bucket && c.startOffset[a]! < rootOffset)) state |= STATE_EARLY;
+      ref = c.next[a]!;
+    }
+    let missing = 0;
+    for (const pos of held) {
+      const c = pos.bucket.chunk(pos.index);
+      const a = pos.index & SPAN_CHUNK_MASK;
+      if ((c.flags[a]! & FLAG_HAS_PARENT) === 0) continue;
+      let present: boolean;
+      if (big !== undefined) {
+        const parentRef = big.spans.get(uuidFromWords(c.parentId, a * 4));
+        present = parentRef !== undefined && this.positionOf(parentRef) !== undefined;
+      } else {
+        present = held.some((p) => sameWords(p.bucket.chunk(p.index).spanId, (p.index & SPAN_CHUNK_MASK) * 4, c.parentId, a * 4));
+      }
+      if (!present) missing++;
+    }
+    const o = at * 4;
+    const words = chunk.parentId;
+    words[o + ROOT_SERVICES] = svc >>> 0;
+    words[o + ROOT_OPERATIONS] = op >>> 0;
+    words[o + ROOT_BLOOM] = bloom >>> 0;
+    words[o + ROOT_STATE] = (state | Math.min(missing, STATE_MISSING_MASK)) >>> 0;
+    bucket.summaryFresh = false;
   }
 
   /** Inserts `ref` into the trace's chain, which is ordered newest minute first. */
@@ -209,19 +477,22 @@ export class BucketStore implements TraceStore {
     }
   }
 
-  /** Whether the trace holds this span id with a start inside the window. */
-  private holdsSpan(rec: number, spanId: string, edge: Instant): boolean {
-    const big = this.bigTraces.get(rec);
-    if (big !== undefined) {
-      const ref = big.get(spanId);
-      const pos = ref === undefined ? undefined : this.positionOf(ref);
-      return pos !== undefined && pos.bucket.startOffsetOf(pos.index) >= offsetIn(pos.bucket, edge);
-    }
+  /**
+   * The walk of a small trace's chain before a span is stored: true when the trace holds its
+   * span id inside the window (a duplicate). Otherwise it leaves in foundRoots the parentless
+   * spans, in foundParent the parent (held in the window), and in foundWaiting the spans in the
+   * window naming this span as their parent.
+   */
+  private scanChain(rec: number, edge: Instant, hasParent: boolean): boolean {
     const ids = this.ids;
     const w0 = ids[4]!;
     const w1 = ids[5]!;
     const w2 = ids[6]!;
     const w3 = ids[7]!;
+    const p0 = ids[8]!;
+    const p1 = ids[9]!;
+    const p2 = ids[10]!;
+    const p3 = ids[11]!;
     let ref = this.traces.chunkOf(rec).head[TraceTable.offset(rec)]!;
     while (ref !== NO_SPAN) {
       // positionOf() inlined: this loop runs for every child span ingested.
@@ -232,17 +503,47 @@ export class BucketStore implements TraceStore {
       const chunk = bucket.chunks[index >>> SPAN_CHUNK_BITS]!;
       const at = index & SPAN_CHUNK_MASK;
       const sid = chunk.spanId;
-      if (sid[at * 4] === w0 && sid[at * 4 + 1] === w1 && sid[at * 4 + 2] === w2 && sid[at * 4 + 3] === w3) {
+      const s = at * 4;
+      if (sid[s] === w0 && sid[s + 1] === w1 && sid[s + 2] === w2 && sid[s + 3] === w3) {
         // A copy below the window edge has aged out: the span is new again.
         if (chunk.startOffset[at]! >= offsetIn(bucket, edge)) return true;
+      }
+      if ((chunk.flags[at]! & FLAG_HAS_PARENT) === 0) {
+        this.foundRoots.push(ref);
+      } else {
+        const pid = chunk.parentId;
+        if (pid[s] === w0 && pid[s + 1] === w1 && pid[s + 2] === w2 && pid[s + 3] === w3 && chunk.startOffset[at]! >= offsetIn(bucket, edge)) {
+          this.foundWaiting.push(ref);
+        }
+      }
+      if (hasParent && sid[s] === p0 && sid[s + 1] === p1 && sid[s + 2] === p2 && sid[s + 3] === p3 && chunk.startOffset[at]! >= offsetIn(bucket, edge)) {
+        this.foundParent = ref;
       }
       ref = chunk.next[at]!;
     }
     return false;
   }
 
+  /** scanChain for a trace with a span-id index. */
+  private scanBigTrace(big: BigTrace, span: IngestSpan, edge: Instant): boolean {
+    const own = big.spans.get(span.spanId);
+    if (own !== undefined && this.inWindow(own, edge)) return true;
+    for (const r of big.roots) if (this.positionOf(r) !== undefined) this.foundRoots.push(r);
+    if (span.parentSpanId !== undefined) {
+      const parent = big.spans.get(span.parentSpanId);
+      if (parent !== undefined && this.inWindow(parent, edge)) this.foundParent = parent;
+    }
+    for (const w of big.waiting.get(span.spanId) ?? []) if (this.inWindow(w, edge)) this.foundWaiting.push(w);
+    return false;
+  }
+
+  private inWindow(ref: number, edge: Instant): boolean {
+    const pos = this.positionOf(ref);
+    return pos !== undefined && pos.bucket.startOffsetOf(pos.index) >= offsetIn(pos.bucket, edge);
+  }
+
   private indexBigTrace(rec: number): void {
-    const index = new Map<string, number>();
+    const big: BigTrace = { spans: new Map(), roots: [], waiting: new Map() };
     let ref = this.traces.chunkOf(rec).head[TraceTable.offset(rec)]!;
     while (ref !== NO_SPAN) {
       const pos = this.positionOf(ref);
@@ -251,10 +552,13 @@ export class BucketStore implements TraceStore {
       const at = pos.index & SPAN_CHUNK_MASK;
       // Newest first: an aged-out copy further down the chain must not shadow a live one.
       const key = uuidFromWords(chunk.spanId, at * 4);
-      if (!index.has(key)) index.set(key, ref);
+      if (!big.spans.has(key)) big.spans.set(key, ref);
+      const flags = chunk.flags[at]!;
+      if ((flags & FLAG_HAS_PARENT) === 0) big.roots.push(ref);
+      else if ((flags & FLAG_LINKED) === 0) pushTo(big.waiting, uuidFromWords(chunk.parentId, at * 4), ref);
       ref = chunk.next[at]!;
     }
-    this.bigTraces.set(rec, index);
+    this.bigTraces.set(rec, big);
   }
 
   /** The live bucket of a relative minute, created on first use. */
@@ -307,7 +611,17 @@ export class BucketStore implements TraceStore {
     };
   }
 
-  // ---- queries --------------------------------------------------------------------------
+  private serviceIdAt(pos: SpanPosition): number {
+    return this.endpoints.serviceOf[pos.bucket.chunk(pos.index).endpoint[pos.index & SPAN_CHUNK_MASK]!]!;
+  }
+
+  private durationNsAt(pos: SpanPosition): number {
+    const duration = pos.bucket.chunk(pos.index).duration[pos.index & SPAN_CHUNK_MASK]!;
+    if (duration !== LONG_DURATION) return duration;
+    return Number(BigInt(pos.bucket.longEnds.get(pos.index)!) - BigInt(this.startTextOf(pos.bucket, pos.index)));
+  }
+
+  // ---- listing and search ---------------------------------------------------------------
 
   listTraces(query: ListQuery): TraceList {
     const edge = windowEdge(this.clock.nowMs(), this.windowMinutes);
@@ -318,47 +632,356 @@ export class BucketStore implements TraceStore {
     }
     const hi: Instant | undefined =
       query.before === undefined ? undefined : { sec: secondsOf(query.before), nsec: subsecondNanosOf(query.before) };
+    const filter = query.filter === undefined ? undefined : this.compileFilter(query.filter, edge);
+    if (filter?.impossible) return { total: 0, traces: [], more: false };
+    const cursor = query.cursor === undefined ? undefined : this.cursorAt(query.cursor);
+    if (filter?.tagRecords !== undefined) return this.listTagMatches(filter, filter.tagRecords, lo, hi, edge, cursor, query.limit);
+
     const loMinute = Math.floor(lo.sec / 60) - this.baseMinute;
     const hiMinute = hi === undefined ? Infinity : Math.floor(hi.sec / 60) - this.baseMinute;
-    const edgeMinute = Math.floor(edge.sec / 60) - this.baseMinute;
-
     const buckets = this.ring
       .filter((b): b is SpanBucket => b !== undefined && b.minute >= loMinute && b.minute <= hiMinute)
       .sort((a, b) => b.minute - a.minute);
     const traces: TraceSummary[] = [];
+    const limit = query.limit;
     let total = 0;
-    const checkRoots = this.multiRootTraces > 0;
+    let more = false;
+    // Without filters, and with one root per trace, every root in range is listed: count by
+    // arithmetic. Otherwise each root is tested; the loop below is the search's hot path.
+    const everyRoot = filter === undefined && this.multiRootTraces === 0;
     for (const bucket of buckets) {
       bucket.sortRoots();
       const from = bucket.minute === loMinute ? bucket.lowerBound(offsetIn(bucket, lo)) : 0;
       const to = hi !== undefined && bucket.minute === hiMinute ? bucket.lowerBound(offsetIn(bucket, hi)) : bucket.rootCount;
-      if (!checkRoots) total += Math.max(0, to - from);
-      for (let k = to - 1; k >= from; k--) {
-        const index = bucket.roots[k]!;
-        if (checkRoots) {
-          if (!this.isListedRoot(bucket, index, edge)) continue;
-          total++;
-        } else if (traces.length >= query.limit) {
-          break;
+      if (to <= from) continue;
+      // Sorted positions [from, cut) come after the cursor in the listing order.
+      const cut = cursor === undefined ? to : this.cursorCut(bucket, cursor, from, to);
+      const roots = bucket.roots;
+      if (everyRoot) {
+        total += to - from;
+        if (more) continue;
+        for (let k = cut - 1; k >= from; k--) {
+          if (traces.length >= limit) {
+            more = limit > 0;
+            break;
+          }
+          traces.push(this.summaryOf(bucket, roots[k]!, edge));
         }
-        if (traces.length < query.limit) traces.push(this.summaryOf(bucket, index, edge, edgeMinute));
+        continue;
+      }
+      const summary = this.freshSummary(bucket);
+      for (let k = to - 1; k >= from; k--) {
+        const s1 = summary[2 * k + 1]!;
+        if ((s1 & SUMMARY_RECOMPUTE) !== 0) {
+          if (!this.factsMatch(bucket, roots[k]!, edge, filter)) continue;
+        } else if (filter !== undefined) {
+          // The summary checks, cheapest and most selective first; rows that pass them all
+          // are confirmed against the root words only when a name lacks an exact bit.
+          if (filter.status !== 0 && ((s1 & SUMMARY_ERROR) !== 0) !== (filter.status === 2)) continue;
+          if (filter.partial !== 0 && ((s1 & SUMMARY_PARTIAL) !== 0) !== (filter.partial === 2)) continue;
+          if ((summary[2 * k]! & filter.summaryNames) !== filter.summaryNames) continue;
+          if (filter.rootServiceId >= 0) {
+            const rootService = (s1 >>> SUMMARY_ROOT_SERVICE_SHIFT) & SUMMARY_ROOT_SERVICE_MASK;
+            if (rootService !== SUMMARY_ROOT_SERVICE_MASK ? rootService !== filter.rootServiceId : !this.rowMatches(bucket, roots[k]!, edge, filter)) continue;
+          }
+          if (filter.hasDuration) {
+            const ms = s1 & SUMMARY_DURATION_MASK;
+            if (ms !== SUMMARY_DURATION_MASK ? ms < filter.minMs || ms > filter.maxMs : !this.rowMatches(bucket, roots[k]!, edge, filter)) continue;
+          }
+          if (filter.needsRootWords) {
+            if (filter.serviceBloom !== 0 && (s1 & SUMMARY_BLOOM) === 0) continue;
+            if (!this.rowMatches(bucket, roots[k]!, edge, filter)) continue;
+          }
+        }
+        total++;
+        if (k >= cut) continue;
+        if (traces.length < limit) traces.push(this.summaryOf(bucket, roots[k]!, edge));
+        else if (limit > 0) more = true;
       }
     }
-    return { total, traces };
+    return { total, traces, more };
   }
 
-  /** With several parentless spans in a trace, the earliest (ties by span_id) is its root. */
-  private isListedRoot(bucket: SpanBucket, index: number, edge: Instant): boolean {
-    const chunk = bucket.chunk(index);
-    const rec = chunk.trace[index & SPAN_CHUNK_MASK]!;
-    if (this.traces.chunkOf(rec).rootCount[TraceTable.offset(rec)]! <= 1) return true;
-    let best: SpanPosition | undefined;
-    for (const pos of this.heldSpansOf(rec, edge)) {
-      const c = pos.bucket.chunk(pos.index);
-      if ((c.flags[pos.index & SPAN_CHUNK_MASK]! & FLAG_HAS_PARENT) !== 0) continue;
-      if (best === undefined || compareSpanPositions(pos, best) < 0) best = pos;
+  /** The bucket's search summary (span-bucket.ts), rebuilt when its roots changed since last time. */
+  private freshSummary(bucket: SpanBucket): Uint32Array {
+    if (bucket.summaryFresh) return bucket.summary;
+    const n = bucket.rootCount;
+    if (bucket.summary.length < 2 * n) bucket.summary = new Uint32Array(2 * bucket.roots.length);
+    const summary = bucket.summary;
+    const roots = bucket.roots;
+    const serviceOf = this.endpoints.serviceOf;
+    for (let k = 0; k < n; k++) {
+      const index = roots[k]!;
+      const chunk = bucket.chunks[index >>> SPAN_CHUNK_BITS]!;
+      const at = index & SPAN_CHUNK_MASK;
+      const words = chunk.parentId;
+      const o = at * 4;
+      const state = words[o + ROOT_STATE]!;
+      const duration = chunk.duration[at]!;
+      const ms = duration !== LONG_DURATION ? Math.floor(duration / 1_000_000) : this.durationMsOf(bucket, index);
+      const rootService = serviceOf[chunk.endpoint[at]!]!;
+      let packed = Math.min(ms, SUMMARY_DURATION_MASK) | (Math.min(rootService, SUMMARY_ROOT_SERVICE_MASK) << SUMMARY_ROOT_SERVICE_SHIFT);
+      if ((state & STATE_ERROR) !== 0) packed |= SUMMARY_ERROR;
+      if ((state & STATE_MISSING_MASK) !== 0) packed |= SUMMARY_PARTIAL;
+      if ((state & STATE_RECOMPUTE) !== 0) packed |= SUMMARY_RECOMPUTE;
+      if (words[o + ROOT_BLOOM] !== 0) packed |= SUMMARY_BLOOM;
+      summary[2 * k] = ((words[o + ROOT_SERVICES]! & 0xffff) | (words[o + ROOT_OPERATIONS]! << 16)) >>> 0;
+      summary[2 * k + 1] = packed >>> 0;
     }
-    return best !== undefined && best.bucket === bucket && best.index === index;
+    bucket.summaryFresh = true;
+    return summary;
+  }
+
+  /**
+   * Whether the root at `index` is its trace's listed root and the trace passes the filter
+   * (tags aside: listTagMatches handles them). Reads the root words only, unless the trace must
+   * be recomputed or a name past the exact mask bits needs confirming.
+   */
+  private rowMatches(bucket: SpanBucket, index: number, edge: Instant, f: CompiledFilter | undefined): boolean {
+    const chunk = bucket.chunks[index >>> SPAN_CHUNK_BITS]!;
+    const at = index & SPAN_CHUNK_MASK;
+    const words = chunk.parentId;
+    const o = at * 4;
+    const state = words[o + ROOT_STATE]!;
+    if ((state & STATE_RECOMPUTE) !== 0) return this.factsMatch(bucket, index, edge, f);
+    if (f === undefined) return true;
+    if (f.status !== 0 && ((state & STATE_ERROR) !== 0) !== (f.status === 2)) return false;
+    if (f.partial !== 0 && ((state & STATE_MISSING_MASK) !== 0) !== (f.partial === 2)) return false;
+    if (f.rootServiceId >= 0 && this.endpoints.serviceOf[chunk.endpoint[at]!] !== f.rootServiceId) return false;
+    if (f.hasDuration) {
+      const d = chunk.duration[at]!;
+      if (d !== LONG_DURATION) {
+        if (d < f.minNs || d >= f.maxNsExclusive) return false;
+      } else {
+        const ms = this.durationMsOf(bucket, index);
+        if (ms < f.minMs || ms > f.maxMs) return false;
+      }
+    }
+    if (f.serviceBit !== 0) {
+      if ((words[o + ROOT_SERVICES]! & f.serviceBit) === 0) return false;
+    } else if (f.serviceBloom !== 0) {
+      if ((words[o + ROOT_BLOOM]! & f.serviceBloom) === 0) return false;
+      if (!this.factsOf(chunk.trace[at]!, edge).services.has(f.serviceId)) return false;
+    }
+    if (f.operationBit !== 0) {
+      if ((words[o + ROOT_OPERATIONS]! & f.operationBit) === 0) return false;
+    } else if (f.operationBloom !== 0) {
+      if ((words[o + ROOT_BLOOM]! & f.operationBloom) === 0) return false;
+      if (!this.factsOf(chunk.trace[at]!, edge).operations.has(f.operationId)) return false;
+    }
+    return true;
+  }
+
+  /** rowMatches for a trace recomputed from its spans. */
+  private factsMatch(bucket: SpanBucket, index: number, edge: Instant, f: CompiledFilter | undefined): boolean {
+    const facts = this.factsOf(bucket.chunk(index).trace[index & SPAN_CHUNK_MASK]!, edge);
+    const root = facts.root;
+    if (root === undefined || root.bucket !== bucket || root.index !== index) return false;
+    if (f === undefined) return true;
+    if (f.status !== 0 && facts.errors > 0 !== (f.status === 2)) return false;
+    if (f.partial !== 0 && facts.partial !== (f.partial === 2)) return false;
+    if (f.rootServiceId >= 0 && this.serviceIdAt(root) !== f.rootServiceId) return false;
+    if (f.hasDuration) {
+      const ms = this.durationMsOf(bucket, index);
+      if (ms < f.minMs || ms > f.maxMs) return false;
+    }
+    if (f.serviceId >= 0 && !facts.services.has(f.serviceId)) return false;
+    if (f.operationId >= 0 && !facts.operations.has(f.operationId)) return false;
+    return true;
+  }
+
+  /** A trace from its spans in the window (positions newest bucket first). */
+  private factsOf(rec: number, edge: Instant): TraceFacts {
+    const spans = this.heldSpansOf(rec, edge);
+    const facts: TraceFacts = { spans, root: undefined, errors: 0, services: new Set(), operations: new Set(), partial: false };
+    for (const pos of spans) {
+      const chunk = pos.bucket.chunk(pos.index);
+      const at = pos.index & SPAN_CHUNK_MASK;
+      const flags = chunk.flags[at]!;
+      const endpoint = chunk.endpoint[at]!;
+      facts.services.add(this.endpoints.serviceOf[endpoint]!);
+      facts.operations.add(this.endpoints.operationOf[endpoint]!);
+      if ((flags & FLAG_ERROR) !== 0) facts.errors++;
+      if ((flags & FLAG_HAS_PARENT) === 0) {
+        if (facts.root === undefined || compareSpanPositions(pos, facts.root) < 0) facts.root = pos;
+      }
+    }
+    // Partial: some span's parent id is not among the span ids. Pairwise for small traces.
+    const ids = spans.length > 16 ? new Set(spans.map((p) => uuidFromWords(p.bucket.chunk(p.index).spanId, (p.index & SPAN_CHUNK_MASK) * 4))) : undefined;
+    for (const pos of spans) {
+      const chunk = pos.bucket.chunk(pos.index);
+      const at = pos.index & SPAN_CHUNK_MASK;
+      if ((chunk.flags[at]! & FLAG_HAS_PARENT) === 0) continue;
+      const present =
+        ids !== undefined
+          ? ids.has(uuidFromWords(chunk.parentId, at * 4))
+          : spans.some((p) => sameWords(p.bucket.chunk(p.index).spanId, (p.index & SPAN_CHUNK_MASK) * 4, chunk.parentId, at * 4));
+      if (!present) {
+        facts.partial = true;
+        break;
+      }
+    }
+    return facts;
+  }
+
+  private compileFilter(filter: TraceFilter, edge: Instant): CompiledFilter {
+    const e = this.endpoints;
+    const f: CompiledFilter = {
+      impossible: false,
+      serviceId: -1,
+      serviceBit: 0,
+      serviceBloom: 0,
+      operationId: -1,
+      operationBit: 0,
+      operationBloom: 0,
+      rootServiceId: -1,
+      status: filter.status === undefined ? 0 : filter.status === 'ok' ? 1 : 2,
+      partial: filter.partial === undefined ? 0 : filter.partial ? 2 : 1,
+      hasDuration: filter.minDurationMs !== undefined || filter.maxDurationMs !== undefined,
+      minMs: filter.minDurationMs ?? 0,
+      maxMs: filter.maxDurationMs ?? Infinity,
+      minNs: 0,
+      maxNsExclusive: Infinity,
+      tagRecords: undefined,
+      summaryNames: 0,
+      needsRootWords: false,
+    };
+    f.minNs = f.minMs * 1_000_000;
+    f.maxNsExclusive = (f.maxMs + 1) * 1_000_000;
+    if (filter.service !== undefined) {
+      const id = e.serviceIds.get(filter.service);
+      if (id === undefined) f.impossible = true;
+      else {
+        f.serviceId = id;
+        f.serviceBit = exactBit(id);
+        f.serviceBloom = serviceBloomBit(id);
+      }
+    }
+    if (filter.rootService !== undefined) {
+      const id = e.serviceIds.get(filter.rootService);
+      if (id === undefined) f.impossible = true;
+      else f.rootServiceId = id;
+    }
+    if (filter.operation !== undefined) {
+      const id = e.operationIds.get(filter.operation);
+      if (id === undefined) f.impossible = true;
+      else {
+        f.operationId = id;
+        f.operationBit = exactBit(id);
+        f.operationBloom = operationBloomBit(id);
+      }
+    }
+    if (f.impossible) return f;
+    if (f.serviceId >= 0 && f.serviceId < SUMMARY_NAMES) f.summaryNames |= 1 << f.serviceId;
+    if (f.operationId >= 0 && f.operationId < SUMMARY_NAMES) f.summaryNames |= 1 << (16 + f.operationId);
+    f.summaryNames >>>= 0;
+    f.needsRootWords = f.serviceId >= SUMMARY_NAMES || f.operationId >= SUMMARY_NAMES;
+    for (const { key, value } of filter.tags ?? []) {
+      const records = this.recordsWithTag(key, value, edge);
+      if (f.tagRecords !== undefined) for (const rec of f.tagRecords) if (!records.has(rec)) f.tagRecords.delete(rec);
+      f.tagRecords ??= records;
+      if (f.tagRecords.size === 0) {
+        f.impossible = true;
+        break;
+      }
+    }
+    return f;
+  }
+
+  /** Trace records with a span in the window whose tags hold key = value exactly. */
+  private recordsWithTag(key: string, value: string, edge: Instant): Set<number> {
+    const records = new Set<number>();
+    const hash = tagHash(key, value);
+    // `"key":"value"` as JSON.stringify writes it inside the stored tag text.
+    const member = Buffer.from(JSON.stringify(key) + ':' + JSON.stringify(value), 'utf8');
+    for (const bucket of this.ring) {
+      if (bucket === undefined || bucket.tagIndex === undefined) continue;
+      const edgeOffset = offsetIn(bucket, edge);
+      for (const index of bucket.tagIndex.spansWith(hash)) {
+        const chunk = bucket.chunk(index);
+        const at = index & SPAN_CHUNK_MASK;
+        if (chunk.startOffset[at]! < edgeOffset) continue;
+        if (bucket.tagsHaveMember(index, member)) records.add(chunk.trace[at]!);
+      }
+    }
+    return records;
+  }
+
+  /** Search with tag filters: from the traces holding the tags rather than from every root. */
+  private listTagMatches(
+    f: CompiledFilter,
+    records: Set<number>,
+    lo: Instant,
+    hi: Instant | undefined,
+    edge: Instant,
+    cursor: CursorAt | undefined,
+    limit: number,
+  ): TraceList {
+    const hits: SpanPosition[] = [];
+    for (const rec of records) {
+      const root = this.factsOf(rec, edge).root;
+      if (root === undefined) continue;
+      const start = this.instantOf(root);
+      if (instantBefore(start, lo) || (hi !== undefined && !instantBefore(start, hi))) continue;
+      if (this.rowMatches(root.bucket, root.index, edge, f)) hits.push(root);
+    }
+    // Listing order: start descending, trace id ascending.
+    hits.sort((a, b) => -this.compareRoots(a.bucket, a.index, b.bucket, b.index));
+    let first = 0;
+    if (cursor !== undefined) {
+      while (first < hits.length && !this.isAfterCursor(hits[first]!.bucket, hits[first]!.index, cursor)) first++;
+    }
+    const page = hits.slice(first, first + limit);
+    return {
+      total: hits.length,
+      traces: page.map((p) => this.summaryOf(p.bucket, p.index, edge)),
+      more: limit > 0 && hits.length - first > limit,
+    };
+  }
+
+  /** Root order of rootOrderFor across buckets: ascending start, then descending trace id. */
+  private compareRoots(ba: SpanBucket, a: number, bb: SpanBucket, b: number): number {
+    if (ba !== bb) return ba.minute - bb.minute;
+    return ba.rootOrder(a, b);
+  }
+
+  private cursorAt(position: ListPosition): CursorAt {
+    const sec = secondsOf(position.startTime);
+    const absMinute = Math.floor(sec / 60);
+    const ids = new Uint32Array(4);
+    writeUuidWords(position.traceId, ids, 0);
+    return {
+      minute: absMinute - this.baseMinute,
+      offset: (sec - absMinute * 60) * NS_PER_SEC + subsecondNanosOf(position.startTime),
+      ids,
+    };
+  }
+
+  /** Whether a root comes strictly after the cursor in the listing order. */
+  private isAfterCursor(bucket: SpanBucket, index: number, c: CursorAt): boolean {
+    if (bucket.minute !== c.minute) return bucket.minute < c.minute;
+    const offset = bucket.startOffsetOf(index);
+    if (offset !== c.offset) return offset < c.offset;
+    const rec = bucket.chunk(index).trace[index & SPAN_CHUNK_MASK]!;
+    const words = this.traces.chunkOf(rec).idWords;
+    const o = TraceTable.offset(rec) * 4;
+    for (let k = 0; k < 4; k++) if (words[o + k] !== c.ids[k]) return words[o + k]! > c.ids[k]!;
+    return false;
+  }
+
+  /** The first sorted position in [from, to) whose root is not after the cursor. */
+  private cursorCut(bucket: SpanBucket, c: CursorAt, from: number, to: number): number {
+    if (bucket.minute > c.minute) return from;
+    if (bucket.minute < c.minute) return to;
+    // Sorted ascending, so the roots after the cursor (earlier, or equal and larger id) lead.
+    let lo = from;
+    let hi = to;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.isAfterCursor(bucket, bucket.roots[mid]!, c)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** Held spans of a trace with start >= edge, newest bucket first. */
@@ -376,26 +999,35 @@ export class BucketStore implements TraceStore {
     return out;
   }
 
-  private summaryOf(bucket: SpanBucket, index: number, edge: Instant, edgeMinute: number): TraceSummary {
+  private summaryOf(bucket: SpanBucket, index: number, edge: Instant): TraceSummary {
     const chunk = bucket.chunk(index);
     const at = index & SPAN_CHUNK_MASK;
     const rec = chunk.trace[at]!;
     const traceChunk = this.traces.chunkOf(rec);
     const off = TraceTable.offset(rec);
-    let spanCount = traceChunk.spanCount[off]!;
-    let errors = traceChunk.errorCount[off]!;
-    if (traceChunk.oldestMinute[off]! <= edgeMinute) {
+    const words = chunk.parentId;
+    const o = at * 4;
+    let spanCount: number;
+    let errors: number;
+    let partial: boolean;
+    let serviceIds: Iterable<number>;
+    if ((words[o + ROOT_STATE]! & STATE_RECOMPUTE) === 0) {
+      spanCount = traceChunk.spanCount[off]!;
+      errors = traceChunk.errorCount[off]!;
+      partial = (words[o + ROOT_STATE]! & STATE_MISSING_MASK) !== 0;
+      serviceIds = (words[o + ROOT_BLOOM]! & 0xffff) === 0 ? bitsOf(words[o + ROOT_SERVICES]!) : this.factsOf(rec, edge).services;
+    } else {
       // Some spans may sit below the window edge or in released buckets: count exactly.
-      const held = this.heldSpansOf(rec, edge);
-      spanCount = held.length;
-      errors = 0;
-      for (const pos of held) {
-        if ((pos.bucket.chunk(pos.index).flags[pos.index & SPAN_CHUNK_MASK]! & FLAG_ERROR) !== 0) errors++;
-      }
+      const facts = this.factsOf(rec, edge);
+      spanCount = facts.spans.length;
+      errors = facts.errors;
+      partial = facts.partial;
+      serviceIds = facts.services;
     }
     const endpoint = chunk.endpoint[at]!;
     const start = this.startTextOf(bucket, index);
     const duration = chunk.duration[at]!;
+    const names = this.endpoints.serviceNames;
     return {
       trace_id: uuidFromWords(traceChunk.idWords, off * 4),
       root_service: this.endpoints.services[endpoint]!,
@@ -405,7 +1037,22 @@ export class BucketStore implements TraceStore {
         duration === LONG_DURATION ? durationMsBetween(start, bucket.longEnds.get(index)!) : Math.floor(duration / 1_000_000),
       start_time: start,
       status: errors > 0 ? 'error' : 'ok',
+      services: Array.from(serviceIds, (id) => names[id]!).sort(compareText),
+      error_count: errors,
+      partial,
     };
+  }
+
+  private durationMsOf(bucket: SpanBucket, index: number): number {
+    const duration = bucket.chunk(index).duration[index & SPAN_CHUNK_MASK]!;
+    if (duration !== LONG_DURATION) return Math.floor(duration / 1_000_000);
+    return durationMsBetween(this.startTextOf(bucket, index), bucket.longEnds.get(index)!);
+  }
+
+  private instantOf(pos: SpanPosition): Instant {
+    const offset = pos.bucket.startOffsetOf(pos.index);
+    const whole = Math.floor(offset / NS_PER_SEC);
+    return { sec: pos.bucket.startSec + whole, nsec: offset - whole * NS_PER_SEC };
   }
 
   private startTextOf(bucket: SpanBucket, index: number): NsText {
@@ -424,7 +1071,7 @@ export class BucketStore implements TraceStore {
     if (held.length === 0) return undefined;
     held.sort(compareSpanPositions);
     const canonicalId = uuidFromWords(this.traces.chunkOf(rec).idWords, TraceTable.offset(rec) * 4);
-    return { trace_id: canonicalId, spans: held.map((pos) => this.spanAt(canonicalId, pos)) };
+    return traceTree(canonicalId, held.map((pos) => this.spanAt(canonicalId, pos)));
   }
 
   private spanAt(traceId: string, { bucket, index }: SpanPosition): StoredSpan {
@@ -456,13 +1103,60 @@ export class BucketStore implements TraceStore {
     return span as StoredSpan;
   }
 
+  // ---- statistics -----------------------------------------------------------------------
+
+  /** Live buckets of the whole minutes a statistics query covers. */
+  private statsBuckets(range: RangeQuery): { buckets: SpanBucket[]; after: NsText; before: NsText; elapsedSeconds: number } {
+    const w = statsWindow(this.clock.nowMs(), this.windowMinutes, range.after, range.before);
+    const from = w.fromMinute - this.baseMinute;
+    const to = w.toMinute - this.baseMinute;
+    const buckets = this.ring.filter((b): b is SpanBucket => b !== undefined && b.minute >= from && b.minute < to);
+    return { buckets, after: minuteStartNs(w.fromMinute), before: minuteStartNs(w.toMinute), elapsedSeconds: w.elapsedSeconds };
+  }
+
+  latency(range: RangeQuery): LatencyReport {
+    const { buckets, after, before, elapsedSeconds } = this.statsBuckets(range);
+    const merged: Array<LatencyStats | undefined> = [];
+    for (const bucket of buckets) {
+      const latency = bucket.latency;
+      for (let e = 0; e < latency.length; e++) {
+        const stats = latency[e];
+        if (stats === undefined) continue;
+        (merged[e] ??= new LatencyStats()).merge(stats);
+      }
+    }
+    const endpoints: EndpointLatency[] = [];
+    merged.forEach((stats, e) => {
+      if (stats !== undefined) endpoints.push({ service: this.endpoints.services[e]!, operation: this.endpoints.operations[e]!, stats });
+    });
+    return { after, before, elapsedSeconds, endpoints };
+  }
+
+  dependencies(range: RangeQuery): DependencyReport {
+    const { buckets, after, before, elapsedSeconds } = this.statsBuckets(range);
+    const merged = new Map<number, LatencyStats>();
+    for (const bucket of buckets) {
+      for (const [key, stats] of bucket.edges) {
+        let into = merged.get(key);
+        if (into === undefined) merged.set(key, (into = new LatencyStats()));
+        into.merge(stats);
+      }
+    }
+    const names = this.endpoints.serviceNames;
+    const links: DependencyLink[] = [];
+    for (const [key, stats] of merged) {
+      links.push({ parent: names[Math.floor(key / EDGE_KEY_FACTOR)]!, child: names[key % EDGE_KEY_FACTOR]!, stats });
+    }
+    return { after, before, elapsedSeconds, links };
+  }
+
   stats(): StoreStats {
     let buckets = this.releasing.length;
     for (const b of this.ring) if (b !== undefined) buckets++;
     return { spans: this.heldSpans, traces: this.traces.size, buckets };
   }
 
-  /** Bytes held by typed arrays and buffers (columns, tag arenas, trace records, hash index). */
+  /** Bytes held by typed arrays (columns, trace records, hash index); excludes tag strings. */
   columnBytes(): number {
     let bytes = this.traces.bytes();
     for (const b of this.ring) if (b !== undefined) bytes += b.bytes();
@@ -508,7 +1202,7 @@ export class BucketStore implements TraceStore {
     const big = this.bigTraces.get(rec);
     if (big !== undefined) {
       const key = uuidFromWords(chunk.spanId, at * 4);
-      if (big.get(key) === spanRef(bucket.minute, index)) big.delete(key);
+      if (big.spans.get(key) === spanRef(bucket.minute, index)) big.spans.delete(key);
     }
     this.heldSpans--;
     if (--traceChunk.spanCount[off]! === 0) {
@@ -541,4 +1235,39 @@ function compareSpanPositions(a: SpanPosition, b: SpanPosition): number {
     if (wa !== wb) return wa - wb;
   }
   return 0;
+}
+
+function sameWords(a: Uint32Array, ao: number, b: Uint32Array, bo: number): boolean {
+  return a[ao] === b[bo] && a[ao + 1] === b[bo + 1] && a[ao + 2] === b[bo + 2] && a[ao + 3] === b[bo + 3];
+}
+
+function markMulti(bucket: SpanBucket, index: number): void {
+  const words = bucket.chunk(index).parentId;
+  const o = (index & SPAN_CHUNK_MASK) * 4 + ROOT_STATE;
+  words[o] = (words[o]! | STATE_MULTI) >>> 0;
+  bucket.summaryFresh = false;
+}
+
+function pushTo(map: Map<string, number[]>, key: string, ref: number): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [ref]);
+  else list.push(ref);
+}
+
+/** The ids whose bits are set, ascending. */
+function bitsOf(mask: number): number[] {
+  const out: number[] = [];
+  for (let m = mask >>> 0, id = 0; m !== 0; m >>>= 1, id++) if ((m & 1) !== 0) out.push(id);
+  return out;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** end − start in ns of a span known to start at (sec, nsec); exact below 2^53. */
+function spanDurationNs(span: IngestSpan, sec: number, nsec: number): number {
+  const durationSec = secondsOf(span.endTime) - sec;
+  if (durationSec <= 4) return durationSec * NS_PER_SEC + subsecondNanosOf(span.endTime) - nsec;
+  return Number(BigInt(span.endTime) - BigInt(span.startTime));
 }

@@ -1,8 +1,11 @@
 // One minute of spans (by start_time), stored column by column in fixed-size chunks of typed
 // arrays: about 61 bytes a span, no per-span objects, and the whole minute is dropped at once
-// when the window passes it.
+// when the window passes it. The minute's statistics (latency per endpoint, dependency edges)
+// and its tag index live beside the spans and leave with them.
 
 import type { NsText } from '../../time/nanos.js';
+import { LatencyStats } from '../sketch.js';
+import type { TagIndex } from './tag-index.js';
 
 export const SPAN_CHUNK_BITS = 14;
 export const SPAN_CHUNK = 1 << SPAN_CHUNK_BITS;
@@ -12,6 +15,47 @@ export const FLAG_ERROR = 1;
 export const FLAG_HAS_PARENT = 2;
 /** The span carried `"tags": {}`; spans with tags keep their JSON text in the bucket's tag arena. */
 export const FLAG_EMPTY_TAGS = 4;
+/** The span has been held together with its parent: its dependency edge is counted. */
+export const FLAG_LINKED = 8;
+
+// Root words. A root span has no parent id, so its four `parentId` words hold what search needs
+// to know about its trace, kept up to date as the trace's spans arrive, at no cost in memory:
+/** Exact bits of the trace's services (endpoint-table.ts). */
+export const ROOT_SERVICES = 0;
+/** Exact bits of the trace's operation names. */
+export const ROOT_OPERATIONS = 1;
+/** STATE_* flags and the number of spans whose parent has not arrived. */
+export const ROOT_STATE = 2;
+/** Bloom bits of services (low 16) and operation names (high 16) past the exact ones. */
+export const ROOT_BLOOM = 3;
+/** Some span of the trace failed. */
+export const STATE_ERROR = 0x80000000;
+/**
+ * Some span of the trace starts before this root (or has left the window): spans may age out
+ * while the root is listed, so the words and the trace's counters may overstate; queries
+ * recompute such traces from their spans.
+ */
+export const STATE_EARLY = 0x40000000;
+/** The trace has held another parentless span: which root is listed is decided per query. */
+export const STATE_MULTI = 0x20000000;
+export const STATE_MISSING_MASK = 0x1fffffff;
+
+// The search summary (SpanBucket.summary): per sorted root position, the low 16 service bits
+// and low 16 operation bits of the root words, and one word packed from the rest, so that a
+// search reads 8 contiguous bytes per root
+// instead of a cache line of parent-id words. It is a cache, derived from the root words and
+// the root's columns, and rebuilt only for buckets whose roots changed since the last search.
+/** Root duration_ms, or SUMMARY_DURATION_MASK for that much or more. */
+export const SUMMARY_DURATION_MASK = 0xffff;
+export const SUMMARY_ROOT_SERVICE_SHIFT = 16;
+/** Root service id, or SUMMARY_ROOT_SERVICE_MASK for that id or a higher one. */
+export const SUMMARY_ROOT_SERVICE_MASK = 0xfff;
+export const SUMMARY_ERROR = 1 << 28;
+export const SUMMARY_PARTIAL = 1 << 29;
+/** STATE_EARLY or STATE_MULTI. */
+export const SUMMARY_RECOMPUTE = 1 << 30;
+/** The trace has names past the exact mask bits (ROOT_BLOOM is not 0). */
+export const SUMMARY_BLOOM = 0x80000000;
 
 /** Bytes per tag arena buffer. */
 const TAG_CHUNK = 1 << 20;
@@ -39,6 +83,9 @@ export class SpanChunk {
 
 /** Orders root span indexes; negative when a sorts before b. */
 export type RootOrder = (a: number, b: number) => number;
+
+/** Edge keys pack two service ids; 2^26 services are far more than any deployment names. */
+export const EDGE_KEY_FACTOR = 2 ** 26;
 
 /** How far back a new root may be moved into the sorted roots on arrival before it is deferred. */
 const MAX_INSERT_SHIFT = 32;
@@ -70,6 +117,16 @@ export class SpanBucket {
   releaseCursor = 0;
   /** The order of `roots`, set by the store (it needs trace ids from the trace table). */
   rootOrder: RootOrder = () => 0;
+  /** Latency of the minute's spans by endpoint id (endpoint-table.ts). */
+  readonly latency: Array<LatencyStats | undefined> = [];
+  /** Dependency edges of the minute's child spans, by parentServiceId * 2^26 + childServiceId. */
+  readonly edges = new Map<number, LatencyStats>();
+  /** Created with the minute's first tagged span. */
+  tagIndex: TagIndex | undefined;
+  /** Two words per sorted root position (see SUMMARY_*); valid while summaryFresh. */
+  summary = new Uint32Array(0);
+  /** Cleared whenever roots move or root words change. */
+  summaryFresh = false;
 
   constructor(
     /** Store-relative minute (span-ref.ts). */
@@ -101,12 +158,50 @@ export class SpanBucket {
     this.tagWrite += length;
   }
 
+  /**
+   * Whether the span's tags JSON text holds `member` (UTF-8 of `"key":"value"` as JSON.stringify
+   * writes it) as a whole member: preceded by '{' or ',' and followed by ',' or '}'. Quotes inside
+   * strings are escaped, so such a match cannot lie inside a key or a value.
+   */
+  tagsHaveMember(index: number, member: Buffer): boolean {
+    const entry = this.tagEntryOf.get(index);
+    if (entry === undefined) return false;
+    const offset = this.tagEntries[3 * entry + 1]!;
+    const text = this.tagChunks[this.tagEntries[3 * entry]!]!.subarray(offset, offset + this.tagEntries[3 * entry + 2]!);
+    for (let at = text.indexOf(member); at > 0; at = text.indexOf(member, at + 1)) {
+      const before = text[at - 1];
+      const after = text[at + member.length];
+      if ((before === 123 /* { */ || before === 44) /* , */ && (after === 44 || after === 125) /* } */) return true;
+    }
+    return false;
+  }
+
   /** The tags JSON text of a span, if it had non-empty tags. */
   tagsText(index: number): string | undefined {
     const entry = this.tagEntryOf.get(index);
     if (entry === undefined) return undefined;
     const offset = this.tagEntries[3 * entry + 1]!;
     return this.tagChunks[this.tagEntries[3 * entry]!]!.toString('utf8', offset, offset + this.tagEntries[3 * entry + 2]!);
+  }
+
+  addLatency(endpoint: number, durationNs: number, error: boolean): void {
+    let stats = this.latency[endpoint];
+    if (stats === undefined) {
+      // Fill holes so the array stays packed.
+      while (this.latency.length < endpoint) this.latency.push(undefined);
+      stats = this.latency[endpoint] = new LatencyStats();
+    }
+    stats.add(durationNs, error);
+  }
+
+  addEdge(parentService: number, childService: number, durationNs: number, error: boolean): void {
+    const key = parentService * EDGE_KEY_FACTOR + childService;
+    let stats = this.edges.get(key);
+    if (stats === undefined) {
+      stats = new LatencyStats();
+      this.edges.set(key, stats);
+    }
+    stats.add(durationNs, error);
   }
 
   /** Reserves the next span index. */
@@ -125,6 +220,7 @@ export class SpanBucket {
   }
 
   addRoot(index: number): void {
+    this.summaryFresh = false;
     const order = this.rootOrder;
     if (this.rootCount === this.roots.length) {
       const grown = new Uint32Array(this.roots.length * 2);
@@ -153,6 +249,7 @@ export class SpanBucket {
   /** Sorts deferred roots into place. */
   sortRoots(): void {
     if (this.sortedCount === this.rootCount) return;
+    this.summaryFresh = false;
     const order = this.rootOrder;
     const pending = Array.from(this.roots.subarray(this.sortedCount, this.rootCount)).sort(order);
     const merged = new Uint32Array(this.roots.length);
@@ -182,8 +279,11 @@ export class SpanBucket {
   }
 
   bytes(): number {
-    let tagBytes = this.tagEntries.byteLength;
-    for (const chunk of this.tagChunks) tagBytes += chunk.length;
-    return this.chunks.length * SPAN_CHUNK * SpanChunk.BYTES_PER_SPAN + this.roots.byteLength + tagBytes;
+    let bytes = this.tagEntries.byteLength;
+    for (const chunk of this.tagChunks) bytes += chunk.length;
+    for (const stats of this.latency) if (stats !== undefined) bytes += stats.sketch.bytes();
+    for (const stats of this.edges.values()) bytes += stats.sketch.bytes();
+    if (this.tagIndex !== undefined) bytes += this.tagIndex.bytes();
+    return this.chunks.length * SPAN_CHUNK * SpanChunk.BYTES_PER_SPAN + this.roots.byteLength + this.summary.byteLength + bytes;
   }
 }

@@ -25,8 +25,6 @@ class TraceChunk {
   readonly errorCount = new Uint32Array(CHUNK);
   /** Held spans without a parent. More than one is an anomaly that queries handle slowly. */
   readonly rootCount = new Uint32Array(CHUNK);
-  /** Oldest minute (store-relative) any span of the trace was stored in. Lowered only. */
-  readonly oldestMinute = new Int32Array(CHUNK);
 }
 
 export class TraceTable {
@@ -68,7 +66,7 @@ export class TraceTable {
   }
 
   /** Creates a record for an id known to be absent. */
-  insert(w0: number, w1: number, w2: number, w3: number, minute: number): number {
+  insert(w0: number, w1: number, w2: number, w3: number): number {
     if ((this.usedSlots + 1) > this.slots.length * MAX_LOAD) this.rehash();
     let rec: number;
     if (this.freeList.length > 0) {
@@ -87,7 +85,6 @@ export class TraceTable {
     chunk.spanCount[off] = 0;
     chunk.errorCount[off] = 0;
     chunk.rootCount[off] = 0;
-    chunk.oldestMinute[off] = minute;
     let slot = hashWords(w0, w1, w2, w3) & this.slotMask;
     while (this.slots[slot]! >= 0) slot = (slot + 1) & this.slotMask;
     if (this.slots[slot] === EMPTY) this.usedSlots++;
@@ -130,6 +127,6 @@ export class TraceTable {
 
   /** Bytes held by the typed arrays (for memory accounting). */
   bytes(): number {
-    return this.chunks.length * CHUNK * (16 + 8 + 4 + 4 + 4 + 4) + this.slots.byteLength;
+    return this.chunks.length * CHUNK * (16 + 8 + 4 + 4 + 4) + this.slots.byteLength;
   }
 }

@@ -1,0 +1,126 @@
+// A mergeable latency sketch (DDSketch, Masson et al., VLDB 2019) and the per-endpoint counters
+// it travels with.
+//
+// A duration of d ns > 0 falls in bin i = ceil(log_γ d) with γ = (1 + α) / (1 − α); every value
+// of bin i lies in (γ^(i−1), γ^i], and the bin answers 2γ^i / (γ + 1), which is within a relative
+// error α of each of them. Zero durations have a bin of their own and answer 0. Bins hold counts
+// only, so merging two sketches adds counts bin by bin: the result does not depend on the order
+// in which minutes (or spans) were merged, and equals the sketch of all the values at once. That
+// is what lets a window's statistics be the merge of its minute buckets' sketches, and the
+// reference store rebuild the very same sketch from its spans.
+//
+// Bins are a dense array over the range of indexes seen: durations from 1 ns to 2^63 ns need
+// at most ~2,200 bins (9 KB); one endpoint's minute typically spans a few hundred.
+
+/** Relative accuracy of every quantile a sketch answers (stated in the API as `relative_error`). */
+export const RELATIVE_ERROR = 0.01;
+const GAMMA = (1 + RELATIVE_ERROR) / (1 - RELATIVE_ERROR);
+const INV_LN_GAMMA = 1 / Math.log(GAMMA);
+const BIN_VALUE_FACTOR = 2 / (GAMMA + 1);
+
+/** The bin of a positive duration in ns. */
+export function binOf(ns: number): number {
+  return Math.ceil(Math.log(ns) * INV_LN_GAMMA);
+}
+
+/** The value a bin answers, in ns. */
+export function binValue(bin: number): number {
+  return Math.pow(GAMMA, bin) * BIN_VALUE_FACTOR;
+}
+
+export class LatencySketch {
+  count = 0;
+  zeros = 0;
+  /** Bin index of bins[0]. */
+  private offset = 0;
+  private bins: Uint32Array = EMPTY;
+
+  /** Adds one duration in ns (a non-negative number; integers are exact up to 2^53). */
+  add(ns: number): void {
+    this.count++;
+    if (ns <= 0) {
+      this.zeros++;
+      return;
+    }
+    this.addToBin(binOf(ns), 1);
+  }
+
+  /** Adds every value of `other` (the sketch of the union). */
+  merge(other: LatencySketch): void {
+    this.count += other.count;
+    this.zeros += other.zeros;
+    const bins = other.bins;
+    for (let k = 0; k < bins.length; k++) if (bins[k]! > 0) this.addToBin(other.offset + k, bins[k]!);
+  }
+
+  /**
+   * The value of rank floor(q · (count − 1)) among the added values (0-based, ascending), in
+   * milliseconds, within RELATIVE_ERROR of the exact one; 0 when the sketch is empty.
+   */
+  quantileMs(q: number): number {
+    if (this.count === 0) return 0;
+    const rank = Math.floor(q * (this.count - 1));
+    if (rank < this.zeros) return 0;
+    let seen = this.zeros;
+    const bins = this.bins;
+    for (let k = 0; k < bins.length; k++) {
+      seen += bins[k]!;
+      if (seen > rank) return binValue(this.offset + k) / 1e6;
+    }
+    return binValue(this.offset + bins.length - 1) / 1e6;
+  }
+
+  private addToBin(bin: number, n: number): void {
+    let bins = this.bins;
+    if (bins.length === 0) {
+      this.offset = bin - 8;
+      this.bins = bins = new Uint32Array(32);
+    } else if (bin < this.offset || bin >= this.offset + bins.length) {
+      // Grow to cover the new bin with slack on that side, so a drifting range reallocates rarely.
+      const lo = Math.min(this.offset, bin - (bin < this.offset ? 16 : 0));
+      const hi = Math.max(this.offset + bins.length, bin + 1 + (bin >= this.offset ? 16 : 0));
+      const grown = new Uint32Array(hi - lo);
+      grown.set(bins, this.offset - lo);
+      this.offset = lo;
+      this.bins = bins = grown;
+    }
+    bins[bin - this.offset]! += n;
+  }
+
+  /** Non-empty bins as [bin index, count], ascending: equal for sketches of the same values. */
+  entries(): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    for (let k = 0; k < this.bins.length; k++) if (this.bins[k]! > 0) out.push([this.offset + k, this.bins[k]!]);
+    return out;
+  }
+
+  /** Bytes held by the bins. */
+  bytes(): number {
+    return this.bins.byteLength;
+  }
+}
+
+const EMPTY = new Uint32Array(0);
+
+/** Span count, error count, exact maximum and latency sketch of one group of spans. */
+export class LatencyStats {
+  spans = 0;
+  errors = 0;
+  /** Longest duration in ns (0 when empty). */
+  maxNs = 0;
+  readonly sketch = new LatencySketch();
+
+  add(durationNs: number, error: boolean): void {
+    this.spans++;
+    if (error) this.errors++;
+    if (durationNs > this.maxNs) this.maxNs = durationNs;
+    this.sketch.add(durationNs);
+  }
+
+  merge(other: LatencyStats): void {
+    this.spans += other.spans;
+    this.errors += other.errors;
+    if (other.maxNs > this.maxNs) this.maxNs = other.maxNs;
+    this.sketch.merge(other.sketch);
+  }
+}
