@@ -348,7 +348,7 @@ export async function startCollector(options: StartOptions = {}): Promise<Api> {
     corsOrigin: options.corsOrigin ?? true,
   };
   const store = new BucketStore({ clock, windowMinutes: config.windowMinutes });
-  const collector = await buildApp({ config, store, logger: false, evictionIntervalMs: options.evictionIntervalMs });
+  const collector = await buildApp({ config, store, clock, logger: false, evictionIntervalMs: options.evictionIntervalMs });
   await collector.app.listen({ port: 0, host: '127.0.0.1' });
   const address = collector.app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no TCP address');
