@@ -1,7 +1,8 @@
 // The live scatter: one dot per trace at (root start time, duration), coloured by status or root
 // service, sized by span count. uPlot supplies the axes, scales, cursor and drag selection; the
-// dots are drawn by a draw hook into one Path2D per colour, which keeps 10k+ points well inside a
-// frame while panning. Hit testing is a scan over the positions computed by the last draw.
+// dots are drawn by a draw hook as pre-rendered sprites (see `sprite`) onto a layer wider than the
+// plot, so that panning is one bitmap copy per frame (see `renderLayer`). Hit testing is a scan
+// over the positions computed by the last draw.
 //
 // Interaction: drag to zoom into a time range, shift+drag to pan, wheel to zoom around the
 // cursor, double-click to go back to live; each range change is reported to the parent, which
@@ -46,6 +47,105 @@ declare global {
 }
 
 const LOG_FLOOR_MS = 0.5;
+
+// Dots are drawn as pre-rendered sprites (one per colour, radius and ring), copied with
+// drawImage: a bitmap copy costs far less to rasterise than an anti-aliased arc, which is what
+// keeps 20k points smooth while panning even where the canvas is rasterised on the CPU.
+const sprites = new Map<string, HTMLCanvasElement>();
+
+function sprite(color: string, radiusCss: number, errorRing: boolean, ratio: number): HTMLCanvasElement {
+  const r = Math.round(radiusCss * 2) / 2;
+  const key = `${color}|${r}|${errorRing ? 1 : 0}|${ratio}`;
+  let canvas = sprites.get(key);
+  if (canvas !== undefined) return canvas;
+  const outer = (r + (errorRing ? 2.5 : 1)) * ratio;
+  canvas = document.createElement('canvas');
+  canvas.width = canvas.height = Math.ceil(outer * 2) + 2;
+  const ctx = canvas.getContext('2d')!;
+  const c = canvas.width / 2;
+  ctx.beginPath();
+  ctx.arc(c, c, r * ratio, 0, 2 * Math.PI);
+  ctx.fillStyle = withAlpha(color, color === ERROR_COLOR ? 0.75 : 0.5);
+  ctx.fill();
+  ctx.lineWidth = ratio;
+  ctx.strokeStyle = color;
+  ctx.stroke();
+  if (errorRing) {
+    ctx.beginPath();
+    ctx.arc(c, c, (r + 1.5) * ratio, 0, 2 * Math.PI);
+    ctx.lineWidth = 1.5 * ratio;
+    ctx.strokeStyle = ERROR_COLOR;
+    ctx.stroke();
+  }
+  sprites.set(key, canvas);
+  return canvas;
+}
+
+/**
+ * The dots, rendered once onto a canvas three plot-widths wide (the visible range and one more on
+ * each side). Panning only moves the visible window over it, a single drawImage per frame; a new
+ * layer is rendered when the data, the zoom, the y scale or the size change, or a pan runs off it.
+ */
+interface Layer {
+  canvas: HTMLCanvasElement;
+  points: Points;
+  colorBy: ColorBy;
+  ratio: number;
+  xMin: number;
+  xMax: number;
+  /** Visible x span (ms) the layer was drawn for: a zoom invalidates it. */
+  span: number;
+  plotWidth: number;
+  height: number;
+  yMin: number | undefined;
+  yMax: number | undefined;
+  /** Margin (canvas px) around the plot area, so dots at the edges are not cut. */
+  pad: number;
+}
+
+function renderLayer(
+  u: uPlot,
+  p: Points,
+  colorBy: ColorBy,
+  ratio: number,
+  xMin: number,
+  xMax: number,
+  width: number,
+  height: number,
+  plotTop: number,
+): Layer {
+  const pad = Math.ceil(12 * ratio);
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.ceil(width) + 2 * pad;
+  canvas.height = Math.ceil(height) + 2 * pad;
+  const ctx = canvas.getContext('2d')!;
+  const scale = width / (xMax - xMin);
+  const draw = (i: number): void => {
+    const cx = pad + (p.xs[i]! - xMin) * scale;
+    if (cx < 0 || cx > canvas.width) return;
+    const cy = pad + u.valToPos(p.ys[i]!, 'y', true) - plotTop;
+    const t = p.traces[i]!;
+    const dot = sprite(colorOf(t, colorBy), p.radius[i]!, colorBy === 'service' && t.status === 'error', ratio);
+    ctx.drawImage(dot, Math.round(cx - dot.width / 2), Math.round(cy - dot.height / 2));
+  };
+  // Errors last, so they are never buried under ok dots.
+  for (let i = 0; i < p.traces.length; i++) if (p.traces[i]!.status !== 'error') draw(i);
+  for (let i = 0; i < p.traces.length; i++) if (p.traces[i]!.status === 'error') draw(i);
+  return {
+    canvas,
+    points: p,
+    colorBy,
+    ratio,
+    xMin,
+    xMax,
+    span: (xMax - xMin) / 3,
+    plotWidth: width / 3,
+    height,
+    yMin: u.scales.y.min,
+    yMax: u.scales.y.max,
+    pad,
+  };
+}
 
 /** Radius in CSS px: grows with log2 of the span count, so sizes stay stable across polls. */
 export function radiusFor(spanCount: number): number {
@@ -97,8 +197,10 @@ export function ScatterChart(props: ScatterProps) {
   const pointsRef = useRef<Points>(buildPoints([], props.logY));
   const propsRef = useRef(props);
   propsRef.current = props;
-  const hoverRef = useRef<number>(-1);
-  const [hover, setHover] = useState<{ index: number; left: number; top: number } | undefined>();
+  /** The trace under the mouse, by id: indexes change when new data arrives. */
+  const hoverRef = useRef<string | undefined>(undefined);
+  const layerRef = useRef<Layer | undefined>(undefined);
+  const [hover, setHover] = useState<{ traceId: string; left: number; top: number } | undefined>();
 
   // (Re)create the plot: on mount and when the y distribution changes (uPlot fixes it at creation).
   useEffect(() => {
@@ -116,52 +218,49 @@ export function ScatterChart(props: ScatterProps) {
       ctx.beginPath();
       ctx.rect(left, top, width, height);
       ctx.clip();
-      const groups = new Map<string, Path2D>();
-      const errorRings = new Path2D();
-      const order: number[] = [];
-      // Errors last, so they are never buried under ok dots.
-      for (let i = 0; i < p.traces.length; i++) if (p.traces[i]!.status !== 'error') order.push(i);
-      for (let i = 0; i < p.traces.length; i++) if (p.traces[i]!.status === 'error') order.push(i);
+      // Positions for hit testing, every draw (cheap); the dots themselves come from the layer.
       let selected = -1;
-      for (const i of order) {
+      let hovered = -1;
+      let visible = 0;
+      for (let i = 0; i < p.traces.length; i++) {
         const cx = u.valToPos(p.xs[i]!, 'x', true);
-        const cy = u.valToPos(p.ys[i]!, 'y', true);
         const r = p.radius[i]! * ratio;
         if (cx < left - r || cx > left + width + r) {
           p.px[i] = NaN;
           p.py[i] = NaN;
           continue;
         }
+        visible++;
         p.px[i] = (cx - left) / ratio;
-        p.py[i] = (cy - top) / ratio;
-        const t = p.traces[i]!;
-        const color = colorOf(t, colorBy);
-        let path = groups.get(color);
-        if (path === undefined) {
-          path = new Path2D();
-          groups.set(color, path);
-        }
-        path.moveTo(cx + r, cy);
-        path.arc(cx, cy, r, 0, 2 * Math.PI);
-        if (colorBy === 'service' && t.status === 'error') {
-          errorRings.moveTo(cx + r + 1.5 * ratio, cy);
-          errorRings.arc(cx, cy, r + 1.5 * ratio, 0, 2 * Math.PI);
-        }
-        if (t.trace_id === selectedTraceId) selected = i;
+        p.py[i] = (u.valToPos(p.ys[i]!, 'y', true) - top) / ratio;
+        const id = p.traces[i]!.trace_id;
+        if (id === selectedTraceId) selected = i;
+        if (id === hoverRef.current) hovered = i;
       }
-      ctx.lineWidth = ratio;
-      for (const [color, path] of groups) {
-        ctx.fillStyle = withAlpha(color, color === ERROR_COLOR ? 0.75 : 0.5);
-        ctx.fill(path);
-        ctx.strokeStyle = color;
-        ctx.stroke(path);
+      const xMin = u.scales.x.min!;
+      const xMax = u.scales.x.max!;
+      const span = xMax - xMin;
+      const y = u.scales.y;
+      let layer = layerRef.current;
+      const reusable =
+        layer !== undefined &&
+        layer.points === p &&
+        layer.colorBy === colorBy &&
+        layer.ratio === ratio &&
+        layer.height === height &&
+        layer.yMin === y.min &&
+        layer.yMax === y.max &&
+        Math.abs(layer.span - span) <= span * 1e-9 &&
+        Math.abs(layer.plotWidth - width) < 0.5 &&
+        xMin >= layer.xMin &&
+        xMax <= layer.xMax;
+      if (!reusable) {
+        layer = renderLayer(u, p, colorBy, ratio, xMin - span, xMax + span, width * 3, height, top);
+        layerRef.current = layer;
       }
-      if (colorBy === 'service') {
-        ctx.strokeStyle = ERROR_COLOR;
-        ctx.lineWidth = 1.5 * ratio;
-        ctx.stroke(errorRings);
-      }
-      for (const i of [selected, hoverRef.current]) {
+      const offset = ((layer!.xMin - xMin) / span) * width;
+      ctx.drawImage(layer!.canvas, Math.round(left + offset - layer!.pad), top - layer!.pad);
+      for (const i of [selected, hovered]) {
         if (i < 0 || i >= p.traces.length || Number.isNaN(p.px[i]!)) continue;
         ctx.beginPath();
         ctx.arc(left + p.px[i]! * ratio, top + p.py[i]! * ratio, (p.radius[i]! + 3) * ratio, 0, 2 * Math.PI);
@@ -170,7 +269,7 @@ export function ScatterChart(props: ScatterProps) {
         ctx.stroke();
       }
       ctx.restore();
-      container.dataset.pointCount = String(order.filter((i) => !Number.isNaN(p.px[i]!)).length);
+      container.dataset.pointCount = String(visible);
     };
 
     const hitTest = (x: number, y: number): number => {
@@ -268,16 +367,17 @@ export function ScatterChart(props: ScatterProps) {
       if (pan !== undefined) return;
       const rect = over.getBoundingClientRect();
       const i = hitTest(e.clientX - rect.left, e.clientY - rect.top);
-      if (i !== hoverRef.current) {
-        hoverRef.current = i;
+      const id = i >= 0 ? pointsRef.current.traces[i]!.trace_id : undefined;
+      if (id !== hoverRef.current) {
+        hoverRef.current = id;
         u.redraw(false);
       }
       over.style.cursor = i >= 0 ? 'pointer' : 'crosshair';
       const box = container.getBoundingClientRect();
-      setHover(i >= 0 ? { index: i, left: e.clientX - box.left, top: e.clientY - box.top } : undefined);
+      setHover(id !== undefined ? { traceId: id, left: e.clientX - box.left, top: e.clientY - box.top } : undefined);
     };
     const onLeave = (): void => {
-      hoverRef.current = -1;
+      hoverRef.current = undefined;
       setHover(undefined);
       u.redraw(false);
     };
@@ -355,21 +455,20 @@ export function ScatterChart(props: ScatterProps) {
     const u = plotRef.current;
     if (u === null) return;
     pointsRef.current = buildPoints(props.traces, props.logY);
-    if (hoverRef.current >= props.traces.length) hoverRef.current = -1;
     const [y0, y1] = yRange(pointsRef.current, props.logY);
     u.batch(() => {
       u.setScale('x', { min: props.xMinMs, max: props.xMaxMs });
       u.setScale('y', { min: y0, max: y1 });
     });
     u.redraw(false);
-    setHover(undefined);
   }, [props.traces, props.xMinMs, props.xMaxMs, props.logY]);
 
   useEffect(() => {
     plotRef.current?.redraw(false);
   }, [props.colorBy, props.selectedTraceId]);
 
-  const hovered = hover !== undefined ? pointsRef.current.traces[hover.index] : undefined;
+  // After a refresh the same trace keeps its tooltip; one that left the range loses it.
+  const hovered = hover !== undefined ? props.traces.find((t) => t.trace_id === hover.traceId) : undefined;
   return (
     <div className="scatter-wrap">
       <div className="scatter" ref={containerRef} data-testid="scatter" />
