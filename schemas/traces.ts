@@ -12,23 +12,49 @@ export const TraceSummary = Type.Object({
   duration_ms: Type.Integer(),
   start_time: Int64,
   status: SpanStatus,
+  services: Type.Optional(Type.Array(Type.String())),
+  error_count: Type.Optional(Type.Integer({ minimum: 0 })),
+  partial: Type.Optional(Type.Boolean()),
 });
 
 export const TraceListResponse = Type.Object({
   traces: Type.Array(TraceSummary),
   total: Type.Integer(),
+  next_cursor: Type.Optional(Type.String()),
+});
+
+/** A span of GET /traces/{trace_id}: the Span fields and its place in the tree. */
+export const TraceSpan = Type.Object({
+  ...Span.properties,
+  depth: Type.Optional(Type.Integer({ minimum: 0 })),
+  children: Type.Optional(Type.Array(Uuid)),
+  orphan: Type.Optional(Type.Boolean()),
 });
 
 export const TraceDetailResponse = Type.Object({
   trace_id: Uuid,
-  spans: Type.Array(Span),
+  root_span_id: Type.Optional(Uuid),
+  partial: Type.Optional(Type.Boolean()),
+  spans: Type.Array(TraceSpan),
 });
 
-/** Query of GET /traces. `after`/`before` are re-read as exact text by the handler. */
+/**
+ * Query of GET /traces. `after`/`before` are re-read as exact text by the handler; `tag` may be
+ * repeated, and a single one is made a list before validation.
+ */
 export const TraceListQuery = Type.Object({
   limit: Type.Integer({ default: 20, minimum: 0, maximum: MAX_LIST_LIMIT }),
   after: Type.Optional(Type.Integer({ format: 'int64', minimum: 0 })),
   before: Type.Optional(Type.Integer({ format: 'int64', minimum: 0 })),
+  service: Type.Optional(Type.String()),
+  root_service: Type.Optional(Type.String()),
+  operation: Type.Optional(Type.String()),
+  status: Type.Optional(SpanStatus),
+  min_duration_ms: Type.Optional(Type.Integer({ minimum: 0 })),
+  max_duration_ms: Type.Optional(Type.Integer({ minimum: 0 })),
+  tag: Type.Optional(Type.Array(Type.String())),
+  partial: Type.Optional(Type.Boolean()),
+  cursor: Type.Optional(Type.String()),
 });
 export type TraceListQuery = Static<typeof TraceListQuery>;
 

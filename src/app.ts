@@ -6,12 +6,15 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance, type F
 import type { Config } from './config.js';
 import { AdmissionControl } from './http/admission.js';
 import { dashboardRoutes } from './http/dashboard.js';
+import { dependenciesRoutes } from './http/dependencies.js';
 import { docsRoutes } from './http/docs.js';
 import { healthRoutes } from './http/health.js';
 import { logsRoutes } from './http/logs.js';
 import { metricsRoutes } from './http/metrics.js';
 import { otlpRoutes } from './http/otlp.js';
+import { servicesRoutes } from './http/services.js';
 import { spansRoutes } from './http/spans.js';
+import { statsRoutes } from './http/stats.js';
 import { tracesRoutes } from './http/traces.js';
 import { schemaErrorFormatter, validatorCompiler } from './http/validation.js';
 import { registerJsonBodyParser } from './ingest/json-body-parser.js';
@@ -123,6 +126,9 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
   await app.register(healthRoutes);
   await app.register(spansRoutes, { store, metrics, admission });
   await app.register(tracesRoutes, { store });
+  await app.register(servicesRoutes, { store });
+  await app.register(statsRoutes, { store });
+  await app.register(dependenciesRoutes, { store });
   await app.register(metricsRoutes, { metrics });
   await app.register(otlpRoutes, { store, metrics, admission, windowMinutes: config.windowMinutes, maxBodyBytes: config.maxBodyBytes });
   await app.register(logsRoutes, { logStore, store, metrics, admission, maxLogs: config.maxLogs, maxBodyBytes: config.maxBodyBytes });

@@ -1,51 +1,69 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { TraceIdParams, TraceListQuery } from '../../schemas/traces.js';
-import type { TraceStore } from '../store/trace-store.js';
-import { compareNs, nonNegativeInt64FromText, type NsText } from '../time/nanos.js';
+import type { TraceFilter, TraceStore } from '../store/trace-store.js';
+import { decodeCursor, encodeCursor, queryFingerprint } from './cursor.js';
+import { captureTimeBounds, QueryError, registerTimeBounds, timeBounds } from './time-bounds.js';
 import { traceDetailJson, traceListJson } from './trace-json.js';
 
 export interface TracesRouteOptions {
   store: TraceStore;
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** `after` / `before` as the client wrote them, before validation coerced them to doubles. */
-    rawTimeBounds: { after?: unknown; before?: unknown } | null;
+/** The search filters of the query; `tag=key:value` splits at the first ':'. */
+function filterOf(query: TraceListQuery): TraceFilter {
+  const filter: TraceFilter = {};
+  if (query.service !== undefined) filter.service = query.service;
+  if (query.root_service !== undefined) filter.rootService = query.root_service;
+  if (query.operation !== undefined) filter.operation = query.operation;
+  if (query.status !== undefined) filter.status = query.status;
+  if (query.min_duration_ms !== undefined) filter.minDurationMs = query.min_duration_ms;
+  if (query.max_duration_ms !== undefined) filter.maxDurationMs = query.max_duration_ms;
+  if (filter.minDurationMs !== undefined && filter.maxDurationMs !== undefined && filter.minDurationMs > filter.maxDurationMs) {
+    throw new QueryError('min_duration_ms must not be greater than max_duration_ms');
   }
-}
-
-class QueryError extends Error {
-  readonly statusCode = 400;
-}
-
-function exactBound(raw: unknown, name: string): NsText | undefined {
-  if (raw === undefined) return undefined;
-  const exact = typeof raw === 'string' ? nonNegativeInt64FromText(raw) : undefined;
-  if (exact === undefined) throw new QueryError(`${name} must be a non-negative integer number of nanoseconds`);
-  return exact;
+  if (query.tag !== undefined && query.tag.length > 0) {
+    filter.tags = query.tag.map((pair) => {
+      const colon = pair.indexOf(':');
+      if (colon < 0) throw new QueryError(`tag must be key:value, got ${JSON.stringify(pair)}`);
+      return { key: pair.slice(0, colon), value: pair.slice(colon + 1) };
+    });
+  }
+  if (query.partial !== undefined) filter.partial = query.partial;
+  return filter;
 }
 
 export const tracesRoutes: FastifyPluginAsyncTypebox<TracesRouteOptions> = async (app, { store }) => {
-  app.decorateRequest('rawTimeBounds', null);
+  registerTimeBounds(app);
 
   app.get(
     '/traces',
     {
       schema: { querystring: TraceListQuery },
       preValidation: async (request) => {
+        await captureTimeBounds(request);
+        // A single `tag=k:v` arrives as a string; the schema wants the repeatable form.
         const query = request.query as Record<string, unknown>;
-        request.rawTimeBounds = { after: query.after, before: query.before };
+        if (typeof query.tag === 'string') query.tag = [query.tag];
       },
     },
     async (request, reply) => {
-      const after = exactBound(request.rawTimeBounds?.after, 'after');
-      const before = exactBound(request.rawTimeBounds?.before, 'before');
-      if (after !== undefined && before !== undefined && compareNs(after, before) >= 0) {
-        throw new QueryError('after must be less than before');
+      const { after, before } = timeBounds(request);
+      const filter = filterOf(request.query);
+      const fingerprint = queryFingerprint({ after, before, filter });
+      let cursor;
+      if (request.query.cursor !== undefined) {
+        const decoded = decodeCursor(request.query.cursor);
+        if (decoded === undefined) throw new QueryError('cursor is not a cursor returned by GET /traces');
+        if (decoded.fingerprint !== fingerprint) {
+          throw new QueryError('cursor was returned for other filters or another time range: repeat them with it');
+        }
+        cursor = decoded.position;
       }
-      const list = await store.listTraces({ limit: request.query.limit, after, before });
-      return reply.type('application/json; charset=utf-8').send(traceListJson(list));
+      const list = await store.listTraces({ limit: request.query.limit, after, before, filter, cursor });
+      const last = list.traces[list.traces.length - 1];
+      const nextCursor =
+        list.more && last !== undefined ? encodeCursor({ startTime: last.start_time, traceId: last.trace_id }, fingerprint) : undefined;
+      return reply.type('application/json; charset=utf-8').send(traceListJson(list, nextCursor));
     },
   );
 

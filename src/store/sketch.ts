@@ -54,12 +54,13 @@ export class LatencySketch {
   }
 
   /**
-   * The value of rank floor(q · (count − 1)) among the added values (0-based, ascending), in
-   * milliseconds, within RELATIVE_ERROR of the exact one; 0 when the sketch is empty.
+   * The q-quantile by nearest rank, in milliseconds: the smallest added value with at least a
+   * share q of the values at or below it (rank ceil(q · count), 1-based), within RELATIVE_ERROR
+   * of the exact one; 0 when the sketch is empty.
    */
   quantileMs(q: number): number {
     if (this.count === 0) return 0;
-    const rank = Math.floor(q * (this.count - 1));
+    const rank = Math.max(0, Math.ceil(q * this.count) - 1);
     if (rank < this.zeros) return 0;
     let seen = this.zeros;
     const bins = this.bins;

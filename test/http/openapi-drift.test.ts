@@ -276,7 +276,15 @@ const PAIRS: Array<[string, unknown]> = [
   ['IngestRequest', schemas.IngestRequest],
   ['TraceListResponse', schemas.TraceListResponse],
   ['TraceDetailResponse', schemas.TraceDetailResponse],
+  ['TraceSpan', schemas.TraceSpan],
   ['IngestResponse', schemas.IngestResponse],
+  ['ServiceLatency', schemas.ServiceLatency],
+  ['ServiceListResponse', schemas.ServiceListResponse],
+  ['OperationLatency', schemas.OperationLatency],
+  ['OperationListResponse', schemas.OperationListResponse],
+  ['StatsResponse', schemas.StatsResponse],
+  ['DependencyEdge', schemas.DependencyEdge],
+  ['DependencyGraphResponse', schemas.DependencyGraphResponse],
   ['StatusResponse', schemas.StatusResponse],
   ['Error', schemas.ErrorBody],
   // Extensions: logs (POST /logs, GET /traces/{trace_id}/logs) and OTLP (POST /v1/traces).
@@ -298,6 +306,9 @@ function tracesGet(d: JsonObject): JsonObject {
 function traceByIdGet(d: JsonObject): JsonObject {
   return ((d.paths as JsonObject)['/traces/{trace_id}'] as JsonObject).get as JsonObject;
 }
+function pathGet(d: JsonObject, path: string): JsonObject {
+  return ((d.paths as JsonObject)[path] as JsonObject).get as JsonObject;
+}
 
 function clone<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
@@ -316,8 +327,27 @@ describe('openapi.yaml ↔ TypeBox schemas', () => {
 
   it('GET /traces query parameters match TraceListQuery', () => {
     const params = tracesGet(doc).parameters!;
-    expect((params as JsonObject[]).map((p) => p.name).sort()).toEqual(['after', 'before', 'limit']);
+    expect((params as JsonObject[]).map((p) => p.name).sort()).toEqual(
+      ['after', 'before', 'cursor', 'limit', 'max_duration_ms', 'min_duration_ms', 'operation', 'partial', 'root_service', 'service', 'status', 'tag'],
+    );
     expect(compareParameters('GET /traces query', params, 'query', doc, plain(schemas.TraceListQuery))).toEqual([]);
+  });
+
+  it('the statistics endpoints\' parameters match their TypeBox mirrors', () => {
+    expect(compareParameters('GET /stats query', pathGet(doc, '/stats').parameters!, 'query', doc, plain(schemas.StatsQuery))).toEqual([]);
+    expect(
+      compareParameters('GET /dependencies query', pathGet(doc, '/dependencies').parameters!, 'query', doc, plain(schemas.RangeQuery)),
+    ).toEqual([]);
+    expect(
+      compareParameters(
+        'GET /services/{service}/operations path',
+        pathGet(doc, '/services/{service}/operations').parameters!,
+        'path',
+        doc,
+        plain(schemas.ServiceParams),
+      ),
+    ).toEqual([]);
+    expect(pathGet(doc, '/services').parameters).toBeUndefined();
   });
 
   it('GET /traces/{trace_id} path parameter matches TraceIdParams', () => {
@@ -419,6 +449,20 @@ describe('the drift comparison notices changes on either side', () => {
     expect(problems.join('\n')).toMatch(/IngestRequest\.properties\.spans\.items\.properties\.operation\.maxLength/);
   });
 
+  it('notices changes to the extension components', () => {
+    const t = plain(schemas.StatsResponse) as JsonObject;
+    ((t.properties as JsonObject).error_rate as JsonObject).maximum = 100;
+    expect(compareSchemas('StatsResponse', componentSchemas.StatsResponse!, doc, t).join('\n')).toMatch(/StatsResponse\.properties\.error_rate\.maximum/);
+    const d = plain(schemas.TraceDetailResponse) as JsonObject;
+    ((((d.properties as JsonObject).spans as JsonObject).items as JsonObject).properties as JsonObject).depth = { type: 'string' };
+    expect(compareSchemas('TraceDetailResponse', componentSchemas.TraceDetailResponse!, doc, d).join('\n')).toMatch(
+      /TraceDetailResponse\.properties\.spans\.items\.properties\.depth\.type/,
+    );
+    const s = plain(schemas.TraceSummary) as JsonObject;
+    (s.required as string[]).push('services');
+    expect(compareSchemas('TraceSummary', componentSchemas.TraceSummary!, doc, s).join('\n')).toMatch(/TraceSummary\.required/);
+  });
+
   it('notices changes to nested array items and batch bounds', () => {
     const t = plain(schemas.TraceListResponse) as JsonObject;
     (((t.properties as JsonObject).traces as JsonObject).items as JsonObject).required = ['trace_id'];
@@ -468,6 +512,27 @@ describe('the drift comparison notices changes on either side', () => {
     const d3 = clone(doc);
     ((tracesGet(d3).parameters as JsonObject[]).find((p) => p.name === 'after')!).required = true;
     expect(check(d3, tbQuery).join('\n')).toMatch(/q\.after: required/);
+
+    const t5 = clone(tbQuery);
+    (((t5.properties as JsonObject).tag as JsonObject).items as JsonObject).type = 'integer';
+    expect(check(doc, t5).join('\n')).toMatch(/q\.tag\.items\.type/);
+
+    const t6 = clone(tbQuery);
+    ((t6.properties as JsonObject).status as JsonObject).enum = ['ok'];
+    expect(check(doc, t6).join('\n')).toMatch(/q\.status\.enum/);
+
+    const d4 = clone(doc);
+    ((tracesGet(d4).parameters as JsonObject[]).find((p) => p.name === 'min_duration_ms')!.schema as JsonObject).minimum = 1;
+    expect(check(d4, tbQuery).join('\n')).toMatch(/q\.min_duration_ms\.minimum/);
+
+    const d5 = clone(doc);
+    ((tracesGet(d5).parameters as JsonObject[]).find((p) => p.name === 'partial')!.schema as JsonObject).type = 'string';
+    expect(check(d5, tbQuery).join('\n')).toMatch(/q\.partial\.type/);
+
+    const tbStats = plain(schemas.StatsQuery) as JsonObject;
+    const s1 = clone(tbStats);
+    delete ((s1.properties as JsonObject).after as JsonObject).format;
+    expect(compareParameters('s', pathGet(doc, '/stats').parameters!, 'query', doc, s1).join('\n')).toMatch(/s\.after\.format/);
 
     const tbId = plain(schemas.TraceIdParams) as JsonObject;
     const p1 = clone(tbId);

@@ -632,7 +632,7 @@ export class BucketStore implements TraceStore {
     }
     const hi: Instant | undefined =
       query.before === undefined ? undefined : { sec: secondsOf(query.before), nsec: subsecondNanosOf(query.before) };
-    const filter = query.filter === undefined ? undefined : this.compileFilter(query.filter, edge);
+    const filter = query.filter === undefined || !hasConditions(query.filter) ? undefined : this.compileFilter(query.filter, edge);
     if (filter?.impossible) return { total: 0, traces: [], more: false };
     const cursor = query.cursor === undefined ? undefined : this.cursorAt(query.cursor);
     if (filter?.tagRecords !== undefined) return this.listTagMatches(filter, filter.tagRecords, lo, hi, edge, cursor, query.limit);
@@ -1210,6 +1210,19 @@ export class BucketStore implements TraceStore {
       this.bigTraces.delete(rec);
     }
   }
+}
+
+function hasConditions(f: TraceFilter): boolean {
+  return (
+    f.service !== undefined ||
+    f.rootService !== undefined ||
+    f.operation !== undefined ||
+    f.status !== undefined ||
+    f.minDurationMs !== undefined ||
+    f.maxDurationMs !== undefined ||
+    (f.tags !== undefined && f.tags.length > 0) ||
+    f.partial !== undefined
+  );
 }
 
 function instantBefore(a: Instant, b: Instant): boolean {

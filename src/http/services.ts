@@ -1,0 +1,22 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ServiceParams } from '../../schemas/stats.js';
+import { operationRows, serviceRows } from '../store/red.js';
+import type { TraceStore } from '../store/trace-store.js';
+
+export interface ServicesRouteOptions {
+  store: TraceStore;
+}
+
+export const servicesRoutes: FastifyPluginAsyncTypebox<ServicesRouteOptions> = async (app, { store }) => {
+  app.get('/services', async (_request, reply) => {
+    const report = await store.latency({});
+    return reply.type('application/json; charset=utf-8').send(JSON.stringify({ services: serviceRows(report) }));
+  });
+
+  app.get('/services/:service/operations', { schema: { params: ServiceParams } }, async (request, reply) => {
+    const { service } = request.params;
+    const operations = operationRows(await store.latency({}), service);
+    if (operations === undefined) return reply.code(404).send({ error: `service ${JSON.stringify(service)} has no spans in the window` });
+    return reply.type('application/json; charset=utf-8').send(JSON.stringify({ service, operations }));
+  });
+};
