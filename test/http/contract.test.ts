@@ -683,7 +683,7 @@ describe('CORS, docs and the served contract', () => {
     const paths = api.contract.doc.paths as JsonObject;
     for (const [template, item] of Object.entries(paths)) {
       for (const method of Object.keys(item as JsonObject)) {
-        const url = template.replace('{trace_id}', ':trace_id');
+        const url = template.replace(/\{([^}]+)\}/g, ':$1');
         expect(api.collector.app.hasRoute({ method: method.toUpperCase() as 'GET', url }), `${method} ${template}`).toBe(true);
       }
     }
