@@ -20,8 +20,13 @@ import {
 import { knownTrace, postSpans, shopTraffic, type KnownTrace, type Traffic } from './support/seed.js';
 
 const CONTRACT_PATHS = [/^\/health$/, /^\/spans$/, /^\/traces$/, /^\/traces\/[^/]+$/];
+const CONTRACT_QUERY = new Set(['limit', 'after', 'before']);
 
-/** Forwards the upstream contract's paths to `target`; 404 (with CORS) for everything else. */
+/**
+ * Forwards the upstream contract's paths to `target`, with only the contract's query parameters
+ * (a contract server ignores the others), and strips the extension fields from trace lists and
+ * trace details; 404 (with CORS) for every other path.
+ */
 async function startContractOnlyProxy(target: string): Promise<{ url: string; close: () => Promise<void>; server: Server }> {
   const upstream = new URL(target);
   const server = createServer((req, res) => {
@@ -31,11 +36,28 @@ async function startContractOnlyProxy(target: string): Promise<{ url: string; cl
       res.end(JSON.stringify({ error: 'not found' }));
       return;
     }
+    const url = new URL(req.url ?? '/', 'http://proxy');
+    for (const key of [...url.searchParams.keys()]) if (!CONTRACT_QUERY.has(key)) url.searchParams.delete(key);
     const forward = httpRequest(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: `${url.pathname}${url.search}`, headers: req.headers },
       (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
+        if (req.method !== 'GET' || path === '/health' || answer.statusCode !== 200) {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        answer.on('data', (c: Buffer) => chunks.push(c));
+        answer.on('end', () => {
+          // Drop the extension fields; int64 times pass through as text (no JSON round trip).
+          const body = Buffer.concat(chunks)
+            .toString('utf8')
+            .replace(/,"(services|error_count|partial|depth|children|orphan|root_span_id|next_cursor)":(\[[^\]]*\]|"[^"]*"|true|false|\d+)/g, '');
+          const headers = { ...answer.headers };
+          delete headers['content-length'];
+          res.writeHead(200, headers);
+          res.end(body);
+        });
       },
     );
     forward.on('error', () => {
