@@ -32,6 +32,10 @@ export interface ServiceMapProps {
   openService: (service: string) => void;
 }
 
+function calls(n: number): string {
+  return `${formatCount(n)} call${n === 1 ? '' : 's'}`;
+}
+
 function edgeColor(errorRate: number): string {
   if (errorRate >= 0.05) return ERROR_COLOR;
   if (errorRate > 0) return '#f5a524';
@@ -201,12 +205,12 @@ export function ServiceMap(props: ServiceMapProps) {
                   opacity={dim ? 0.2 : 1}
                 >
                   <title>
-                    {`${e.parent} → ${e.child}: ${formatCount(e.call_count)} calls, ${formatCount(e.error_count)} errors${e.p95_ms !== undefined ? `, p95 ${formatMs(e.p95_ms)}` : ''}`}
+                    {`${e.parent} → ${e.child}: ${calls(e.call_count)}, ${formatCount(e.error_count)} error${e.error_count === 1 ? '' : 's'}${e.p95_ms !== undefined ? `, p95 ${formatMs(e.p95_ms)}` : ''}`}
                   </title>
                   <path d={d} fill="none" stroke={color} strokeWidth={width} markerEnd={`url(#arrow-${color.slice(1)})`} strokeOpacity={0.85} />
                   <text x={lx} y={ly} className="edge-label" textAnchor="middle">
                     <tspan x={lx} dy={e.p95_ms !== undefined ? -6 : 0}>
-                      {formatCount(e.call_count)} calls · {formatPct(rate)} err
+                      {calls(e.call_count)} · {formatPct(rate)} err
                     </tspan>
                     {e.p95_ms !== undefined && (
                       <tspan x={lx} dy={13} className="edge-sub">
