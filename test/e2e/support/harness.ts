@@ -5,7 +5,7 @@
 // is missing they skip with a loud message, unless CI is set, where a missing browser fails.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
@@ -68,11 +68,18 @@ export async function ensureDashboardBuilt(): Promise<void> {
   }
   try {
     if (builtIsFresh()) return;
-    execFileSync(process.execPath, [join(projectRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(webDir, 'vite.config.ts')], {
-      cwd: projectRoot,
-      stdio: ['ignore', 'ignore', 'inherit'],
-      timeout: 170_000,
-    });
+    // Built beside web/dist and swapped in by rename: a collector starting in another test file
+    // meanwhile sees the old build or none, never a half-written one.
+    const fresh = join(webDir, `.dist-${process.pid}`);
+    const old = join(webDir, `.dist-old-${process.pid}`);
+    execFileSync(
+      process.execPath,
+      [join(projectRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(webDir, 'vite.config.ts'), '--outDir', fresh, '--emptyOutDir'],
+      { cwd: projectRoot, stdio: ['ignore', 'ignore', 'inherit'], timeout: 170_000 },
+    );
+    if (existsSync(webDist)) renameSync(webDist, old);
+    renameSync(fresh, webDist);
+    rmSync(old, { recursive: true, force: true });
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
