@@ -146,6 +146,13 @@ describe('filters', () => {
     ]);
   });
 
+  it('send whole-millisecond duration bounds, rounded inward', () => {
+    expect(serverFilterParams({ ...EMPTY_FILTERS, minMs: 12.5, maxMs: 99.9 })).toEqual([
+      ['min_duration_ms', '13'],
+      ['max_duration_ms', '99'],
+    ]);
+  });
+
   it('are checked in the browser against what a summary carries', () => {
     expect(matchesInBrowser(t, { ...EMPTY_FILTERS, service: 'checkout', status: 'error', minMs: 100, maxMs: 120 })).toBe(true);
     expect(matchesInBrowser(t, { ...EMPTY_FILTERS, service: 'payment' })).toBe(false);

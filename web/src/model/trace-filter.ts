@@ -13,8 +13,9 @@ export function serverFilterParams(f: Filters): QueryParams {
   if (f.service !== '') params.push(['service', f.service]);
   if (f.operation !== '') params.push(['operation', f.operation]);
   if (f.status !== '') params.push(['status', f.status]);
-  if (f.minMs !== undefined) params.push(['min_duration_ms', String(f.minMs)]);
-  if (f.maxMs !== undefined) params.push(['max_duration_ms', String(f.maxMs)]);
+  // duration_ms is a whole number, so a fractional bound means the next whole one inward.
+  if (f.minMs !== undefined) params.push(['min_duration_ms', String(Math.ceil(f.minMs))]);
+  if (f.maxMs !== undefined) params.push(['max_duration_ms', String(Math.floor(f.maxMs))]);
   for (const tag of f.tags) params.push(['tag', tag]);
   if (f.partialOnly) params.push(['partial', 'true']);
   return params;
