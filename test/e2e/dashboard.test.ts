@@ -74,12 +74,15 @@ describe.skipIf(!runBrowser)('dashboard against the collector', () => {
     expect(await page().textContent('[data-testid="summary-p95"] .value')).toMatch(/ms$/);
   });
 
-  it('polls: a trace posted after the page loaded appears without a reload', async () => {
+  it('polls: a trace posted after the page loaded appears without a reload, in the same chart', async () => {
+    // Mark the chart's DOM: a poll must update it, not tear it down and build another (flicker).
+    await page().evaluate("document.querySelector('[data-testid=scatter] .uplot').dataset.mark = 'first'");
     const late = knownTrace(Date.now() - 30_000, 2);
     allSpans.push(...late.spans);
     await postSpans(server.baseUrl, late.spans);
     seededTraces += 1;
     await waitForPoints(seededTraces, 'dots after a new trace arrived');
+    expect(await page().getAttribute('[data-testid="scatter"] .uplot', 'data-mark')).toBe('first');
   });
 
   it('clicking a dot opens the waterfall with every span, the critical path, the orphan and the error', async () => {
