@@ -22,6 +22,7 @@ import { withLogEviction } from './logs/eviction.js';
 import type { LogStore } from './logs/log-store.js';
 import { MinuteLogStore } from './logs/minute-log-store.js';
 import { CollectorMetrics } from './metrics.js';
+import { SamplingStore } from './sampling/sampling-store.js';
 import { EvictionTicker } from './store/eviction-ticker.js';
 import type { TraceStore } from './store/trace-store.js';
 import { systemClock, type Clock } from './time/clock.js';
@@ -47,6 +48,8 @@ export interface Collector {
   eviction: EvictionTicker;
   admission: AdmissionControl;
   logStore: LogStore;
+  /** The sampler in front of the store, when SAMPLING_RATE < 1 or TAIL_SAMPLING=on. */
+  sampling: SamplingStore | undefined;
 }
 
 function errorMessage(error: FastifyError, maxBodyBytes: number): string {
@@ -63,7 +66,24 @@ function errorMessage(error: FastifyError, maxBodyBytes: number): string {
 }
 
 export async function buildApp(options: AppOptions): Promise<Collector> {
-  const { config, store } = options;
+  const { config } = options;
+  // Sampling sits in front of the store, so every ingest path is sampled and queries pass through.
+  const sampling = SamplingStore.enabled(config.sampling.rate, config.sampling.tail)
+    ? new SamplingStore(options.store, {
+        clock: options.clock ?? systemClock,
+        windowMinutes: config.windowMinutes,
+        headRate: config.sampling.rate,
+        tail: config.sampling.tail
+          ? {
+              slowMs: config.sampling.tailSlowMs,
+              keepRate: config.sampling.tailKeepRate,
+              decisionSeconds: config.sampling.tailDecisionSeconds,
+              maxBufferedSpans: config.sampling.tailBufferSpans,
+            }
+          : undefined,
+      })
+    : undefined;
+  const store: TraceStore = sampling ?? options.store;
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
     // Per-request lines at info would dominate the hot path's cost; they are logged at debug.
@@ -88,6 +108,11 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
     { maxSpans: config.maxSpans, eventLoopLagMs: () => admission.eventLoopLagMs },
     { stats: () => logStore.stats(), maxLogs: config.maxLogs },
   );
+
+  if (sampling !== undefined) {
+    sampling.observe(metrics.samplingObserver());
+    metrics.samplingState = () => sampling.state();
+  }
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -141,13 +166,20 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
     onEvicted: (spans) => metrics.spansEvicted.inc(spans),
     onError: (error) => app.log.error({ err: error }, 'eviction failed'),
   });
+  // Tail decisions are taken once a second (tests call sampling.sweep() after moving the clock).
+  let sweeper: NodeJS.Timeout | undefined;
   app.addHook('onReady', async () => {
     eviction.start();
     admission.start();
+    if (sampling !== undefined && config.sampling.tail) {
+      sweeper = setInterval(() => void sampling.sweep().catch((error: unknown) => app.log.error({ err: error }, 'tail sampling failed')), 1000);
+      sweeper.unref();
+    }
   });
   app.addHook('onClose', async () => {
     eviction.stop();
     admission.stop();
+    if (sweeper !== undefined) clearInterval(sweeper);
   });
-  return { app, metrics, eviction, admission, logStore };
+  return { app, metrics, eviction, admission, logStore, sampling };
 }

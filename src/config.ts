@@ -17,7 +17,27 @@ export interface Config {
   maxEventLoopLagMs: number;
   /** Log budget: POST /logs answers 503 while this many log lines are held. */
   maxLogs: number;
+  /** Sampling (src/sampling/); the defaults keep every span. */
+  sampling: SamplingConfig;
 }
+
+export interface SamplingConfig {
+  /** SAMPLING_RATE: head sampling, the share of trace ids kept, in (0, 1]. */
+  rate: number;
+  /** TAIL_SAMPLING=on. */
+  tail: boolean;
+  /** TAIL_SLOW_MS: keep traces whose root lasted at least this long; unset: only the p99 rule. */
+  tailSlowMs: number | undefined;
+  /** TAIL_KEEP_RATE: share of the other traces kept, in [0, 1]. */
+  tailKeepRate: number;
+  /** TAIL_DECISION_SECONDS: a trace is decided once quiet for this long. */
+  tailDecisionSeconds: number;
+  /** TAIL_BUFFER_SPANS: spans waiting for decisions at most. */
+  tailBufferSpans: number;
+}
+
+/** Default TAIL_BUFFER_SPANS: about 100 MB of waiting span objects. */
+export const DEFAULT_TAIL_BUFFER_SPANS = 250_000;
 
 /** Default MAX_LOGS: logs are plain objects on the JS heap (~150 bytes plus text each). */
 export const DEFAULT_MAX_LOGS = 200_000;
@@ -54,6 +74,40 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return parsed;
 }
 
+/** A decimal such as 0.25 or 1, within [min, max] (or (min, max] when minExclusive). */
+function fraction(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number, minExclusive: boolean): number {
+  const raw = value(env, name);
+  if (raw === undefined) return fallback;
+  const range = `${minExclusive ? 'greater than' : 'from'} ${min} ${minExclusive ? 'and at most' : 'to'} ${max}`;
+  if (!/^(?:\d+\.?\d*|\.\d+)$/.test(raw)) throw new ConfigError(`${name} must be a decimal number ${range}, got "${raw}"`);
+  const parsed = Number(raw);
+  if (parsed > max || parsed < min || (minExclusive && parsed === min)) throw new ConfigError(`${name} must be ${range}, got ${raw}`);
+  return parsed;
+}
+
+function onOff(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = value(env, name)?.toLowerCase();
+  if (raw === undefined || raw === 'off' || raw === 'false' || raw === '0') return false;
+  if (raw === 'on' || raw === 'true' || raw === '1') return true;
+  throw new ConfigError(`${name} must be on or off, got "${env[name]}"`);
+}
+
+function samplingConfig(env: NodeJS.ProcessEnv, windowMinutes: number): SamplingConfig {
+  const sampling: SamplingConfig = {
+    rate: fraction(env, 'SAMPLING_RATE', 1, 0, 1, true),
+    tail: onOff(env, 'TAIL_SAMPLING'),
+    tailSlowMs: value(env, 'TAIL_SLOW_MS') === undefined ? undefined : integer(env, 'TAIL_SLOW_MS', 0, 0, 86_400_000),
+    tailKeepRate: fraction(env, 'TAIL_KEEP_RATE', 0.1, 0, 1, false),
+    tailDecisionSeconds: integer(env, 'TAIL_DECISION_SECONDS', 10, 1, 3600),
+    tailBufferSpans: integer(env, 'TAIL_BUFFER_SPANS', DEFAULT_TAIL_BUFFER_SPANS, 1, 2 ** 31),
+  };
+  // Buffered spans must still be in the window when their trace is decided.
+  if (sampling.tail && sampling.tailDecisionSeconds >= windowMinutes * 60) {
+    throw new ConfigError(`TAIL_DECISION_SECONDS must be less than the window (${windowMinutes * 60} s), got ${sampling.tailDecisionSeconds}`);
+  }
+  return sampling;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, totalMemoryBytes = totalmem()): Config {
   const logLevel = (value(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -70,16 +124,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, totalMemoryByte
       }
     }
   }
+  // Up to a week: the ring of minute buckets is sized by the window.
+  const windowMinutes = integer(env, 'WINDOW_MINUTES', 30, 1, 10_080);
   return {
     port: integer(env, 'PORT', 8080, 0, 65535),
     host,
-    // Up to a week: the ring of minute buckets is sized by the window.
-    windowMinutes: integer(env, 'WINDOW_MINUTES', 30, 1, 10_080),
+    windowMinutes,
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     logLevel: logLevel as LogLevel,
     corsOrigin,
     maxSpans: integer(env, 'MAX_SPANS', defaultMaxSpans(totalMemoryBytes), 1, 2 ** 40),
     maxEventLoopLagMs: integer(env, 'MAX_EVENT_LOOP_LAG_MS', 250, 0, 60_000),
     maxLogs: integer(env, 'MAX_LOGS', DEFAULT_MAX_LOGS, 1, 2 ** 32),
+    sampling: samplingConfig(env, windowMinutes),
   };
 }

@@ -1,6 +1,7 @@
 // Prometheus metrics. One registry per app instance, so tests can run several apps side by side.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { SamplingObserver, SamplingState } from './sampling/sampling-store.js';
 import type { TraceStore } from './store/trace-store.js';
 
 export class CollectorMetrics {
@@ -17,6 +18,10 @@ export class CollectorMetrics {
   readonly logsDiscarded: Counter<'reason'>;
   readonly logsEvicted: Counter;
   readonly logBatchesRejected: Counter<'reason'>;
+  readonly spansSampledOut: Counter<'mode'>;
+  readonly tailDecisions: Counter<'decision' | 'reason'>;
+  /** Read by the sampling gauges; set when a sampler is in front of the store. */
+  samplingState: (() => SamplingState) | undefined;
 
   constructor(
     store: TraceStore,
@@ -150,5 +155,50 @@ export class CollectorMetrics {
         this.set((await store.stats()).buckets);
       },
     });
+
+    // Sampling (src/sampling/): zero while it is off.
+    this.spansSampledOut = new Counter({
+      name: 'traced_spans_sampled_out_total',
+      help: 'Spans answered 202 but dropped by sampling, by mode (head: SAMPLING_RATE; tail: a dropped tail decision). Not in accepted.',
+      labelNames: ['mode'],
+      registers,
+    });
+    this.spansSampledOut.inc({ mode: 'head' }, 0);
+    this.spansSampledOut.inc({ mode: 'tail' }, 0);
+    this.tailDecisions = new Counter({
+      name: 'traced_tail_decisions_total',
+      help: 'Tail-sampling decisions on traces, by decision (keep, drop) and reason (error, slow, rate; none for drops; early_* when the buffer limit forced it).',
+      labelNames: ['decision', 'reason'],
+      registers,
+    });
+    this.samplingState = undefined;
+    const self = this;
+    const sampling = (read: (s: SamplingState) => number) =>
+      function (this: Gauge) {
+        const state = self.samplingState?.();
+        this.set(state === undefined ? 0 : read(state));
+      };
+    new Gauge({ name: 'traced_tail_buffered_spans', help: 'Spans waiting for a tail-sampling decision.', registers, collect: sampling((s) => s.bufferedSpans) });
+    new Gauge({ name: 'traced_tail_buffered_traces', help: 'Traces waiting for a tail-sampling decision.', registers, collect: sampling((s) => s.bufferedTraces) });
+    new Gauge({
+      name: 'traced_tail_remembered_decisions',
+      help: 'Tail-sampling decisions remembered so that late spans follow them (held for the window).',
+      registers,
+      collect: sampling((s) => s.rememberedDecisions),
+    });
+  }
+
+  /** Sampling reports into these metrics. */
+  samplingObserver(): SamplingObserver {
+    return {
+      sampledOut: (mode, spans) => this.spansSampledOut.inc({ mode }, spans),
+      decided: (keep, reason, early) =>
+        this.tailDecisions.inc({ decision: keep ? 'keep' : 'drop', reason: (early ? 'early_' : '') + (reason ?? 'none') }),
+      flushed: (result) => {
+        if (result.discardedStale > 0) this.spansDiscarded.inc({ reason: 'stale' }, result.discardedStale);
+        if (result.discardedFuture > 0) this.spansDiscarded.inc({ reason: 'future' }, result.discardedFuture);
+        if (result.duplicates > 0) this.spansDuplicate.inc(result.duplicates);
+      },
+    };
   }
 }

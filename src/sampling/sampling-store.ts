@@ -1,0 +1,317 @@
+// Sampling in front of a store. A TraceStore itself, so every way spans come in (POST /spans,
+// OTLP) is sampled the same, and queries pass straight through.
+//
+// Head sampling keeps a trace when samplingHash(id, "head") < SAMPLING_RATE × 2^32: one hash,
+// the same answer for every span of the trace on every instance, nothing remembered.
+//
+// Tail sampling holds a trace's spans in a buffer until no span of it has arrived for
+// TAIL_DECISION_SECONDS, then keeps it when a span failed, when its root lasted at least the
+// root service's current p99 (root-latency.ts) or TAIL_SLOW_MS, or when samplingHash(id, "tail")
+// < TAIL_KEEP_RATE × 2^32; otherwise it drops it. The decision is remembered for the window
+// (decision-memory.ts): later spans join a kept trace and are dropped for a dropped one. The
+// buffer is bounded: past TAIL_BUFFER_SPANS the traces quiet for longest are decided early.
+//
+// Spans that sampling drops still reach the store's latency statistics (recordUnsampled), so
+// RED metrics describe all the traffic while only the kept traces take memory.
+
+import type { Clock } from '../time/clock.js';
+import { secondsOf, subsecondNanosOf } from '../time/nanos.js';
+import type {
+  DependencyReport,
+  EvictionResult,
+  IngestResult,
+  IngestSpan,
+  LatencyReport,
+  ListQuery,
+  RangeQuery,
+  StoreStats,
+  TraceDetail,
+  TraceList,
+  TraceStore,
+} from '../store/trace-store.js';
+import { futureLimit, windowEdge } from '../store/window.js';
+import { DecisionMemory } from './decision-memory.js';
+import { keepThreshold, samplingHash } from './hash.js';
+import { RootLatency } from './root-latency.js';
+
+export interface TailSamplingOptions {
+  /** Keep traces whose root lasted at least this long (ms), besides the p99 rule. */
+  slowMs: number | undefined;
+  /** Share of the remaining traces kept, by trace id hash. */
+  keepRate: number;
+  /** A trace is decided once no span of it has arrived for this long. */
+  decisionSeconds: number;
+  /** Spans the buffer holds at most; beyond it the longest-quiet traces are decided early. */
+  maxBufferedSpans: number;
+}
+
+export type TailReason = 'error' | 'slow' | 'rate';
+
+/** Where sampling reports what it did (CollectorMetrics implements it). */
+export interface SamplingObserver {
+  sampledOut(mode: 'head' | 'tail', spans: number): void;
+  /** `reason` is undefined for a drop; `early` when the buffer limit forced the decision. */
+  decided(keep: boolean, reason: TailReason | undefined, early: boolean): void;
+  /** The store's answer for kept spans flushed from the buffer (they may have aged out meanwhile). */
+  flushed(result: IngestResult): void;
+}
+
+export interface SamplingOptions {
+  clock: Clock;
+  windowMinutes: number;
+  /** SAMPLING_RATE, (0, 1]; 1 keeps every trace. */
+  headRate: number;
+  /** TAIL_SAMPLING=on. */
+  tail: TailSamplingOptions | undefined;
+  observer?: SamplingObserver;
+}
+
+export interface SamplingState {
+  bufferedSpans: number;
+  bufferedTraces: number;
+  rememberedDecisions: number;
+  decisionBytes: number;
+}
+
+interface Pending {
+  spans: IngestSpan[];
+  lastMs: number;
+  error: boolean;
+}
+
+const NO_OBSERVER: SamplingObserver = { sampledOut() {}, decided() {}, flushed() {} };
+
+export class SamplingStore implements TraceStore {
+  private readonly headThreshold: number;
+  private readonly tailThreshold: number;
+  private observer: SamplingObserver;
+  /** Traces waiting for a decision, in order of their last span's arrival (oldest first). */
+  private readonly buffer = new Map<string, Pending>();
+  private bufferedSpans = 0;
+  private readonly decisions: DecisionMemory;
+  private readonly rootLatency = new RootLatency();
+
+  constructor(
+    private readonly inner: TraceStore,
+    private readonly options: SamplingOptions,
+  ) {
+    this.headThreshold = keepThreshold(options.headRate);
+    this.tailThreshold = keepThreshold(options.tail?.keepRate ?? 1);
+    this.observer = options.observer ?? NO_OBSERVER;
+    // Spans are held for the window plus the accepted clock skew ahead of now.
+    this.decisions = new DecisionMemory((options.windowMinutes + 5) * 60_000);
+  }
+
+  /** Reports decisions and drops to `observer` from now on. */
+  observe(observer: SamplingObserver): void {
+    this.observer = observer;
+  }
+
+  /** Whether any sampling is configured (otherwise the store needs no wrapper). */
+  static enabled(headRate: number, tail: boolean): boolean {
+    return headRate < 1 || tail;
+  }
+
+  async ingest(spans: readonly IngestSpan[]): Promise<IngestResult> {
+    const nowMs = this.options.clock.nowMs();
+    const edge = windowEdge(nowMs, this.options.windowMinutes);
+    const future = futureLimit(nowMs);
+    const tail = this.options.tail;
+    let discardedStale = 0;
+    let discardedFuture = 0;
+    let buffered = 0;
+    const pass: IngestSpan[] = [];
+    const headDropped: IngestSpan[] = [];
+    const tailDropped: IngestSpan[] = [];
+    for (const span of spans) {
+      // Outside the window is a discard whatever sampling would say.
+      const start = span.startTime;
+      if (start.charCodeAt(0) === 45 /* - */) {
+        discardedStale++;
+        continue;
+      }
+      const sec = secondsOf(start);
+      const nsec = subsecondNanosOf(start);
+      if (sec < edge.sec || (sec === edge.sec && nsec < edge.nsec)) {
+        discardedStale++;
+        continue;
+      }
+      if (sec > future.sec || (sec === future.sec && nsec > future.nsec)) {
+        discardedFuture++;
+        continue;
+      }
+      if (this.headThreshold < 2 ** 32 && samplingHash(span.traceId, 'head') >= this.headThreshold) {
+        headDropped.push(span);
+        continue;
+      }
+      if (tail === undefined) {
+        pass.push(span);
+        continue;
+      }
+      const decided = this.decisions.get(span.traceId, nowMs);
+      if (decided === true) {
+        pass.push(span);
+      } else if (decided === false) {
+        tailDropped.push(span);
+      } else {
+        this.hold(span, nowMs);
+        buffered++;
+      }
+    }
+    const result = await this.inner.ingest(pass);
+    if (headDropped.length > 0) {
+      this.observer.sampledOut('head', headDropped.length);
+      await this.inner.recordUnsampled(headDropped);
+    }
+    if (tailDropped.length > 0) {
+      this.observer.sampledOut('tail', tailDropped.length);
+      await this.inner.recordUnsampled(tailDropped);
+    }
+    if (tail !== undefined && this.bufferedSpans > tail.maxBufferedSpans) await this.decideOldest(tail.maxBufferedSpans);
+    return {
+      accepted: result.accepted + buffered,
+      duplicates: result.duplicates,
+      discardedStale: result.discardedStale + discardedStale,
+      discardedFuture: result.discardedFuture + discardedFuture,
+      sampledOut: headDropped.length + tailDropped.length,
+    };
+  }
+
+  private hold(span: IngestSpan, nowMs: number): void {
+    let pending = this.buffer.get(span.traceId);
+    if (pending === undefined) {
+      pending = { spans: [], lastMs: nowMs, error: false };
+      this.buffer.set(span.traceId, pending);
+    } else if (pending.lastMs !== nowMs) {
+      // Re-inserted, so that the map stays ordered by last arrival.
+      this.buffer.delete(span.traceId);
+      this.buffer.set(span.traceId, pending);
+      pending.lastMs = nowMs;
+    }
+    pending.spans.push(span);
+    if (span.error) pending.error = true;
+    this.bufferedSpans++;
+  }
+
+  /** Decides every trace quiet for TAIL_DECISION_SECONDS; the app calls this every second. */
+  async sweep(): Promise<number> {
+    const tail = this.options.tail;
+    if (tail === undefined) return 0;
+    const nowMs = this.options.clock.nowMs();
+    const quietSince = nowMs - tail.decisionSeconds * 1000;
+    const due: string[] = [];
+    for (const [traceId, pending] of this.buffer) {
+      if (pending.lastMs > quietSince) break;
+      due.push(traceId);
+    }
+    await this.decide(due, nowMs, false);
+    return due.length;
+  }
+
+  private async decideOldest(limit: number): Promise<void> {
+    const due: string[] = [];
+    let spans = this.bufferedSpans;
+    for (const [traceId, pending] of this.buffer) {
+      if (spans <= limit) break;
+      due.push(traceId);
+      spans -= pending.spans.length;
+    }
+    await this.decide(due, this.options.clock.nowMs(), true);
+  }
+
+  private async decide(traceIds: readonly string[], nowMs: number, early: boolean): Promise<void> {
+    if (traceIds.length === 0) return;
+    const tail = this.options.tail!;
+    // Thresholds as they stood before this round, so that its traces do not move their own.
+    const p99 = new Map<string, number | undefined>();
+    const thresholdOf = (service: string): number | undefined => {
+      if (!p99.has(service)) p99.set(service, this.rootLatency.p99Ms(service, nowMs));
+      return p99.get(service);
+    };
+    const kept: IngestSpan[] = [];
+    const dropped: IngestSpan[] = [];
+    const roots: Array<[string, number]> = [];
+    for (const traceId of traceIds) {
+      const pending = this.buffer.get(traceId)!;
+      this.buffer.delete(traceId);
+      this.bufferedSpans -= pending.spans.length;
+      const root = rootOf(pending.spans);
+      const rootNs = root === undefined ? undefined : Number(BigInt(root.endTime) - BigInt(root.startTime));
+      let reason: TailReason | undefined;
+      if (pending.error) reason = 'error';
+      else if (root !== undefined && isSlow(rootNs! / 1e6, tail.slowMs, thresholdOf(root.service))) reason = 'slow';
+      else if (samplingHash(traceId, 'tail') < this.tailThreshold) reason = 'rate';
+      const keep = reason !== undefined;
+      this.decisions.set(traceId, keep, nowMs);
+      this.observer.decided(keep, reason, early);
+      (keep ? kept : dropped).push(...pending.spans);
+      if (root !== undefined) roots.push([root.service, rootNs!]);
+    }
+    for (const [service, ns] of roots) this.rootLatency.add(service, ns, nowMs);
+    if (kept.length > 0) this.observer.flushed(await this.inner.ingest(kept));
+    if (dropped.length > 0) {
+      this.observer.sampledOut('tail', dropped.length);
+      await this.inner.recordUnsampled(dropped);
+    }
+  }
+
+  state(): SamplingState {
+    this.decisions.forget(this.options.clock.nowMs());
+    return {
+      bufferedSpans: this.bufferedSpans,
+      bufferedTraces: this.buffer.size,
+      rememberedDecisions: this.decisions.size,
+      decisionBytes: this.decisions.bytes(),
+    };
+  }
+
+  // ---- everything else is the store's -----------------------------------------------------
+
+  listTraces(query: ListQuery): TraceList | Promise<TraceList> {
+    return this.inner.listTraces(query);
+  }
+
+  getTrace(traceId: string): TraceDetail | undefined | Promise<TraceDetail | undefined> {
+    return this.inner.getTrace(traceId);
+  }
+
+  latency(range: RangeQuery): LatencyReport | Promise<LatencyReport> {
+    return this.inner.latency(range);
+  }
+
+  dependencies(range: RangeQuery): DependencyReport | Promise<DependencyReport> {
+    return this.inner.dependencies(range);
+  }
+
+  recordUnsampled(spans: readonly IngestSpan[]): void | Promise<void> {
+    return this.inner.recordUnsampled(spans);
+  }
+
+  stats(): StoreStats | Promise<StoreStats> {
+    return this.inner.stats();
+  }
+
+  evict(): EvictionResult | Promise<EvictionResult> {
+    this.decisions.forget(this.options.clock.nowMs());
+    return this.inner.evict();
+  }
+}
+
+/** The earliest parentless span (ties by span_id), as the stores choose a trace's root. */
+function rootOf(spans: readonly IngestSpan[]): IngestSpan | undefined {
+  let root: IngestSpan | undefined;
+  let rootStart = 0n;
+  for (const s of spans) {
+    if (s.parentSpanId !== undefined) continue;
+    const start = BigInt(s.startTime);
+    if (root === undefined || start < rootStart || (start === rootStart && s.spanId < root.spanId)) {
+      root = s;
+      rootStart = start;
+    }
+  }
+  return root;
+}
+
+function isSlow(rootMs: number, slowMs: number | undefined, p99Ms: number | undefined): boolean {
+  return (slowMs !== undefined && rootMs >= slowMs) || (p99Ms !== undefined && rootMs >= p99Ms);
+}
