@@ -142,6 +142,9 @@ describe('concurrent ingest over HTTP', () => {
         duration_ms: Number((root.end - root.start) / 1_000_000n),
         start_time: root.start.toString(),
         status: sent.some((s) => s.status === 'error') ? 'error' : 'ok',
+        services: [...new Set(sent.map((s) => s.service))].sort(),
+        error_count: sent.filter((s) => s.status === 'error').length,
+        partial: false,
       });
     }
     for (const sent of keep.slice(0, 300)) {
