@@ -16,6 +16,7 @@ WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json /app/openapi.yaml ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
+COPY --from=build --chown=node:node /app/web/dist ./web/dist
 USER node
 EXPOSE 8080
 # Node 20 has fetch built in, so the image needs no curl.
