@@ -29,12 +29,20 @@ const TRACE_PREFIX = 0xabc;
  */
 type Names = 'narrow' | 'wide';
 
+/**
+ * Raw: span ids shared between traces, parents anywhere, any start and duration (malformed
+ * input, which the stores must still agree on). Tidy: well-formed traces as SDKs send them,
+ * so that most roots take the search's fast paths.
+ */
+type Shape = 'raw' | 'tidy';
+
 type Command =
   | { kind: 'ingest'; spans: SpanSeed[] }
   | { kind: 'unsampled'; spans: SpanSeed[] }
   | { kind: 'advance'; ms: number }
   | { kind: 'evict' }
   | { kind: 'list'; limit: number; after?: number; before?: number; filter: FilterSeed; cursor: CursorSeed }
+  | { kind: 'repeat' }
   | { kind: 'get'; trace: number }
   | { kind: 'latency'; after?: number; before?: number }
   | { kind: 'dependencies'; after?: number; before?: number };
@@ -108,6 +116,20 @@ const filterSeed: fc.Arbitrary<FilterSeed> = fc.record(
   { requiredKeys: [] },
 );
 
+/** Filters the summary decides: known names, no tags. */
+const plainFilterSeed: fc.Arbitrary<FilterSeed> = fc.record(
+  {
+    service: fc.integer({ min: 0, max: 2 }),
+    rootService: fc.integer({ min: 0, max: 2 }),
+    operation: fc.integer({ min: 0, max: 7 }),
+    status: fc.constantFrom('ok' as const, 'error' as const),
+    minDurationMs: fc.integer({ min: 0, max: 2100 }),
+    maxDurationMs: fc.integer({ min: 0, max: 30_000 }),
+    partial: fc.boolean(),
+  },
+  { requiredKeys: [] },
+);
+
 const cursorSeed: fc.Arbitrary<CursorSeed> = fc.oneof(
   { weight: 2, arbitrary: fc.constant({ kind: 'none' as const }) },
   { weight: 3, arbitrary: fc.constant({ kind: 'continue' as const }) },
@@ -149,12 +171,14 @@ const command: fc.Arbitrary<Command> = fc.oneof(
         limit: fc.integer({ min: 0, max: 12 }),
         after: fc.integer({ min: -WINDOW_MINUTES * 60_000 - 1000, max: 6 * 60_000 }),
         before: fc.integer({ min: -WINDOW_MINUTES * 60_000, max: 7 * 60_000 }),
-        filter: fc.oneof(fc.constant({}), filterSeed),
+        filter: fc.oneof({ weight: 1, arbitrary: fc.constant({}) }, { weight: 3, arbitrary: plainFilterSeed }, { weight: 2, arbitrary: filterSeed }),
         cursor: cursorSeed,
       },
       { requiredKeys: ['kind', 'limit', 'filter', 'cursor'] },
     ),
   },
+  // The previous listing again, verbatim: after other commands changed what it covers.
+  { weight: 2, arbitrary: fc.constant({ kind: 'repeat' as const }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('get' as const), trace: fc.integer({ min: 0, max: 6 }) }) },
   { weight: 1, arbitrary: range.map((r) => ({ kind: 'latency' as const, ...r })) },
   { weight: 1, arbitrary: range.map((r) => ({ kind: 'dependencies' as const, ...r })) },
@@ -168,7 +192,24 @@ function operationName(names: Names, n: number): string {
   return names === 'narrow' ? `op${n % 9}` : `op${n}`;
 }
 
-function toSpan(seed: SpanSeed, nowMs: number, names: Names): IngestSpan {
+function toSpan(seed: SpanSeed, nowMs: number, names: Names, shape: Shape = 'raw'): IngestSpan {
+  if (shape === 'tidy') {
+    // Span 0 is the root; span k > 0 a child of a lower span, starting k ms after the root,
+    // whose start is fixed per trace and minute of the clock; durations below a minute.
+    const rootMs = Math.floor(nowMs / 60_000) * 60_000 + seed.trace * 7_000;
+    const start = BigInt(rootMs + seed.span) * 1_000_000n;
+    return {
+      traceId: uuid(seed.trace, TRACE_PREFIX),
+      spanId: uuid(seed.trace * 8 + seed.span, 0x71d),
+      parentSpanId: seed.span === 0 ? undefined : uuid(seed.trace * 8 + ((seed.parent ?? 0) % seed.span), 0x71d),
+      service: serviceName(names, names === 'narrow' ? seed.service % 3 : seed.service),
+      operation: operationName(names, names === 'narrow' ? seed.span : seed.operation),
+      startTime: start.toString(),
+      endTime: (start + (seed.durationNs % 30_000_000_000n)).toString(),
+      error: seed.error,
+      tags: seed.tags,
+    };
+  }
   const start = BigInt(nowMs + seed.offsetMs) * 1_000_000n + BigInt(seed.subNs);
   return {
     traceId: uuid(seed.trace, TRACE_PREFIX),
@@ -233,20 +274,22 @@ async function pageThrough(fast: TraceStore, reference: TraceStore, query: Omit<
   expect(seen).toEqual(full.traces.map((t) => t.trace_id));
 }
 
-async function run(commands: Command[], names: Names, bigTraceSpans?: number): Promise<void> {
+async function run(commands: Command[], names: Names, bigTraceSpans?: number, countCacheRows?: number, shape: Shape = 'raw'): Promise<void> {
   const clock = new ManualClock(T0);
-  const fast: TraceStore = new BucketStore({ clock, windowMinutes: WINDOW_MINUTES, releaseSliceSpans: 3, bigTraceSpans });
+  const fast: TraceStore = new BucketStore({ clock, windowMinutes: WINDOW_MINUTES, releaseSliceSpans: 3, bigTraceSpans, countCacheRows });
   const reference: TraceStore = new ReferenceStore(clock, WINDOW_MINUTES);
   let previous: { query: ListQuery; lastPage: ListPosition | undefined } | undefined;
   for (const c of commands) {
     switch (c.kind) {
       case 'ingest': {
-        const spans = c.spans.map((s) => toSpan(s, clock.nowMs(), names));
+        const spans = c.spans.map((s) => toSpan(s, clock.nowMs(), names, shape));
         expect(await fast.ingest(spans)).toEqual(await reference.ingest(spans));
+        // The last listing again: what the ingest changed must show at once.
+        if (previous !== undefined) expect(await fast.listTraces(previous.query)).toEqual(await reference.listTraces(previous.query));
         break;
       }
       case 'unsampled': {
-        const spans = c.spans.map((s) => toSpan(s, clock.nowMs(), names));
+        const spans = c.spans.map((s) => toSpan(s, clock.nowMs(), names, shape));
         await fast.recordUnsampled(spans);
         await reference.recordUnsampled(spans);
         break;
@@ -276,6 +319,9 @@ async function run(commands: Command[], names: Names, bigTraceSpans?: number): P
         previous = { query: q, lastPage: last === undefined ? undefined : { startTime: last.start_time, traceId: last.trace_id } };
         break;
       }
+      case 'repeat':
+        if (previous !== undefined) expect(await fast.listTraces(previous.query)).toEqual(await reference.listTraces(previous.query));
+        break;
       case 'get':
         expect(await fast.getTrace(uuid(c.trace, TRACE_PREFIX))).toEqual(await reference.getTrace(uuid(c.trace, TRACE_PREFIX)));
         break;
@@ -316,6 +362,14 @@ describe('BucketStore matches ReferenceStore', () => {
 
   it('when services and operations outnumber the exact mask bits', async () => {
     await fc.assert(fc.asyncProperty(fc.array(command, { minLength: 20, maxLength: 80 }), (c) => run(c, 'wide')), runs(300));
+  });
+
+  it('on well-formed traces, with every search count cached between scans', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 80 }), (c) => run(c, 'narrow', undefined, 0, 'tidy')), runs(400));
+  });
+
+  it('on well-formed traces with many names', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(command, { minLength: 20, maxLength: 80 }), (c) => run(c, 'wide', undefined, 0, 'tidy')), runs(200));
   });
 
   it('with many names and big traces together', async () => {

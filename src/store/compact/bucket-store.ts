@@ -82,10 +82,14 @@ export interface BucketStoreOptions {
   releaseSliceSpans?: number;
   /** Spans past which a trace gets a span-id index for duplicate checks (tests lower it). */
   bigTraceSpans?: number;
+  /** Root ranges at least this long keep their search counts between scans (tests lower it). */
+  countCacheRows?: number;
 }
 
 /** Past this many spans a trace gets a span-id index instead of chain walks for duplicates. */
 const BIG_TRACE_SPANS = 64;
+/** Shorter root ranges are counted again rather than looked up. */
+const COUNT_CACHE_ROWS = 4096;
 const NS_PER_SEC = 1_000_000_000;
 /** Services and operation names with a bit in the search summary's first word (16 each). */
 const SUMMARY_NAMES = 16;
@@ -160,6 +164,7 @@ export class BucketStore implements TraceStore {
   private readonly windowMinutes: number;
   private readonly releaseSlice: number;
   private readonly bigTraceSpans: number;
+  private readonly countCacheRows: number;
   private readonly traces = new TraceTable();
   private readonly endpoints = new EndpointTable();
   /** Unix minute that store-relative minute 0 stands for. */
@@ -185,6 +190,7 @@ export class BucketStore implements TraceStore {
     // 20k spans release in about 2–4 ms, keeping eviction's share of any pause small.
     this.releaseSlice = options.releaseSliceSpans ?? 20_000;
     this.bigTraceSpans = options.bigTraceSpans ?? BIG_TRACE_SPANS;
+    this.countCacheRows = options.countCacheRows ?? COUNT_CACHE_ROWS;
     // Nothing older than the window is ever stored, so minutes before this one never occur.
     this.baseMinute = Math.floor(options.clock.nowMs() / 60_000) - options.windowMinutes - 2;
     // Window + the five accepted future minutes + slack: a slot is reused only once its
@@ -316,6 +322,13 @@ export class BucketStore implements TraceStore {
     const count = ++traceChunk.spanCount[off]!;
     if (span.error) traceChunk.errorCount[off]!++;
 
+    // Before the root words: a root arriving into a big trace looks its children's parents up here.
+    if (big !== undefined) {
+      big.spans.set(span.spanId, ref);
+      if (!hasParent) big.roots.push(ref);
+      else if (this.foundParent === NO_SPAN) pushTo(big.waiting, span.parentSpanId!, ref);
+      big.waiting.delete(span.spanId);
+    }
     if (!hasParent) {
       const roots = ++traceChunk.rootCount[off]!;
       if (roots === 2) this.multiRootTraces++;
@@ -342,15 +355,8 @@ export class BucketStore implements TraceStore {
       const missingDelta = (this.foundParent === NO_SPAN && !selfParent ? 1 : 0) - this.foundWaiting.length;
       this.updateRoots(endpoint, span.error, minute, startOffset, missingDelta);
     }
+    if (big === undefined && count > this.bigTraceSpans) this.indexBigTrace(rec);
 
-    if (big !== undefined) {
-      big.spans.set(span.spanId, ref);
-      if (!hasParent) big.roots.push(ref);
-      else if (this.foundParent === NO_SPAN) pushTo(big.waiting, span.parentSpanId!, ref);
-      big.waiting.delete(span.spanId);
-    } else if (count > this.bigTraceSpans) {
-      this.indexBigTrace(rec);
-    }
     this.heldSpans++;
     return true;
   }
@@ -398,7 +404,7 @@ export class BucketStore implements TraceStore {
       if (minute < pos.bucket.minute || (minute === pos.bucket.minute && startOffset < chunk.startOffset[at]!)) state |= STATE_EARLY;
       const missing = Math.min(STATE_MISSING_MASK, Math.max(0, (state & STATE_MISSING_MASK) + missingDelta));
       words[o + ROOT_STATE] = ((state & ~STATE_MISSING_MASK) | missing) >>> 0;
-      pos.bucket.summaryFresh = false;
+      pos.bucket.rootWordsChanged(pos.index);
     }
   }
 
@@ -451,7 +457,7 @@ export class BucketStore implements TraceStore {
     words[o + ROOT_OPERATIONS] = op >>> 0;
     words[o + ROOT_BLOOM] = bloom >>> 0;
     words[o + ROOT_STATE] = (state | Math.min(missing, STATE_MISSING_MASK)) >>> 0;
-    bucket.summaryFresh = false;
+    bucket.rootWordsChanged(index);
   }
 
   /** Inserts `ref` into the trace's chain, which is ordered newest minute first. */
@@ -645,10 +651,12 @@ export class BucketStore implements TraceStore {
     const traces: TraceSummary[] = [];
     const limit = query.limit;
     let total = 0;
-    let more = false;
+    /** Matches after the cursor: the page is the first `limit` of them. */
+    let afterCursor = 0;
     // Without filters, and with one root per trace, every root in range is listed: count by
-    // arithmetic. Otherwise each root is tested; the loop below is the search's hot path.
+    // arithmetic. Otherwise each root is tested against the bucket's search summary.
     const everyRoot = filter === undefined && this.multiRootTraces === 0;
+    const scan = scanFilterOf(filter);
     for (const bucket of buckets) {
       bucket.sortRoots();
       const from = bucket.minute === loMinute ? bucket.lowerBound(offsetIn(bucket, lo)) : 0;
@@ -659,77 +667,132 @@ export class BucketStore implements TraceStore {
       const roots = bucket.roots;
       if (everyRoot) {
         total += to - from;
-        if (more) continue;
-        for (let k = cut - 1; k >= from; k--) {
-          if (traces.length >= limit) {
-            more = limit > 0;
-            break;
-          }
-          traces.push(this.summaryOf(bucket, roots[k]!, edge));
-        }
+        afterCursor += cut - from;
+        for (let k = cut - 1; k >= from && traces.length < limit; k--) traces.push(this.summaryOf(bucket, roots[k]!, edge));
         continue;
       }
       const summary = this.freshSummary(bucket);
-      for (let k = to - 1; k >= from; k--) {
-        const s1 = summary[2 * k + 1]!;
-        if ((s1 & SUMMARY_RECOMPUTE) !== 0) {
-          if (!this.factsMatch(bucket, roots[k]!, edge, filter)) continue;
-        } else if (filter !== undefined) {
-          // The summary checks, cheapest and most selective first; rows that pass them all
-          // are confirmed against the root words only when a name lacks an exact bit.
-          if (filter.status !== 0 && ((s1 & SUMMARY_ERROR) !== 0) !== (filter.status === 2)) continue;
-          if (filter.partial !== 0 && ((s1 & SUMMARY_PARTIAL) !== 0) !== (filter.partial === 2)) continue;
-          if ((summary[2 * k]! & filter.summaryNames) !== filter.summaryNames) continue;
-          if (filter.rootServiceId >= 0) {
-            const rootService = (s1 >>> SUMMARY_ROOT_SERVICE_SHIFT) & SUMMARY_ROOT_SERVICE_MASK;
-            if (rootService !== SUMMARY_ROOT_SERVICE_MASK ? rootService !== filter.rootServiceId : !this.rowMatches(bucket, roots[k]!, edge, filter)) continue;
-          }
-          if (filter.hasDuration) {
-            const ms = s1 & SUMMARY_DURATION_MASK;
-            if (ms !== SUMMARY_DURATION_MASK ? ms < filter.minMs || ms > filter.maxMs : !this.rowMatches(bucket, roots[k]!, edge, filter)) continue;
-          }
-          if (filter.needsRootWords) {
-            if (filter.serviceBloom !== 0 && (s1 & SUMMARY_BLOOM) === 0) continue;
-            if (!this.rowMatches(bucket, roots[k]!, edge, filter)) continue;
-          }
+      if (bucket.summarySpecialRows === 0 && !scan.needsRootWords) {
+        // The hot path: count without branches, then collect the page, if any, from the newest.
+        const after = this.cachedCount(bucket, summary, from, cut, scan);
+        total += after + this.cachedCount(bucket, summary, cut, to, scan);
+        afterCursor += after;
+        // The count says how many rows to find: stop there rather than at the bucket's end.
+        let wanted = Math.min(after, limit - traces.length);
+        for (let k = cut - 1; k >= from && wanted > 0; k--) {
+          if (!this.summaryRowMatches(summary, k, bucket, edge, filter, scan)) continue;
+          traces.push(this.summaryOf(bucket, roots[k]!, edge));
+          wanted--;
         }
+        continue;
+      }
+      for (let k = to - 1; k >= from; k--) {
+        if (!this.summaryRowMatches(summary, k, bucket, edge, filter, scan)) continue;
         total++;
         if (k >= cut) continue;
+        afterCursor++;
         if (traces.length < limit) traces.push(this.summaryOf(bucket, roots[k]!, edge));
-        else if (limit > 0) more = true;
       }
     }
-    return { total, traces, more };
+    return { total, traces, more: limit > 0 && afterCursor > traces.length };
   }
 
-  /** The bucket's search summary (span-bucket.ts), rebuilt when its roots changed since last time. */
-  private freshSummary(bucket: SpanBucket): Uint32Array {
-    if (bucket.summaryFresh) return bucket.summary;
-    const n = bucket.rootCount;
-    if (bucket.summary.length < 2 * n) bucket.summary = new Uint32Array(2 * bucket.roots.length);
-    const summary = bucket.summary;
-    const roots = bucket.roots;
-    const serviceOf = this.endpoints.serviceOf;
-    for (let k = 0; k < n; k++) {
-      const index = roots[k]!;
-      const chunk = bucket.chunks[index >>> SPAN_CHUNK_BITS]!;
-      const at = index & SPAN_CHUNK_MASK;
-      const words = chunk.parentId;
-      const o = at * 4;
-      const state = words[o + ROOT_STATE]!;
-      const duration = chunk.duration[at]!;
-      const ms = duration !== LONG_DURATION ? Math.floor(duration / 1_000_000) : this.durationMsOf(bucket, index);
-      const rootService = serviceOf[chunk.endpoint[at]!]!;
-      let packed = Math.min(ms, SUMMARY_DURATION_MASK) | (Math.min(rootService, SUMMARY_ROOT_SERVICE_MASK) << SUMMARY_ROOT_SERVICE_SHIFT);
-      if ((state & STATE_ERROR) !== 0) packed |= SUMMARY_ERROR;
-      if ((state & STATE_MISSING_MASK) !== 0) packed |= SUMMARY_PARTIAL;
-      if ((state & STATE_RECOMPUTE) !== 0) packed |= SUMMARY_RECOMPUTE;
-      if (words[o + ROOT_BLOOM] !== 0) packed |= SUMMARY_BLOOM;
-      summary[2 * k] = ((words[o + ROOT_SERVICES]! & 0xffff) | (words[o + ROOT_OPERATIONS]! << 16)) >>> 0;
-      summary[2 * k + 1] = packed >>> 0;
+  /** countSummaryMatches, remembered per bucket until its summary next changes (repeated searches, pages). */
+  private cachedCount(bucket: SpanBucket, summary: Int32Array, from: number, to: number, f: ScanFilter): number {
+    if (to - from < this.countCacheRows) return countSummaryMatches(summary, from, to, f);
+    const key = `${f.key}|${from}|${to}`;
+    let count = bucket.countCache.get(key);
+    if (count === undefined) {
+      count = countSummaryMatches(summary, from, to, f);
+      if (bucket.countCache.size >= 64) bucket.countCache.clear();
+      bucket.countCache.set(key, count);
     }
-    bucket.summaryFresh = true;
+    return count;
+  }
+
+  /** Whether summary row k matches, falling back to the root words or the spans when it cannot tell. */
+  private summaryRowMatches(summary: Int32Array, k: number, bucket: SpanBucket, edge: Instant, filter: CompiledFilter | undefined, scan: ScanFilter): boolean {
+    const s1 = summary[2 * k + 1]!;
+    // One masked compare for status, partial and "recompute"; rows to recompute never pass it
+    // (the wanted value lacks that bit).
+    if ((s1 & scan.stateMask) !== scan.stateWant) {
+      return (s1 & SUMMARY_RECOMPUTE) !== 0 && this.factsMatch(bucket, bucket.roots[k]!, edge, filter);
+    }
+    if (filter === undefined) return true;
+    if ((summary[2 * k]! & scan.names) !== scan.names) return false;
+    if (scan.rootServiceId >= 0) {
+      const rootService = (s1 >>> SUMMARY_ROOT_SERVICE_SHIFT) & SUMMARY_ROOT_SERVICE_MASK;
+      if (rootService !== SUMMARY_ROOT_SERVICE_MASK ? rootService !== scan.rootServiceId : !this.rowMatches(bucket, bucket.roots[k]!, edge, filter)) return false;
+    }
+    if (scan.hasDuration) {
+      const ms = s1 & SUMMARY_DURATION_MASK;
+      if (ms !== SUMMARY_DURATION_MASK ? ms < scan.minMs || ms > scan.maxMs : !this.rowMatches(bucket, bucket.roots[k]!, edge, filter)) return false;
+    }
+    if (scan.needsRootWords) {
+      if (scan.serviceBloom !== 0 && (s1 & SUMMARY_BLOOM) === 0) return false;
+      if (!this.rowMatches(bucket, bucket.roots[k]!, edge, filter)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * The bucket's search summary (span-bucket.ts), brought up to date: the rows from the first
+   * position whose root moved, and the rows of roots whose words changed. Under steady ingest
+   * that is the newest few thousand roots, not the minute.
+   */
+  private freshSummary(bucket: SpanBucket): Int32Array {
+    const n = bucket.rootCount;
+    const dirty = bucket.summaryDirty;
+    if (bucket.summaryValid >= n && dirty.length === 0) return bucket.summary;
+    if (bucket.summary.length < 2 * n) {
+      const grown = new Int32Array(2 * bucket.roots.length);
+      grown.set(bucket.summary.subarray(0, 2 * bucket.summaryValid));
+      bucket.summary = grown;
+    }
+    const valid = bucket.summaryValid;
+    for (const index of dirty) {
+      const k = bucket.positionOfRoot(index, valid);
+      if (k >= 0) this.summaryRow(bucket, k);
+    }
+    for (let k = valid; k < n; k++) this.summaryRow(bucket, k);
+    const summary = bucket.summary;
+    let special = 0;
+    for (let k = 0; k < n; k++) {
+      const s1 = summary[2 * k + 1]!;
+      if (
+        (s1 & SUMMARY_RECOMPUTE) !== 0 ||
+        (s1 & SUMMARY_DURATION_MASK) === SUMMARY_DURATION_MASK ||
+        ((s1 >>> SUMMARY_ROOT_SERVICE_SHIFT) & SUMMARY_ROOT_SERVICE_MASK) === SUMMARY_ROOT_SERVICE_MASK
+      ) {
+        special++;
+      }
+    }
+    bucket.summarySpecialRows = special;
+    bucket.summaryValid = n;
+    bucket.summarizedSpans = bucket.count;
+    dirty.length = 0;
+    bucket.countCache.clear();
     return summary;
+  }
+
+  /** Writes summary row k from the root words and columns of the root at sorted position k. */
+  private summaryRow(bucket: SpanBucket, k: number): void {
+    const index = bucket.roots[k]!;
+    const chunk = bucket.chunks[index >>> SPAN_CHUNK_BITS]!;
+    const at = index & SPAN_CHUNK_MASK;
+    const words = chunk.parentId;
+    const o = at * 4;
+    const state = words[o + ROOT_STATE]!;
+    const duration = chunk.duration[at]!;
+    const ms = duration !== LONG_DURATION ? Math.floor(duration / 1_000_000) : this.durationMsOf(bucket, index);
+    const rootService = this.endpoints.serviceOf[chunk.endpoint[at]!]!;
+    let packed = Math.min(ms, SUMMARY_DURATION_MASK) | (Math.min(rootService, SUMMARY_ROOT_SERVICE_MASK) << SUMMARY_ROOT_SERVICE_SHIFT);
+    if ((state & STATE_ERROR) !== 0) packed |= SUMMARY_ERROR;
+    if ((state & STATE_MISSING_MASK) !== 0) packed |= SUMMARY_PARTIAL;
+    if ((state & STATE_RECOMPUTE) !== 0) packed |= SUMMARY_RECOMPUTE;
+    if (words[o + ROOT_BLOOM] !== 0) packed |= SUMMARY_BLOOM;
+    bucket.summary[2 * k] = (words[o + ROOT_SERVICES]! & 0xffff) | (words[o + ROOT_OPERATIONS]! << 16);
+    bucket.summary[2 * k + 1] = packed;
   }
 
   /**
@@ -874,7 +937,7 @@ export class BucketStore implements TraceStore {
     if (f.impossible) return f;
     if (f.serviceId >= 0 && f.serviceId < SUMMARY_NAMES) f.summaryNames |= 1 << f.serviceId;
     if (f.operationId >= 0 && f.operationId < SUMMARY_NAMES) f.summaryNames |= 1 << (16 + f.operationId);
-    f.summaryNames >>>= 0;
+    f.summaryNames |= 0;
     f.needsRootWords = f.serviceId >= SUMMARY_NAMES || f.operationId >= SUMMARY_NAMES;
     for (const { key, value } of filter.tags ?? []) {
       const records = this.recordsWithTag(key, value, edge);
@@ -1212,6 +1275,90 @@ export class BucketStore implements TraceStore {
   }
 }
 
+/** A compiled filter as the summary scan reads it: plain numbers, neutral when unused. */
+interface ScanFilter {
+  /** Identifies the filter for countCache. */
+  key: string;
+  stateMask: number;
+  stateWant: number;
+  names: number;
+  rootServiceId: number;
+  rootServiceMask: number;
+  rootServiceWant: number;
+  hasDuration: boolean;
+  minMs: number;
+  maxMs: number;
+  needsRootWords: boolean;
+  serviceBloom: number;
+}
+
+function scanFilterOf(f: CompiledFilter | undefined): ScanFilter {
+  let stateMask = SUMMARY_RECOMPUTE;
+  let stateWant = 0;
+  if (f !== undefined && f.status !== 0) {
+    stateMask |= SUMMARY_ERROR;
+    if (f.status === 2) stateWant |= SUMMARY_ERROR;
+  }
+  if (f !== undefined && f.partial !== 0) {
+    stateMask |= SUMMARY_PARTIAL;
+    if (f.partial === 2) stateWant |= SUMMARY_PARTIAL;
+  }
+  const rootServiceId = f?.rootServiceId ?? -1;
+  const minMs = f?.minMs ?? 0;
+  const maxMs = f?.hasDuration ? f.maxMs : SUMMARY_DURATION_MASK;
+  return {
+    key: `${stateMask}|${stateWant}|${f?.summaryNames ?? 0}|${rootServiceId}|${minMs}|${maxMs}`,
+    stateMask,
+    stateWant,
+    names: f?.summaryNames ?? 0,
+    rootServiceId,
+    // A root service id past the summary's field is never stored there: such a filter matches
+    // only saturated rows, which are special and take the branchy path.
+    rootServiceMask: rootServiceId >= 0 ? SUMMARY_ROOT_SERVICE_MASK : 0,
+    rootServiceWant: rootServiceId >= 0 ? Math.min(rootServiceId, SUMMARY_ROOT_SERVICE_MASK) : 0,
+    hasDuration: f?.hasDuration ?? false,
+    minMs,
+    maxMs,
+    needsRootWords: f?.needsRootWords ?? false,
+    serviceBloom: f?.serviceBloom ?? 0,
+  };
+}
+
+/**
+ * Summary rows in [from, to) that match, for a bucket without special rows. Branch-free per
+ * row: a filter matching half the rows would otherwise mispredict every other one.
+ */
+function countSummaryMatches(summary: Int32Array, from: number, to: number, f: ScanFilter): number {
+  const stateMask = f.stateMask | 0;
+  const stateWant = f.stateWant | 0;
+  const names = f.names | 0;
+  let count = 0;
+  if (f.rootServiceId < 0 && !f.hasDuration) {
+    // Status, partial, services and operations only: the common searches.
+    for (let k = from; k < to; k++) {
+      const miss = ((summary[2 * k + 1]! & stateMask) ^ stateWant) | ((summary[2 * k]! & names) ^ names);
+      count += ((miss | -miss) >>> 31) ^ 1;
+    }
+    return count;
+  }
+  const rootServiceMask = f.rootServiceMask;
+  const rootServiceWant = f.rootServiceWant;
+  const minMs = f.minMs;
+  const maxMs = f.maxMs;
+  for (let k = from; k < to; k++) {
+    const s0 = summary[2 * k]!;
+    const s1 = summary[2 * k + 1]!;
+    const ms = s1 & SUMMARY_DURATION_MASK;
+    const miss =
+      ((s1 & stateMask) ^ stateWant) |
+      ((s0 & names) ^ names) |
+      (((s1 >>> SUMMARY_ROOT_SERVICE_SHIFT) & rootServiceMask) ^ rootServiceWant) |
+      (+(ms < minMs) | +(ms > maxMs));
+    count += ((miss | -miss) >>> 31) ^ 1;
+  }
+  return count;
+}
+
 function hasConditions(f: TraceFilter): boolean {
   return (
     f.service !== undefined ||
@@ -1258,7 +1405,7 @@ function markMulti(bucket: SpanBucket, index: number): void {
   const words = bucket.chunk(index).parentId;
   const o = (index & SPAN_CHUNK_MASK) * 4 + ROOT_STATE;
   words[o] = (words[o]! | STATE_MULTI) >>> 0;
-  bucket.summaryFresh = false;
+  bucket.rootWordsChanged(index);
 }
 
 function pushTo(map: Map<string, number[]>, key: string, ref: number): void {

@@ -55,7 +55,7 @@ export const SUMMARY_PARTIAL = 1 << 29;
 /** STATE_EARLY or STATE_MULTI. */
 export const SUMMARY_RECOMPUTE = 1 << 30;
 /** The trace has names past the exact mask bits (ROOT_BLOOM is not 0). */
-export const SUMMARY_BLOOM = 0x80000000;
+export const SUMMARY_BLOOM = 1 << 31;
 
 /** Bytes per tag arena buffer. */
 const TAG_CHUNK = 1 << 20;
@@ -86,6 +86,9 @@ export type RootOrder = (a: number, b: number) => number;
 
 /** Edge keys pack two service ids; 2^26 services are far more than any deployment names. */
 export const EDGE_KEY_FACTOR = 2 ** 26;
+
+/** Past this many changed roots between scans, the whole summary is recomputed instead. */
+const MAX_DIRTY_ROOTS = 4096;
 
 /** How far back a new root may be moved into the sorted roots on arrival before it is deferred. */
 const MAX_INSERT_SHIFT = 32;
@@ -123,10 +126,25 @@ export class SpanBucket {
   readonly edges = new Map<number, LatencyStats>();
   /** Created with the minute's first tagged span. */
   tagIndex: TagIndex | undefined;
-  /** Two words per sorted root position (see SUMMARY_*); valid while summaryFresh. */
-  summary = new Uint32Array(0);
-  /** Cleared whenever roots move or root words change. */
-  summaryFresh = false;
+  /**
+   * Two words per sorted root position (see SUMMARY_*). Int32, so that words with bit 31 set
+   * stay small integers to V8 rather than becoming doubles. Refreshed by the store before a
+   * scan, incrementally: rows from summaryValid on, and the rows of summaryDirty roots.
+   */
+  summary = new Int32Array(0);
+  /** Rows [0, summaryValid) sit at the right positions (roots have not moved there since). */
+  summaryValid = 0;
+  /** bucket.count at the last refresh: roots with a smaller span index have a row. */
+  summarizedSpans = 0;
+  /** Span indexes of roots with a row whose root words changed since the last refresh. */
+  summaryDirty: number[] = [];
+  /** Matches per (filter, range), valid until the summary next changes. */
+  readonly countCache = new Map<string, number>();
+  /**
+   * Summary rows that a scan cannot decide from the summary alone (SUMMARY_RECOMPUTE, or a
+   * saturated duration or root service); with none, a bucket is counted without branches.
+   */
+  summarySpecialRows = 0;
 
   constructor(
     /** Store-relative minute (span-ref.ts). */
@@ -220,7 +238,6 @@ export class SpanBucket {
   }
 
   addRoot(index: number): void {
-    this.summaryFresh = false;
     const order = this.rootOrder;
     if (this.rootCount === this.roots.length) {
       const grown = new Uint32Array(this.roots.length * 2);
@@ -241,6 +258,7 @@ export class SpanBucket {
       roots.copyWithin(pos + 1, pos, at);
       roots[pos] = index;
       this.sortedCount++;
+      if (pos < this.summaryValid) this.summaryValid = pos;
     } else {
       roots[at] = index;
     }
@@ -249,7 +267,6 @@ export class SpanBucket {
   /** Sorts deferred roots into place. */
   sortRoots(): void {
     if (this.sortedCount === this.rootCount) return;
-    this.summaryFresh = false;
     const order = this.rootOrder;
     const pending = Array.from(this.roots.subarray(this.sortedCount, this.rootCount)).sort(order);
     const merged = new Uint32Array(this.roots.length);
@@ -257,13 +274,44 @@ export class SpanBucket {
     let b = 0;
     let out = 0;
     const sorted = this.sortedCount;
+    let firstMoved = -1;
     while (a < sorted && b < pending.length) {
-      merged[out++] = order(this.roots[a]!, pending[b]!) <= 0 ? this.roots[a++]! : pending[b++]!;
+      if (order(this.roots[a]!, pending[b]!) <= 0) {
+        merged[out++] = this.roots[a++]!;
+      } else {
+        if (firstMoved < 0) firstMoved = out;
+        merged[out++] = pending[b++]!;
+      }
     }
+    if (firstMoved < 0) firstMoved = out;
+    if (firstMoved < this.summaryValid) this.summaryValid = firstMoved;
     while (a < sorted) merged[out++] = this.roots[a++]!;
     while (b < pending.length) merged[out++] = pending[b++]!;
     this.roots = merged;
     this.sortedCount = this.rootCount;
+  }
+
+  /** Notes that a root's words changed, so that its summary row is recomputed. */
+  rootWordsChanged(index: number): void {
+    if (index >= this.summarizedSpans) return; // no row yet: it will be computed as new
+    if (this.summaryDirty.length < MAX_DIRTY_ROOTS) this.summaryDirty.push(index);
+    else this.summaryValid = 0;
+  }
+
+  /** The sorted position of a root among [0, limit), or -1. */
+  positionOfRoot(index: number, limit: number): number {
+    const order = this.rootOrder;
+    const roots = this.roots;
+    let lo = 0;
+    let hi = limit;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (order(roots[mid]!, index) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    // Equal keys (parentless spans of one trace at one instant) sit side by side.
+    for (let p = lo; p < limit && order(roots[p]!, index) === 0; p++) if (roots[p] === index) return p;
+    return -1;
   }
 
   /** First position in the sorted roots whose start offset is >= offset. */
