@@ -26,13 +26,17 @@ export class RootLatency {
     last.sketch.add(durationNs);
   }
 
-  /** The p99 root duration in ms of a service over the horizon, or undefined with too few traces. */
+  /**
+   * The p99 root duration in ms of a service over the horizon, or undefined with too few
+   * traces. Erring low: the lower edge of the sketch bin that holds it, so that every trace at
+   * or above the exact p99 counts as slow (and some up to 2% below it).
+   */
   p99Ms(service: string, nowMs: number): number | undefined {
     const minutes = this.services.get(service);
     if (minutes === undefined) return undefined;
     const since = Math.floor(nowMs / 60_000) - P99_HORIZON_MINUTES;
     const merged = new LatencySketch();
     for (const m of minutes) if (m.minute > since) merged.merge(m.sketch);
-    return merged.count < P99_MIN_TRACES ? undefined : merged.quantileMs(0.99);
+    return merged.count < P99_MIN_TRACES ? undefined : merged.quantileLowerBoundMs(0.99);
   }
 }

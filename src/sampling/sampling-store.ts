@@ -148,7 +148,8 @@ export class SamplingStore implements TraceStore {
         pass.push(span);
         continue;
       }
-      const decided = this.decisions.get(span.traceId, nowMs);
+      // A trace still waiting has no decision yet: only its first span asks the memory.
+      const decided = this.buffer.has(span.traceId) ? undefined : this.decisions.get(span.traceId, nowMs);
       if (decided === true) {
         pass.push(span);
       } else if (decided === false) {

@@ -59,16 +59,28 @@ export class LatencySketch {
    * of the exact one; 0 when the sketch is empty.
    */
   quantileMs(q: number): number {
-    if (this.count === 0) return 0;
+    const bin = this.binOfRank(q);
+    return bin === undefined ? 0 : binValue(bin) / 1e6;
+  }
+
+  /** A value in ms at or below the exact q-quantile: the lower edge of the bin that holds it. */
+  quantileLowerBoundMs(q: number): number {
+    const bin = this.binOfRank(q);
+    return bin === undefined ? 0 : Math.pow(GAMMA, bin - 1) / 1e6;
+  }
+
+  /** The bin holding the nearest-rank q-quantile; undefined for an empty sketch or a zero. */
+  private binOfRank(q: number): number | undefined {
+    if (this.count === 0) return undefined;
     const rank = Math.max(0, Math.ceil(q * this.count) - 1);
-    if (rank < this.zeros) return 0;
+    if (rank < this.zeros) return undefined;
     let seen = this.zeros;
     const bins = this.bins;
     for (let k = 0; k < bins.length; k++) {
       seen += bins[k]!;
-      if (seen > rank) return binValue(this.offset + k) / 1e6;
+      if (seen > rank) return this.offset + k;
     }
-    return binValue(this.offset + bins.length - 1) / 1e6;
+    return this.offset + bins.length - 1;
   }
 
   private addToBin(bin: number, n: number): void {

@@ -81,6 +81,24 @@ describe('LatencySketch', () => {
     );
   });
 
+  it('gives a lower bound of every quantile within twice the relative error', () => {
+    fc.assert(
+      fc.property(fc.array(durationNs, { minLength: 1, maxLength: 500 }), (values) => {
+        const sketch = new LatencySketch();
+        for (const v of values) sketch.add(v);
+        const sorted = [...values].sort((a, b) => a - b);
+        for (const q of QUANTILES) {
+          const exact = exactMs(sorted, q);
+          const bound = sketch.quantileLowerBoundMs(q);
+          if (bound > exact * (1 + 1e-9) || (exact > 0 && bound < exact * (1 - 2 * RELATIVE_ERROR) * (1 - 1e-9))) {
+            throw new Error(`q=${q}: bound ${bound} ms, exact ${exact} ms`);
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('answers 0 for zero durations and for an empty sketch', () => {
     const s = new LatencySketch();
     expect(s.quantileMs(0.99)).toBe(0);
