@@ -16,7 +16,12 @@
 // - A root without STATE_EARLY has every span of its trace at or after its own start, so while
 //   the root is in the window every span is, and nothing of the trace has been released: its
 //   root words and its trace counters (spans, errors) are exact. With STATE_EARLY or STATE_MULTI
-//   queries recompute the trace from its spans with the exact edge (exactFacts).
+//   queries recompute the trace from its spans with the exact edge (factsOf).
+// - Search reads a per-bucket summary (span-bucket.ts): 8 bytes per root in sorted order, derived
+//   from the root words and refreshed before a scan only where roots moved or their words
+//   changed. Buckets whose rows all decide from the summary are counted without branches, and
+//   keep those counts per filter until their summary changes. Tag filters start instead from
+//   the spans holding the tag (the bucket's tag index), so they cost what the tag matches.
 // - Statistics (latency per endpoint, dependency edges) are kept per bucket and leave with it.
 
 import type { Clock } from '../../time/clock.js';
