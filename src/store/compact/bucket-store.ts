@@ -98,7 +98,7 @@ const COUNT_CACHE_ROWS = 4096;
 const NS_PER_SEC = 1_000_000_000;
 /** Services and operation names with a bit in the search summary's first word (16 each). */
 const SUMMARY_NAMES = 16;
-/** Root-word states that send a row to exactFacts. */
+/** Root-word states that send a row to factsOf. */
 const STATE_RECOMPUTE = (STATE_EARLY | STATE_MULTI) >>> 0;
 
 /** Position of a held span. */
