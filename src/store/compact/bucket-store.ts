@@ -287,7 +287,7 @@ export class BucketStore implements TraceStore {
       pid[at * 4 + 3] = ids[11]!;
     }
     if (span.tags !== undefined) {
-      const text = JSON.stringify(span.tags);
+      const text = span.tagsJson ?? JSON.stringify(span.tags);
       if (text === '{}') flags |= FLAG_EMPTY_TAGS;
       else this.indexTags(bucket, index, span.tags, text);
     }
