@@ -103,8 +103,12 @@ export class SpanBucket {
    */
   private readonly tagChunks: Buffer[] = [];
   private tagWrite = TAG_CHUNK;
-  /** span index → entry number; Smi keys and values, so the map is one flat array to the GC. */
-  private readonly tagEntryOf = new Map<number, number>();
+  /**
+   * Span index of each entry, ascending (spans are appended in index order), found by binary
+   * search. A Map from index to entry would be millions of slots the GC has to mark.
+   */
+  private tagSpans = new Uint32Array(64);
+  private tagCount = 0;
   /** Per entry: chunk number, byte offset, byte length. */
   private tagEntries = new Uint32Array(3 * 64);
   readonly longEnds = new Map<number, NsText>();
@@ -163,17 +167,32 @@ export class SpanBucket {
     }
     const chunkNumber = this.tagChunks.length - 1;
     const length = this.tagChunks[chunkNumber]!.write(text, this.tagWrite, 'utf8');
-    const entry = this.tagEntryOf.size;
-    if (3 * entry + 3 > this.tagEntries.length) {
-      const grown = new Uint32Array(this.tagEntries.length * 2);
-      grown.set(this.tagEntries);
-      this.tagEntries = grown;
+    const entry = this.tagCount++;
+    if (entry === this.tagSpans.length) {
+      const spans = new Uint32Array(this.tagSpans.length * 2);
+      spans.set(this.tagSpans);
+      this.tagSpans = spans;
+      const entries = new Uint32Array(this.tagEntries.length * 2);
+      entries.set(this.tagEntries);
+      this.tagEntries = entries;
     }
+    this.tagSpans[entry] = index;
     this.tagEntries[3 * entry] = chunkNumber;
     this.tagEntries[3 * entry + 1] = this.tagWrite;
     this.tagEntries[3 * entry + 2] = length;
-    this.tagEntryOf.set(index, entry);
     this.tagWrite += length;
+  }
+
+  /** The tag entry of a span, or -1 when it has no (non-empty) tags. */
+  private tagEntry(index: number): number {
+    let lo = 0;
+    let hi = this.tagCount;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.tagSpans[mid]! < index) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < this.tagCount && this.tagSpans[lo] === index ? lo : -1;
   }
 
   /**
@@ -182,8 +201,8 @@ export class SpanBucket {
    * strings are escaped, so such a match cannot lie inside a key or a value.
    */
   tagsHaveMember(index: number, member: Buffer): boolean {
-    const entry = this.tagEntryOf.get(index);
-    if (entry === undefined) return false;
+    const entry = this.tagEntry(index);
+    if (entry < 0) return false;
     const offset = this.tagEntries[3 * entry + 1]!;
     const text = this.tagChunks[this.tagEntries[3 * entry]!]!.subarray(offset, offset + this.tagEntries[3 * entry + 2]!);
     for (let at = text.indexOf(member); at > 0; at = text.indexOf(member, at + 1)) {
@@ -196,8 +215,8 @@ export class SpanBucket {
 
   /** The tags JSON text of a span, if it had non-empty tags. */
   tagsText(index: number): string | undefined {
-    const entry = this.tagEntryOf.get(index);
-    if (entry === undefined) return undefined;
+    const entry = this.tagEntry(index);
+    if (entry < 0) return undefined;
     const offset = this.tagEntries[3 * entry + 1]!;
     return this.tagChunks[this.tagEntries[3 * entry]!]!.toString('utf8', offset, offset + this.tagEntries[3 * entry + 2]!);
   }
@@ -327,7 +346,7 @@ export class SpanBucket {
   }
 
   bytes(): number {
-    let bytes = this.tagEntries.byteLength;
+    let bytes = this.tagEntries.byteLength + this.tagSpans.byteLength;
     for (const chunk of this.tagChunks) bytes += chunk.length;
     for (const stats of this.latency) if (stats !== undefined) bytes += stats.sketch.bytes();
     for (const stats of this.edges.values()) bytes += stats.sketch.bytes();
