@@ -44,6 +44,11 @@ export const tracesRoutes: FastifyPluginAsyncTypebox<TracesRouteOptions> = async
         // A single `tag=k:v` arrives as a string; the schema wants the repeatable form.
         const query = request.query as Record<string, unknown>;
         if (typeof query.tag === 'string') query.tag = [query.tag];
+        // Coercion alone would accept 0x10, 1e1 or " 5"; a limit is written in plain digits,
+        // as after/before must be.
+        if (typeof query.limit === 'string' && !/^\d+$/.test(query.limit)) {
+          throw new QueryError('limit must be an integer from 0 to 1000');
+        }
       },
     },
     async (request, reply) => {
