@@ -8,6 +8,7 @@ import { buildApp, type Collector } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { BucketStore } from '../../src/store/compact/bucket-store.js';
 import { ManualClock } from '../../src/time/clock.js';
+import { parseJsonLossless, spansBody } from '../support/http.js';
 
 const W = 30;
 const NOW = Date.UTC(2026, 10, 21, 9, 0, 10, 0);
@@ -24,14 +25,11 @@ interface SentSpan {
   status: 'ok' | 'error';
 }
 
-function losslessJson(text: string): any {
-  return JSON.parse(text.replace(/([:\[,])\s*(-?\d{16,})(?=\s*[,}\]])/g, '$1"$2"'));
-}
+/** The shared lossless parse, typed loosely for the field access below. */
+const losslessJson = (text: string): any => parseJsonLossless(text);
 
 function bodyOf(spans: SentSpan[]): string {
-  return JSON.stringify({
-    spans: spans.map(({ start, end, ...rest }) => ({ ...rest, start_time: `@${start}@`, end_time: `@${end}@` })),
-  }).replace(/"@(\d+)@"/g, '$1');
+  return spansBody(spans.map(({ start, end, ...rest }) => ({ ...rest, start_time: String(start), end_time: String(end) })));
 }
 
 function makeTrace(rootStart: bigint, n: number): SentSpan[] {
