@@ -135,10 +135,7 @@ export class TracedTracer implements Tracer {
   startActiveSpan<R>(name: string, fn: (span: Span) => R): R;
   startActiveSpan<R>(name: string, options: SpanOptions, fn: (span: Span) => R): R;
   startActiveSpan<R>(name: string, optionsOrFn: SpanOptions | ((span: Span) => R), maybeFn?: (span: Span) => R): R {
-    const fn = typeof optionsOrFn === 'function' ? optionsOrFn : maybeFn;
-    if (typeof fn !== 'function') throw new TypeError('startActiveSpan needs a function');
-    const span = this.startSpan(name, typeof optionsOrFn === 'function' ? undefined : optionsOrFn);
-    return withSpan(span, fn, span);
+    return startActive(this, name, optionsOrFn, maybeFn);
   }
 
   /** Exports what is buffered in every processor. Resolves, never rejects. */
@@ -167,11 +164,21 @@ export class NoopTracer implements Tracer {
   startActiveSpan<R>(name: string, fn: (span: Span) => R): R;
   startActiveSpan<R>(name: string, options: SpanOptions, fn: (span: Span) => R): R;
   startActiveSpan<R>(name: string, optionsOrFn: SpanOptions | ((span: Span) => R), maybeFn?: (span: Span) => R): R {
-    const fn = typeof optionsOrFn === 'function' ? optionsOrFn : maybeFn;
-    if (typeof fn !== 'function') throw new TypeError('startActiveSpan needs a function');
-    const span = this.startSpan(name, typeof optionsOrFn === 'function' ? undefined : optionsOrFn);
-    return withSpan(span, fn, span);
+    return startActive(this, name, optionsOrFn, maybeFn);
   }
+}
+
+/** startActiveSpan for any tracer: the span is active inside fn, which ends it (as in OpenTelemetry). */
+function startActive<R>(
+  tracer: Pick<Tracer, 'startSpan'>,
+  name: string,
+  optionsOrFn: SpanOptions | ((span: Span) => R),
+  maybeFn: ((span: Span) => R) | undefined,
+): R {
+  const fn = typeof optionsOrFn === 'function' ? optionsOrFn : maybeFn;
+  if (typeof fn !== 'function') throw new TypeError('startActiveSpan needs a function');
+  const span = tracer.startSpan(name, typeof optionsOrFn === 'function' ? undefined : optionsOrFn);
+  return withSpan(span, fn, span);
 }
 
 function isSpan(value: Span | SpanContext): value is Span {
