@@ -12,7 +12,6 @@ export const INT64_MAX: NsText = '9223372036854775807';
 const INT64_MIN_ABS = '9223372036854775808';
 
 export const NS_PER_SEC = 1_000_000_000;
-export const NS_PER_MS = 1_000_000;
 
 /** Why a number literal is not an int64. */
 export type Int64Problem = 'not-integer' | 'out-of-range';
@@ -108,12 +107,6 @@ export function nsFromParts(seconds: number, nanos: number): NsText {
   if (seconds === 0) return String(nanos);
   const n = String(nanos);
   return String(seconds) + '000000000'.slice(n.length) + n;
-}
-
-/** The NsText of a millisecond wall-clock reading. */
-export function nsFromMs(ms: number): NsText {
-  const seconds = Math.floor(ms / 1000);
-  return nsFromParts(seconds, (ms - seconds * 1000) * NS_PER_MS);
 }
 
 /** Integer part of (end − start) / 1e6, exact for any int64 pair with end ≥ start. */

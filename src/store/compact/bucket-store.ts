@@ -25,7 +25,7 @@
 // - Statistics (latency per endpoint, dependency edges) are kept per bucket and leave with it.
 
 import type { Clock } from '../../time/clock.js';
-import { durationMsBetween, nsFromParts, secondsOf, subsecondNanosOf, type NsText } from '../../time/nanos.js';
+import { durationMsBetween, NS_PER_SEC, nsFromParts, secondsOf, subsecondNanosOf, type NsText } from '../../time/nanos.js';
 import { LatencyStats } from '../sketch.js';
 import { traceTree } from '../trace-tree.js';
 import type {
@@ -95,7 +95,6 @@ export interface BucketStoreOptions {
 const BIG_TRACE_SPANS = 64;
 /** Shorter root ranges are counted again rather than looked up. */
 const COUNT_CACHE_ROWS = 4096;
-const NS_PER_SEC = 1_000_000_000;
 /** Services and operation names with a bit in the search summary's first word (16 each). */
 const SUMMARY_NAMES = 16;
 /** Root-word states that send a row to factsOf. */
