@@ -4,7 +4,7 @@
 // Chromium is never downloaded: the tests use /usr/bin/chromium (CHROMIUM_PATH overrides). When it
 // is missing they skip with a loud message, unless CI is set, where a missing browser fails.
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -138,7 +138,14 @@ export async function launchBrowser(viewport = { width: 1440, height: 900 }): Pr
     page,
     pageErrors,
     close: async () => {
-      await context.close();
+      // On a loaded machine Chromium can take minutes to exit gracefully; after 15 s the browser
+      // this harness started (found by its unique profile directory) is killed instead.
+      const closed = context.close().then(
+        () => true,
+        () => true,
+      );
+      const inTime = await Promise.race([closed, new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 15_000).unref())]);
+      if (!inTime) spawnSync('pkill', ['-KILL', '-f', `--user-data-dir=${userDataDir}`]);
       rmSync(userDataDir, { recursive: true, force: true });
     },
   };
