@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { ErrorBody } from '../../schemas/common.js';
 import { IngestRequest, IngestResponse } from '../../schemas/span.js';
 import { toIngestSpans } from '../ingest/ingest-spans.js';
-import type { IngestSpan } from '../store/trace-store.js';
 import type { AdmissionControl } from './admission.js';
 import { compileBodyValidator, describeValidationError } from './validation.js';
 import type { CollectorMetrics } from '../metrics.js';
-import type { TraceStore } from '../store/trace-store.js';
+import type { IngestResult, IngestSpan, TraceStore } from '../store/trace-store.js';
 
 export interface SpansRouteOptions {
   store: TraceStore;
@@ -33,8 +33,11 @@ export const spansRoutes: FastifyPluginAsyncTypebox<SpansRouteOptions> = async (
     },
     async (request, reply) => {
       let spans: IngestSpan[];
-      if (request.fastSpans !== null) {
-        spans = request.fastSpans;
+      const batch = request.fastSpans;
+      if (batch !== null) {
+        // Stores that read batches take the parser's columns as they are.
+        if (store.ingestBatch !== undefined) return accepted(reply, await store.ingestBatch(batch));
+        spans = batch.toIngestSpans();
       } else {
         if (!validateBody(request.body)) {
           metrics.batchesRejected.inc({ reason: 'invalid' });
@@ -47,17 +50,21 @@ export const spansRoutes: FastifyPluginAsyncTypebox<SpansRouteOptions> = async (
         }
         spans = converted.spans;
       }
-      const result = await store.ingest(spans);
-      admission.noteStored(result.accepted - result.duplicates);
-      metrics.spansAccepted.inc(result.accepted);
-      if (result.duplicates > 0) metrics.spansDuplicate.inc(result.duplicates);
-      if (result.discardedStale > 0) metrics.spansDiscarded.inc({ reason: 'stale' }, result.discardedStale);
-      if (result.discardedFuture > 0) metrics.spansDiscarded.inc({ reason: 'future' }, result.discardedFuture);
-      return reply.code(202).send({
-        status: 'ok',
-        accepted: result.accepted,
-        discarded: result.discardedStale + result.discardedFuture,
-      });
+      return accepted(reply, await store.ingest(spans));
     },
   );
+
+  /** Counts what the store took and answers 202. */
+  function accepted(reply: FastifyReply, result: IngestResult): FastifyReply {
+    admission.noteStored(result.accepted - result.duplicates);
+    metrics.spansAccepted.inc(result.accepted);
+    if (result.duplicates > 0) metrics.spansDuplicate.inc(result.duplicates);
+    if (result.discardedStale > 0) metrics.spansDiscarded.inc({ reason: 'stale' }, result.discardedStale);
+    if (result.discardedFuture > 0) metrics.spansDiscarded.inc({ reason: 'future' }, result.discardedFuture);
+    return reply.code(202).send({
+      status: 'ok',
+      accepted: result.accepted,
+      discarded: result.discardedStale + result.discardedFuture,
+    });
+  }
 };

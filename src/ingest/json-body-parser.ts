@@ -3,8 +3,8 @@
 // contract allows as ordinary tag names (JSON.parse makes them own properties, never prototypes).
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { IngestSpan } from '../store/trace-store.js';
 import { scanSpanTimeLiterals, type SpanTimeLiterals } from './int64-json.js';
+import type { SpanBatch } from './span-batch.js';
 import { parseSpanBatchFast } from './span-batch-fast.js';
 
 declare module 'fastify' {
@@ -12,7 +12,7 @@ declare module 'fastify' {
     /** Literal text of spans[i].start_time / end_time from the JSON body, when it had any. */
     spanTimeLiterals: SpanTimeLiterals | null;
     /** POST /spans bodies that the fast path parsed and validated in one pass. */
-    fastSpans: IngestSpan[] | null;
+    fastSpans: SpanBatch | null;
   }
 }
 

@@ -3,19 +3,22 @@
 // The general path costs JSON.parse (a tree of objects), a schema walk over that tree, the int64
 // scan and a conversion pass: four traversals and two sets of objects per span. Nearly every body
 // a collector sees has one shape, so this parser reads that shape in a single pass straight into
-// IngestSpans, validating as it goes. It accepts only what the general path accepts and returns
-// exactly what the general path would return (test/ingest/span-batch-fast.test.ts checks both
-// claims on random and mutated bodies). Anything unusual (an escape sequence, an unknown or
+// a SpanBatch (span-batch.ts: ids as words, times as numbers, tags as text and hashes), validating
+// as it goes. It accepts only what the general path accepts and yields exactly what the general
+// path would (test/ingest/span-batch-fast.test.ts checks both claims on random and mutated
+// bodies, column by column). Anything unusual (an escape sequence, an unknown or
 // repeated key, a number written as 1e18, an error to report) returns undefined, and the general
 // path, which owns every 400 message, takes the body from the start.
 //
 // Written for speed: the cursor is a local passed into and returned from small functions (a
 // module-level cursor would be a memory load and store per character), keys are recognised in
-// place without allocating a string, and only values the span keeps are sliced out.
+// place without allocating a string, and only the strings the store keeps (service, operation,
+// tag text) are sliced out.
 
 import { MAX_SPANS_PER_BATCH, MAX_TAGS_PER_SPAN } from '../../schemas/span.js';
-import type { IngestSpan } from '../store/trace-store.js';
-import { INT64_MAX } from '../time/nanos.js';
+import { tagHash, tagHashIn } from '../store/compact/tag-index.js';
+import { readUuidWords } from '../store/compact/uuid-words.js';
+import { ID_WORDS, SPAN_ERROR, SPAN_HAS_PARENT, SpanBatch } from './span-batch.js';
 
 const MAX_NAME = 256;
 const MAX_TAG_VALUE = 1024;
@@ -54,51 +57,21 @@ function plainStringEnd(s: string, i: number): number {
   }
 }
 
-// Per character code: 1 for a lowercase hex digit, 2 for an uppercase one, 0 otherwise.
-const HEX_CLASS = new Uint8Array(128);
-for (let c = ZERO; c <= NINE; c++) HEX_CLASS[c] = 1;
-for (let c = 97; c <= 102; c++) HEX_CLASS[c] = 1;
-for (let c = 65; c <= 70; c++) HEX_CLASS[c] = 2;
+/** Id words of the span being read: trace [0, 4), span [4, 8), parent [8, 12). */
+const spanIds = new Uint32Array(ID_WORDS);
 
-/** Set by uuidEnd: whether the UUID it accepted has uppercase digits. */
-let uuidHasUpper = false;
-
-/** OR of the hex classes of s[from, to), or -1 when one is not a hex digit. */
-function hexRun(s: string, from: number, to: number): number {
-  let any = 0;
-  for (let k = from; k < to; k++) {
-    const c = s.charCodeAt(k);
-    const cls = c < 128 ? HEX_CLASS[c]! : 0;
-    if (cls === 0) return -1;
-    any |= cls;
-  }
-  return any;
-}
-
-/** With s[i] at a value: a UUID string's closing quote index, or -1. */
-function uuidEnd(s: string, i: number): number {
+/** With s[i] at a value: reads a quoted UUID into spanIds[at..], returning the index after it, or -1. */
+function uuidAt(s: string, i: number, at: number): number {
   if (s.charCodeAt(i) !== QUOTE || s.charCodeAt(i + 37) !== QUOTE) return -1;
-  if (s.charCodeAt(i + 9) !== MINUS || s.charCodeAt(i + 14) !== MINUS || s.charCodeAt(i + 19) !== MINUS || s.charCodeAt(i + 24) !== MINUS) {
-    return -1;
-  }
-  const a = hexRun(s, i + 1, i + 9);
-  const b = hexRun(s, i + 10, i + 14);
-  const c = hexRun(s, i + 15, i + 19);
-  const d = hexRun(s, i + 20, i + 24);
-  const e = hexRun(s, i + 25, i + 37);
-  if ((a | b | c | d | e) < 0) return -1;
-  uuidHasUpper = ((a | b | c | d | e) & 2) !== 0;
-  return i + 37;
+  return readUuidWords(s, i + 1, spanIds, at) ? i + 38 : -1;
 }
 
-/** The text of the UUID uuidEnd just accepted at s[open], in lowercase. */
-function uuidText(s: string, open: number): string {
-  const text = s.slice(open + 1, open + 37);
-  return uuidHasUpper ? text.toLowerCase() : text;
-}
+// What int64At read: whole seconds and nanoseconds within the second.
+let readSec = 0;
+let readNsec = 0;
 
-/** With s[i] at a value: the end (exclusive) of a plain non-negative int64 literal, or -1. */
-function int64End(s: string, i: number): number {
+/** With s[i] at a value: reads a plain non-negative int64 literal, returning its end (exclusive), or -1. */
+function int64At(s: string, i: number): number {
   let j = i;
   let c = s.charCodeAt(j);
   while (c >= ZERO && c <= NINE) c = s.charCodeAt(++j);
@@ -107,7 +80,16 @@ function int64End(s: string, i: number): number {
   // A fraction, exponent or sign: the general path decides.
   if (c !== COMMA && c !== CLOSE_BRACE && c !== 32 && c !== 10 && c !== 13 && c !== 9) return -1;
   if (length > 1 && s.charCodeAt(i) === ZERO) return -1;
-  if (length === 19 && s.slice(i, j) > INT64_MAX) return -1;
+  // The last nine digits are the nanoseconds; the rest (at most ten) the seconds: both exact.
+  const split = j - 9 > i ? j - 9 : i;
+  let sec = 0;
+  for (let k = i; k < split; k++) sec = sec * 10 + (s.charCodeAt(k) - ZERO);
+  let nsec = 0;
+  for (let k = split; k < j; k++) nsec = nsec * 10 + (s.charCodeAt(k) - ZERO);
+  // INT64_MAX = 9223372036 s + 854775807 ns.
+  if (sec > 9223372036 || (sec === 9223372036 && nsec > 854775807)) return -1;
+  readSec = sec;
+  readNsec = nsec;
   return j;
 }
 
@@ -125,31 +107,39 @@ function isArrayIndexKey(s: string, open: number, close: number): boolean {
   return close > open + 1 && c >= ZERO && c <= NINE;
 }
 
-// Tag parsing results, written by readTags (one call at a time: the parser is synchronous).
-let parsedTags: Record<string, string> | undefined;
-let parsedTagsJson: string | undefined;
+/** What readTags read: the tag text as JSON.stringify would write it. */
+let parsedTagsJson = '';
+/** Key and value ranges of the tags being read: [keyFrom, keyTo, valueFrom, valueTo] per tag. */
+const tagRanges = new Int32Array(4 * MAX_TAGS_PER_SPAN);
 
-/** With s[i] at '{': reads a tag object, returning the index after it, or -1. */
-function readTags(s: string, i: number): number {
+function sameRange(s: string, aFrom: number, aTo: number, bFrom: number, bTo: number): boolean {
+  if (aTo - aFrom !== bTo - bFrom) return false;
+  for (let k = 0; k < aTo - aFrom; k++) if (s.charCodeAt(aFrom + k) !== s.charCodeAt(bFrom + k)) return false;
+  return true;
+}
+
+/**
+ * With s[i] at '{': reads a tag object, appending one hash per pair to `hashes`; returns the index
+ * after it, or -1. No object is built unless the text is not already canonical.
+ */
+function readTags(s: string, i: number, hashes: number[]): number {
   const start = i;
-  const tags: Record<string, string> = {};
   // The raw text equals JSON.stringify(tags) when it has no whitespace and no integer-like key.
   let canonical = true;
   let j = skipWs(s, i + 1);
   if (j !== i + 1) canonical = false;
   if (s.charCodeAt(j) === CLOSE_BRACE) {
-    parsedTags = tags;
-    parsedTagsJson = canonical ? '{}' : undefined;
+    parsedTagsJson = '{}';
     return j + 1;
   }
   let count = 0;
   for (;;) {
     if (s.charCodeAt(j) !== QUOTE) return -1;
     const keyClose = plainStringEnd(s, j);
-    if (keyClose < 0) return -1;
-    const key = s.slice(j + 1, keyClose);
+    if (keyClose < 0 || count === MAX_TAGS_PER_SPAN) return -1;
     // `__proto__` needs defineProperty and repeats need last-wins: both rare, both general path.
-    if (key === '__proto__' || Object.hasOwn(tags, key)) return -1;
+    if (keyClose - j - 1 === 9 && s.startsWith('__proto__', j + 1)) return -1;
+    for (let t = 0; t < count; t++) if (sameRange(s, tagRanges[4 * t]!, tagRanges[4 * t + 1]!, j + 1, keyClose)) return -1;
     if (isArrayIndexKey(s, j, keyClose)) canonical = false;
     let k = keyClose + 1;
     if (s.charCodeAt(k) !== COLON) {
@@ -165,8 +155,12 @@ function readTags(s: string, i: number): number {
     }
     const valueClose = plainStringEnd(s, v);
     // UTF-16 units ≥ code points, so within the limit here is within the schema's limit.
-    if (valueClose < 0 || valueClose - v - 1 > MAX_TAG_VALUE || ++count > MAX_TAGS_PER_SPAN) return -1;
-    tags[key] = s.slice(v + 1, valueClose);
+    if (valueClose < 0 || valueClose - v - 1 > MAX_TAG_VALUE) return -1;
+    tagRanges[4 * count] = j + 1;
+    tagRanges[4 * count + 1] = keyClose;
+    tagRanges[4 * count + 2] = v + 1;
+    tagRanges[4 * count + 3] = valueClose;
+    count++;
     j = valueClose + 1;
     let c = s.charCodeAt(j);
     if (c !== COMMA && c !== CLOSE_BRACE) {
@@ -174,16 +168,27 @@ function readTags(s: string, i: number): number {
       j = skipWs(s, j);
       c = s.charCodeAt(j);
     }
-    if (c === CLOSE_BRACE) {
-      parsedTags = tags;
-      parsedTagsJson = canonical ? s.slice(start, j + 1) : undefined;
-      return j + 1;
-    }
+    if (c === CLOSE_BRACE) break;
     if (c !== COMMA) return -1;
     const next = skipWs(s, j + 1);
     if (next !== j + 1) canonical = false;
     j = next;
   }
+  if (canonical) {
+    parsedTagsJson = s.slice(start, j + 1);
+    for (let t = 0; t < count; t++) {
+      hashes.push(tagHashIn(s, tagRanges[4 * t]!, tagRanges[4 * t + 1]!, tagRanges[4 * t + 2]!, tagRanges[4 * t + 3]!));
+    }
+  } else {
+    // Whitespace or integer-like keys: the object's own order and text, as the general path has them.
+    const tags: Record<string, string> = {};
+    for (let t = 0; t < count; t++) {
+      tags[s.slice(tagRanges[4 * t]!, tagRanges[4 * t + 1]!)] = s.slice(tagRanges[4 * t + 2]!, tagRanges[4 * t + 3]!);
+    }
+    parsedTagsJson = JSON.stringify(tags);
+    for (const key in tags) hashes.push(tagHash(key, tags[key]!));
+  }
+  return j + 1;
 }
 
 const F_TRACE = 1;
@@ -198,7 +203,7 @@ const F_TAGS = 256;
 const REQUIRED = F_TRACE | F_SPAN | F_SERVICE | F_OPERATION | F_START | F_END | F_STATUS;
 
 /** The spans of a well-formed, valid, common-shape body; undefined for anything else. */
-export function parseSpanBatchFast(s: string): IngestSpan[] | undefined {
+export function parseSpanBatchFast(s: string): SpanBatch | undefined {
   let i = skipWs(s, 0);
   if (s.charCodeAt(i) !== OPEN_BRACE) return undefined;
   i = skipWs(s, i + 1);
@@ -207,20 +212,19 @@ export function parseSpanBatchFast(s: string): IngestSpan[] | undefined {
   if (s.charCodeAt(i) !== COLON) return undefined;
   i = skipWs(s, i + 1);
   if (s.charCodeAt(i) !== OPEN_BRACKET) return undefined;
-  const spans: IngestSpan[] = [];
+  const batch = new SpanBatch();
+  const { ids, times, tagHashes } = batch;
   for (;;) {
     i = skipWs(s, i + 1);
     if (s.charCodeAt(i) !== OPEN_BRACE) return undefined;
     let seen = 0;
-    let traceId = '';
-    let spanId = '';
-    let parentSpanId: string | undefined;
     let service = '';
     let operation = '';
-    let startTime = '';
-    let endTime = '';
+    let startSec = 0;
+    let startNsec = 0;
+    let endSec = 0;
+    let endNsec = 0;
     let error = false;
-    let tags: Record<string, string> | undefined;
     let tagsJson: string | undefined;
     for (;;) {
       i = skipWs(s, i + 1);
@@ -238,24 +242,18 @@ export function parseSpanBatchFast(s: string): IngestSpan[] | undefined {
         case 8: // trace_id, end_time
           if (keyIs(s, keyOpen, keyClose, 'trace_id')) {
             field = F_TRACE;
-            end = uuidEnd(s, i);
-            if (end < 0) return undefined;
-            traceId = uuidText(s, i);
-            end++;
+            end = uuidAt(s, i, 0);
           } else if (keyIs(s, keyOpen, keyClose, 'end_time')) {
             field = F_END;
-            end = int64End(s, i);
-            if (end < 0) return undefined;
-            endTime = s.slice(i, end);
+            end = int64At(s, i);
+            endSec = readSec;
+            endNsec = readNsec;
           } else return undefined;
           break;
         case 7: // span_id, service
           if (keyIs(s, keyOpen, keyClose, 'span_id')) {
             field = F_SPAN;
-            end = uuidEnd(s, i);
-            if (end < 0) return undefined;
-            spanId = uuidText(s, i);
-            end++;
+            end = uuidAt(s, i, 4);
           } else if (keyIs(s, keyOpen, keyClose, 'service')) {
             field = F_SERVICE;
             if (s.charCodeAt(i) !== QUOTE) return undefined;
@@ -268,10 +266,7 @@ export function parseSpanBatchFast(s: string): IngestSpan[] | undefined {
         case 14:
           if (!keyIs(s, keyOpen, keyClose, 'parent_span_id')) return undefined;
           field = F_PARENT;
-          end = uuidEnd(s, i);
-          if (end < 0) return undefined;
-          parentSpanId = uuidText(s, i);
-          end++;
+          end = uuidAt(s, i, 8);
           break;
         case 9:
           if (!keyIs(s, keyOpen, keyClose, 'operation')) return undefined;
@@ -285,9 +280,9 @@ export function parseSpanBatchFast(s: string): IngestSpan[] | undefined {
         case 10:
           if (!keyIs(s, keyOpen, keyClose, 'start_time')) return undefined;
           field = F_START;
-          end = int64End(s, i);
-          if (end < 0) return undefined;
-          startTime = s.slice(i, end);
+          end = int64At(s, i);
+          startSec = readSec;
+          startNsec = readNsec;
           break;
         case 6:
           if (!keyIs(s, keyOpen, keyClose, 'status')) return undefined;
@@ -301,15 +296,13 @@ export function parseSpanBatchFast(s: string): IngestSpan[] | undefined {
         case 4:
           if (!keyIs(s, keyOpen, keyClose, 'tags') || s.charCodeAt(i) !== OPEN_BRACE) return undefined;
           field = F_TAGS;
-          end = readTags(s, i);
-          if (end < 0) return undefined;
-          tags = parsedTags;
+          end = readTags(s, i, tagHashes);
           tagsJson = parsedTagsJson;
           break;
         default:
           return undefined;
       }
-      if ((seen & field) !== 0) return undefined;
+      if (end < 0 || (seen & field) !== 0) return undefined;
       seen |= field;
       i = skipWs(s, end);
       const c = s.charCodeAt(i);
@@ -317,11 +310,19 @@ export function parseSpanBatchFast(s: string): IngestSpan[] | undefined {
       if (c !== COMMA) return undefined;
     }
     if ((seen & REQUIRED) !== REQUIRED) return undefined;
-    // end_time >= start_time, compared as digit strings (no leading zeros, so length first).
-    if (endTime.length < startTime.length || (endTime.length === startTime.length && endTime < startTime)) return undefined;
-    if (spans.push({ traceId, spanId, parentSpanId, service, operation, startTime, endTime, error, tags, tagsJson }) > MAX_SPANS_PER_BATCH) {
-      return undefined;
-    }
+    if (endSec < startSec || (endSec === startSec && endNsec < startNsec)) return undefined;
+    if (batch.length === MAX_SPANS_PER_BATCH) return undefined;
+    const hasParent = (seen & F_PARENT) !== 0;
+    for (let k = 0; k < 8; k++) ids.push(spanIds[k]!);
+    if (hasParent) ids.push(spanIds[8]!, spanIds[9]!, spanIds[10]!, spanIds[11]!);
+    else ids.push(0, 0, 0, 0);
+    times.push(startSec, startNsec, endSec, endNsec);
+    batch.flags.push((hasParent ? SPAN_HAS_PARENT : 0) | (error ? SPAN_ERROR : 0));
+    batch.services.push(service);
+    batch.operations.push(operation);
+    batch.tagsJson.push(tagsJson);
+    batch.tagEnds.push(tagHashes.length);
+    batch.length++;
     i = skipWs(s, i + 1);
     const c = s.charCodeAt(i);
     if (c === CLOSE_BRACKET) break;
@@ -329,5 +330,5 @@ export function parseSpanBatchFast(s: string): IngestSpan[] | undefined {
   }
   i = skipWs(s, i + 1);
   if (s.charCodeAt(i) !== CLOSE_BRACE) return undefined;
-  return skipWs(s, i + 1) === s.length ? spans : undefined;
+  return skipWs(s, i + 1) === s.length ? batch : undefined;
 }

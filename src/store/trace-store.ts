@@ -3,6 +3,7 @@
 // Every method may answer with a promise so that a store backed by I/O fits the same shape.
 // Returned objects are fresh copies: callers may keep or change them without touching the store.
 
+import type { SpanBatch } from '../ingest/span-batch.js';
 import type { NsText } from '../time/nanos.js';
 import type { LatencyStats } from './sketch.js';
 
@@ -18,8 +19,8 @@ export interface IngestSpan {
   error: boolean;
   tags: Record<string, string> | undefined;
   /**
-   * When a producer has it for free: exactly `JSON.stringify(tags)` (the fast body parser
-   * slices it from the request), so stores need not serialise the tags again.
+   * When a producer has it for free: exactly `JSON.stringify(tags)` (a SpanBatch turned back into
+   * IngestSpans has it), so stores need not serialise the tags again.
    */
   tagsJson?: string | undefined;
 }
@@ -193,6 +194,11 @@ export interface EvictionResult {
 
 export interface TraceStore {
   ingest(spans: readonly IngestSpan[]): IngestResult | Promise<IngestResult>;
+  /**
+   * ingest() for a batch in columns (src/ingest/span-batch.ts), as the POST /spans fast parser
+   * produces it; stores without it are given batch.toIngestSpans().
+   */
+  ingestBatch?(batch: SpanBatch): IngestResult | Promise<IngestResult>;
   listTraces(query: ListQuery): TraceList | Promise<TraceList>;
   getTrace(traceId: string): TraceDetail | undefined | Promise<TraceDetail | undefined>;
   /** Span counts, errors and latency per (service, operation) over whole minutes of the window. */

@@ -24,6 +24,7 @@
 //   the spans holding the tag (the bucket's tag index), so they cost what the tag matches.
 // - Statistics (latency per endpoint, dependency edges) are kept per bucket and leave with it.
 
+import { ID_WORDS, SPAN_ERROR, SPAN_HAS_PARENT, SPAN_NEGATIVE_START, SpanBatch, TIME_FIELDS } from '../../ingest/span-batch.js';
 import type { Clock } from '../../time/clock.js';
 import { durationMsBetween, NS_PER_SEC, nsFromParts, secondsOf, subsecondNanosOf, type NsText } from '../../time/nanos.js';
 import { LatencyStats } from '../sketch.js';
@@ -205,18 +206,22 @@ export class BucketStore implements TraceStore {
   // ---- ingest ---------------------------------------------------------------------------
 
   ingest(spans: readonly IngestSpan[]): IngestResult {
+    return this.ingestBatch(SpanBatch.fromSpans(spans));
+  }
+
+  ingestBatch(batch: SpanBatch): IngestResult {
     const now = this.clock.nowMs();
     const edge = windowEdge(now, this.windowMinutes);
     const future = futureLimit(now);
     const result: IngestResult = { accepted: 0, duplicates: 0, discardedStale: 0, discardedFuture: 0 };
-    for (const span of spans) {
-      const startText = span.startTime;
-      if (startText.charCodeAt(0) === 45 /* - */) {
+    const times = batch.times;
+    for (let i = 0; i < batch.length; i++) {
+      if ((batch.flags[i]! & SPAN_NEGATIVE_START) !== 0) {
         result.discardedStale++;
         continue;
       }
-      const sec = secondsOf(startText);
-      const nsec = subsecondNanosOf(startText);
+      const sec = times[i * TIME_FIELDS]!;
+      const nsec = times[i * TIME_FIELDS + 1]!;
       if (sec < edge.sec || (sec === edge.sec && nsec < edge.nsec)) {
         result.discardedStale++;
         continue;
@@ -226,7 +231,7 @@ export class BucketStore implements TraceStore {
         continue;
       }
       result.accepted++;
-      if (!this.store(span, sec, nsec, edge)) result.duplicates++;
+      if (!this.store(batch, i, sec, nsec, edge)) result.duplicates++;
     }
     return result;
   }
@@ -248,15 +253,16 @@ export class BucketStore implements TraceStore {
     }
   }
 
-  /** Stores one in-window span; false when the trace already holds its span_id. */
-  private store(span: IngestSpan, sec: number, nsec: number, edge: Instant): boolean {
+  /** Stores span i of the batch, in the window; false when the trace already holds its span_id. */
+  private store(batch: SpanBatch, i: number, sec: number, nsec: number, edge: Instant): boolean {
     const absMinute = Math.floor(sec / 60);
     const minute = absMinute - this.baseMinute;
     const ids = this.ids;
-    writeUuidWords(span.traceId, ids, 0);
-    writeUuidWords(span.spanId, ids, 4);
-    const hasParent = span.parentSpanId !== undefined;
-    if (hasParent) writeUuidWords(span.parentSpanId!, ids, 8);
+    const words = batch.ids;
+    for (let k = 0, o = i * ID_WORDS; k < ID_WORDS; k++) ids[k] = words[o + k]!;
+    const spanFlags = batch.flags[i]!;
+    const hasParent = (spanFlags & SPAN_HAS_PARENT) !== 0;
+    const error = (spanFlags & SPAN_ERROR) !== 0;
     const traces = this.traces;
     this.foundRoots.length = 0;
     this.foundWaiting.length = 0;
@@ -265,7 +271,7 @@ export class BucketStore implements TraceStore {
     const fresh = rec < 0;
     const big = fresh ? undefined : this.bigTraces.get(rec);
     if (fresh) rec = traces.insert(ids[0]!, ids[1]!, ids[2]!, ids[3]!);
-    else if (big !== undefined ? this.scanBigTrace(big, span, edge) : this.scanChain(rec, edge, hasParent)) return false;
+    else if (big !== undefined ? this.scanBigTrace(big, batch, i, edge) : this.scanChain(rec, edge, hasParent)) return false;
 
     const bucket = this.bucketFor(minute, absMinute);
     const index = bucket.append();
@@ -276,7 +282,7 @@ export class BucketStore implements TraceStore {
     sid[at * 4 + 1] = ids[5]!;
     sid[at * 4 + 2] = ids[6]!;
     sid[at * 4 + 3] = ids[7]!;
-    let flags = span.error ? FLAG_ERROR : 0;
+    let flags = error ? FLAG_ERROR : 0;
     if (hasParent) {
       flags |= FLAG_HAS_PARENT;
       const pid = chunk.parentId;
@@ -285,36 +291,36 @@ export class BucketStore implements TraceStore {
       pid[at * 4 + 2] = ids[10]!;
       pid[at * 4 + 3] = ids[11]!;
     }
-    if (span.tags !== undefined) {
-      const text = span.tagsJson ?? JSON.stringify(span.tags);
-      if (text === '{}') flags |= FLAG_EMPTY_TAGS;
-      else this.indexTags(bucket, index, span.tags, text);
+    const tagsJson = batch.tagsJson[i];
+    if (tagsJson !== undefined) {
+      if (tagsJson === '{}') flags |= FLAG_EMPTY_TAGS;
+      else this.indexTags(bucket, index, tagsJson, batch, i);
     }
     chunk.trace[at] = rec;
-    const endpoint = this.endpoints.intern(span.service, span.operation);
+    const endpoint = this.endpoints.intern(batch.services[i]!, batch.operations[i]!);
     chunk.endpoint[at] = endpoint;
     const startOffset = (sec - absMinute * 60) * NS_PER_SEC + nsec;
     chunk.startOffset[at] = startOffset;
-    const endText = span.endTime;
-    const durationSec = secondsOf(endText) - sec;
+    const durationSec = batch.times[i * TIME_FIELDS + 2]! - sec;
     // Only a few seconds can fit 32 bits of nanoseconds; longer ones keep their end exactly.
-    const duration = durationSec <= 4 ? durationSec * NS_PER_SEC + subsecondNanosOf(endText) - nsec : LONG_DURATION;
+    const duration = durationSec <= 4 ? durationSec * NS_PER_SEC + batch.times[i * TIME_FIELDS + 3]! - nsec : LONG_DURATION;
     let durationNs = duration;
     if (duration >= LONG_DURATION) {
+      const endText = batch.endText(i);
       chunk.duration[at] = LONG_DURATION;
       bucket.longEnds.set(index, endText);
-      durationNs = Number(BigInt(endText) - BigInt(span.startTime));
+      durationNs = Number(BigInt(endText) - BigInt(batch.startText(i)));
     } else {
       chunk.duration[at] = duration;
     }
-    bucket.addLatency(endpoint, durationNs, span.error);
+    bucket.addLatency(endpoint, durationNs, error);
 
     // Dependency edges: with the parent, when held; with children that were waiting for this span.
     const serviceId = this.endpoints.serviceOf[endpoint]!;
     if (this.foundParent !== NO_SPAN) {
       flags |= FLAG_LINKED;
       const parentService = this.serviceIdAt(this.positionOf(this.foundParent)!);
-      if (parentService !== serviceId) bucket.addEdge(parentService, serviceId, durationNs, span.error);
+      if (parentService !== serviceId) bucket.addEdge(parentService, serviceId, durationNs, error);
     }
     chunk.flags[at] = flags;
     for (const waitingRef of this.foundWaiting) this.linkChild(waitingRef, serviceId);
@@ -324,14 +330,15 @@ export class BucketStore implements TraceStore {
     const off = TraceTable.offset(rec);
     this.linkIntoChain(traceChunk.head, off, ref, minute, chunk.next, at);
     const count = ++traceChunk.spanCount[off]!;
-    if (span.error) traceChunk.errorCount[off]!++;
+    if (error) traceChunk.errorCount[off]!++;
 
     // Before the root words: a root arriving into a big trace looks its children's parents up here.
     if (big !== undefined) {
-      big.spans.set(span.spanId, ref);
+      const spanId = batch.spanIdText(i);
+      big.spans.set(spanId, ref);
       if (!hasParent) big.roots.push(ref);
-      else if (this.foundParent === NO_SPAN) pushTo(big.waiting, span.parentSpanId!, ref);
-      big.waiting.delete(span.spanId);
+      else if (this.foundParent === NO_SPAN) pushTo(big.waiting, batch.parentIdText(i)!, ref);
+      big.waiting.delete(spanId);
     }
     if (!hasParent) {
       const roots = ++traceChunk.rootCount[off]!;
@@ -343,7 +350,7 @@ export class BucketStore implements TraceStore {
         words[o + ROOT_SERVICES] = this.endpoints.serviceBit[endpoint]!;
         words[o + ROOT_OPERATIONS] = this.endpoints.operationBit[endpoint]!;
         words[o + ROOT_BLOOM] = this.endpoints.bloomBits[endpoint]!;
-        words[o + ROOT_STATE] = span.error ? STATE_ERROR : 0;
+        words[o + ROOT_STATE] = error ? STATE_ERROR : 0;
       } else {
         this.initRootWords(bucket, index, rec, big);
       }
@@ -357,7 +364,7 @@ export class BucketStore implements TraceStore {
     } else if (this.foundRoots.length > 0) {
       const selfParent = ids[4] === ids[8] && ids[5] === ids[9] && ids[6] === ids[10] && ids[7] === ids[11];
       const missingDelta = (this.foundParent === NO_SPAN && !selfParent ? 1 : 0) - this.foundWaiting.length;
-      this.updateRoots(endpoint, span.error, minute, startOffset, missingDelta);
+      this.updateRoots(endpoint, error, minute, startOffset, missingDelta);
     }
     if (big === undefined && count > this.bigTraceSpans) this.indexBigTrace(rec);
 
@@ -365,12 +372,11 @@ export class BucketStore implements TraceStore {
     return true;
   }
 
-  private indexTags(bucket: SpanBucket, index: number, tags: Record<string, string>, text: string): void {
+  private indexTags(bucket: SpanBucket, index: number, text: string, batch: SpanBatch, i: number): void {
     bucket.setTags(index, text);
     const tagIndex = (bucket.tagIndex ??= new TagIndex());
-    for (const key in tags) {
-      if (Object.hasOwn(tags, key)) tagIndex.add(tagHash(key, tags[key]!), index);
-    }
+    const hashes = batch.tagHashes;
+    for (let h = i === 0 ? 0 : batch.tagEnds[i - 1]!, end = batch.tagEnds[i]!; h < end; h++) tagIndex.add(hashes[h]!, index);
   }
 
   /** Counts the edge of a child that was waiting for the span just stored (service `parentService`). */
@@ -535,15 +541,17 @@ export class BucketStore implements TraceStore {
   }
 
   /** scanChain for a trace with a span-id index. */
-  private scanBigTrace(big: BigTrace, span: IngestSpan, edge: Instant): boolean {
-    const own = big.spans.get(span.spanId);
+  private scanBigTrace(big: BigTrace, batch: SpanBatch, i: number, edge: Instant): boolean {
+    const spanId = batch.spanIdText(i);
+    const own = big.spans.get(spanId);
     if (own !== undefined && this.inWindow(own, edge)) return true;
     for (const r of big.roots) if (this.positionOf(r) !== undefined) this.foundRoots.push(r);
-    if (span.parentSpanId !== undefined) {
-      const parent = big.spans.get(span.parentSpanId);
+    const parentSpanId = batch.parentIdText(i);
+    if (parentSpanId !== undefined) {
+      const parent = big.spans.get(parentSpanId);
       if (parent !== undefined && this.inWindow(parent, edge)) this.foundParent = parent;
     }
-    for (const w of big.waiting.get(span.spanId) ?? []) if (this.inWindow(w, edge)) this.foundWaiting.push(w);
+    for (const w of big.waiting.get(spanId) ?? []) if (this.inWindow(w, edge)) this.foundWaiting.push(w);
     return false;
   }
 

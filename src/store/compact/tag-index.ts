@@ -10,10 +10,20 @@ const EMPTY = -1;
 
 /** FNV-1a over the key's length, the key and the value (UTF-16 code units), then a final mix. */
 export function tagHash(key: string, value: string): number {
-  let h = 0x811c9dc5 ^ key.length;
-  h = Math.imul(h, 0x01000193);
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  for (let i = 0; i < value.length; i++) h = Math.imul(h ^ value.charCodeAt(i), 0x01000193);
+  return finishTagHash(fnv(fnv(Math.imul(0x811c9dc5 ^ key.length, 0x01000193), key, 0, key.length), value, 0, value.length));
+}
+
+/** tagHash of the key s[keyFrom, keyTo) and the value s[valueFrom, valueTo), read in place. */
+export function tagHashIn(s: string, keyFrom: number, keyTo: number, valueFrom: number, valueTo: number): number {
+  return finishTagHash(fnv(fnv(Math.imul(0x811c9dc5 ^ (keyTo - keyFrom), 0x01000193), s, keyFrom, keyTo), s, valueFrom, valueTo));
+}
+
+function fnv(h: number, s: string, from: number, to: number): number {
+  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+function finishTagHash(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

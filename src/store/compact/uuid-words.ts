@@ -28,12 +28,46 @@ export function writeUuidWords(uuid: string, target: Uint32Array, at: number): v
   }
 }
 
+/** Value of the hex digits s[from, to) after `acc`'s, or -1 when one is not a hex digit. */
+function hexValue(s: string, from: number, to: number, acc: number): number {
+  for (let k = from; k < to; k++) {
+    const c = s.charCodeAt(k);
+    // NaN past the end fails `c < 128` too.
+    const v = c < 128 ? HEX_VALUE[c]! : -1;
+    if (v < 0) return -1;
+    acc = acc * 16 + v;
+  }
+  return acc;
+}
+
+/**
+ * Reads the 8-4-4-4-12 hex UUID (any case) whose first digit is s[first] into target[at..at+3];
+ * false (and nothing written) when the text is not one.
+ */
+export function readUuidWords(s: string, first: number, target: Uint32Array, at: number): boolean {
+  if (s.charCodeAt(first + 8) !== 45 || s.charCodeAt(first + 13) !== 45 || s.charCodeAt(first + 18) !== 45 || s.charCodeAt(first + 23) !== 45) {
+    return false;
+  }
+  const w0 = hexValue(s, first, first + 8, 0);
+  const a = hexValue(s, first + 9, first + 13, 0);
+  const b = hexValue(s, first + 14, first + 18, 0);
+  const c = hexValue(s, first + 19, first + 23, 0);
+  const d = hexValue(s, first + 24, first + 28, 0);
+  const w3 = hexValue(s, first + 28, first + 36, 0);
+  if (w0 < 0 || a < 0 || b < 0 || c < 0 || d < 0 || w3 < 0) return false;
+  target[at] = w0;
+  target[at + 1] = a * 65536 + b;
+  target[at + 2] = c * 65536 + d;
+  target[at + 3] = w3;
+  return true;
+}
+
 function wordHex(w: number): string {
   return BYTE_HEX[w >>> 24]! + BYTE_HEX[(w >>> 16) & 255]! + BYTE_HEX[(w >>> 8) & 255]! + BYTE_HEX[w & 255]!;
 }
 
 /** Lowercase 8-4-4-4-12 text of source[at..at+3]. */
-export function uuidFromWords(source: Uint32Array, at: number): string {
+export function uuidFromWords(source: ArrayLike<number>, at: number): string {
   const w1 = wordHex(source[at + 1]!);
   const w2 = wordHex(source[at + 2]!);
   return (
