@@ -182,6 +182,8 @@ export class BucketStore implements TraceStore {
   /** Traces holding more than one parentless span; while > 0, listings check each root. */
   private multiRootTraces = 0;
   private readonly bigTraces = new Map<number, BigTrace>();
+  /** servicesOfMask's sorted service names by exact mask. */
+  private readonly servicesByMask = new Map<number, string[]>();
   /** Trace id words [0, 4), span id [4, 8), parent id [8, 12) of the span being stored. */
   private readonly ids = new Uint32Array(12);
   // What the duplicate walk found besides duplicates; reused so that ingest allocates nothing.
@@ -1085,24 +1087,24 @@ export class BucketStore implements TraceStore {
     let spanCount: number;
     let errors: number;
     let partial: boolean;
-    let serviceIds: Iterable<number>;
+    let services: string[];
     if ((words[o + ROOT_STATE]! & STATE_RECOMPUTE) === 0) {
       spanCount = traceChunk.spanCount[off]!;
       errors = traceChunk.errorCount[off]!;
       partial = (words[o + ROOT_STATE]! & STATE_MISSING_MASK) !== 0;
-      serviceIds = (words[o + ROOT_BLOOM]! & 0xffff) === 0 ? bitsOf(words[o + ROOT_SERVICES]!) : this.factsOf(rec, edge).services;
+      services =
+        (words[o + ROOT_BLOOM]! & 0xffff) === 0 ? this.servicesOfMask(words[o + ROOT_SERVICES]!) : this.serviceNamesOf(this.factsOf(rec, edge).services);
     } else {
       // Some spans may sit below the window edge or in released buckets: count exactly.
       const facts = this.factsOf(rec, edge);
       spanCount = facts.spans.length;
       errors = facts.errors;
       partial = facts.partial;
-      serviceIds = facts.services;
+      services = this.serviceNamesOf(facts.services);
     }
     const endpoint = chunk.endpoint[at]!;
     const start = this.startTextOf(bucket, index);
     const duration = chunk.duration[at]!;
-    const names = this.endpoints.serviceNames;
     return {
       trace_id: uuidFromWords(traceChunk.idWords, off * 4),
       root_service: this.endpoints.services[endpoint]!,
@@ -1112,10 +1114,30 @@ export class BucketStore implements TraceStore {
         duration === LONG_DURATION ? durationMsBetween(start, bucket.longEnds.get(index)!) : Math.floor(duration / 1_000_000),
       start_time: start,
       status: errors > 0 ? 'error' : 'ok',
-      services: Array.from(serviceIds, (id) => names[id]!).sort(compareText),
+      services,
       error_count: errors,
       partial,
     };
+  }
+
+  /**
+   * Sorted names of the services in an exact mask, as a fresh array. A listing of 1000 traces
+   * repeats a few masks; sorting each anew was most of what it allocated.
+   */
+  private servicesOfMask(mask: number): string[] {
+    let names = this.servicesByMask.get(mask);
+    if (names === undefined) {
+      names = this.serviceNamesOf(bitsOf(mask));
+      // Ids never change their name, so entries stay right; the bound is for pathological data.
+      if (this.servicesByMask.size >= 4096) this.servicesByMask.clear();
+      this.servicesByMask.set(mask, names);
+    }
+    return names.slice();
+  }
+
+  private serviceNamesOf(ids: Iterable<number>): string[] {
+    const names = this.endpoints.serviceNames;
+    return Array.from(ids, (id) => names[id]!).sort(compareText);
   }
 
   private durationMsOf(bucket: SpanBucket, index: number): number {

@@ -9,9 +9,6 @@ for (let d = 0; d < 6; d++) {
   HEX_VALUE[65 + d] = 10 + d;
 }
 
-const BYTE_HEX: string[] = [];
-for (let b = 0; b < 256; b++) BYTE_HEX.push(b.toString(16).padStart(2, '0'));
-
 // Character positions of the 32 hex digits in 8-4-4-4-12 text.
 const DIGIT_AT = new Uint8Array(32);
 for (let d = 0, c = 0; d < 32; c++) {
@@ -62,17 +59,30 @@ export function readUuidWords(s: string, first: number, target: Uint32Array, at:
   return true;
 }
 
-function wordHex(w: number): string {
-  return BYTE_HEX[w >>> 24]! + BYTE_HEX[(w >>> 16) & 255]! + BYTE_HEX[(w >>> 8) & 255]! + BYTE_HEX[w & 255]!;
-}
+/** Character codes of the lowercase hex digits, by value. */
+const HEX_CODE = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 
-/** Lowercase 8-4-4-4-12 text of source[at..at+3]. */
+/**
+ * Lowercase 8-4-4-4-12 text of source[at..at+3]. One flat string from 36 character codes: joining
+ * hex pieces would allocate a dozen intermediate strings per id, and a listing formats thousands.
+ */
 export function uuidFromWords(source: ArrayLike<number>, at: number): string {
-  const w1 = wordHex(source[at + 1]!);
-  const w2 = wordHex(source[at + 2]!);
-  return (
-    wordHex(source[at]!) + '-' + w1.slice(0, 4) + '-' + w1.slice(4) + '-' + w2.slice(0, 4) + '-' + w2.slice(4) +
-    wordHex(source[at + 3]!)
+  const a = source[at]!;
+  const b = source[at + 1]!;
+  const c = source[at + 2]!;
+  const d = source[at + 3]!;
+  const h = HEX_CODE;
+  return String.fromCharCode(
+    h[a >>> 28]!, h[(a >>> 24) & 15]!, h[(a >>> 20) & 15]!, h[(a >>> 16) & 15]!, h[(a >>> 12) & 15]!, h[(a >>> 8) & 15]!, h[(a >>> 4) & 15]!, h[a & 15]!,
+    45,
+    h[b >>> 28]!, h[(b >>> 24) & 15]!, h[(b >>> 20) & 15]!, h[(b >>> 16) & 15]!,
+    45,
+    h[(b >>> 12) & 15]!, h[(b >>> 8) & 15]!, h[(b >>> 4) & 15]!, h[b & 15]!,
+    45,
+    h[c >>> 28]!, h[(c >>> 24) & 15]!, h[(c >>> 20) & 15]!, h[(c >>> 16) & 15]!,
+    45,
+    h[(c >>> 12) & 15]!, h[(c >>> 8) & 15]!, h[(c >>> 4) & 15]!, h[c & 15]!,
+    h[d >>> 28]!, h[(d >>> 24) & 15]!, h[(d >>> 20) & 15]!, h[(d >>> 16) & 15]!, h[(d >>> 12) & 15]!, h[(d >>> 8) & 15]!, h[(d >>> 4) & 15]!, h[d & 15]!,
   );
 }
 
