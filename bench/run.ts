@@ -48,11 +48,28 @@ async function ingestFigure(kind: StoreKind, spansPerBody: number, connections: 
   const lat = r.latenciesMs.sort();
   return {
     spansPerSec: (accepted * template.spans) / (r.elapsedMs / 1000),
+    requests: r.requests,
+    elapsedMs: r.elapsedMs,
     allAccepted: accepted === r.requests,
     statuses: r.byStatus,
     p50Ms: percentile(lat, 0.5),
     p99Ms: percentile(lat, 0.99),
   };
+}
+
+/** ingestFigure against a server that does less than the collector (bench/lib/floor-server.ts). */
+async function floorFigure(kind: 'node' | 'fastify', spansPerBody: number, connections: number) {
+  const port = nextPort++;
+  const server = startWorker('bench/lib/floor-server.ts', [kind, String(port)], { cpu: 0 });
+  await server.next();
+  const template = new BodyTemplate(runId(), spansPerBody, true, BigInt(Date.now()) * 1_000_000n);
+  const load = (durationMs: number) =>
+    runRawLoad({ host: '127.0.0.1', port, connections, durationMs, path: '/spans', nextBody: () => template.next() });
+  await load(3000);
+  const r = await load(Math.min(ingestMs, 20_000));
+  await server.stop();
+  const answered = r.byStatus[202] ?? 0;
+  return { requestsPerSec: answered / (r.elapsedMs / 1000), spansPerSec: (answered * template.spans) / (r.elapsedMs / 1000), microsPerRequest: (r.elapsedMs * 1000) / Math.max(1, answered) };
 }
 
 async function latencyFigure(kind: StoreKind) {
@@ -132,10 +149,30 @@ async function queryFigure(kind: StoreKind, traces: number, reps: number) {
     if (r.status !== 200) throw new Error(`GET /traces/{id} answered ${r.status}`);
     byId.push(r.ms);
   }
+  // The floor: the cheapest request there is, same client, same moment. On this VM an idle
+  // request/response pair has a p99 of a few ms whatever the server does (wake-ups, scheduling).
+  const floor: number[] = [];
+  for (let i = 0; i < byId.length; i++) floor.push((await timeGet('/health')).ms);
   await pool.close();
+  worker.send({ inProcess: reps });
+  const inProcess = await worker.next<{ list: number[]; byId: number[] }>();
   await worker.stop();
-  const p99 = (xs: number[]) => percentile(Float64Array.from(xs).sort(), 0.99);
-  return { traces: info.traces, spans: info.spans, listP99Ms: p99(list), rangedP99Ms: p99(ranged), byIdP99Ms: p99(byId), totalExact };
+  const p = (xs: number[], q: number) => percentile(Float64Array.from(xs).sort(), q);
+  const p99 = (xs: number[]) => p(xs, 0.99);
+  return {
+    traces: info.traces,
+    spans: info.spans,
+    listP50Ms: p(list, 0.5),
+    listP99Ms: p99(list),
+    rangedP99Ms: p99(ranged),
+    byIdP50Ms: p(byId, 0.5),
+    byIdP99Ms: p99(byId),
+    healthP50Ms: p(floor, 0.5),
+    healthP99Ms: p99(floor),
+    inProcessListP99Ms: p99(inProcess.list),
+    inProcessByIdP99Ms: p99(inProcess.byId),
+    totalExact,
+  };
 }
 
 async function evictionFigure(kind: StoreKind, spans: number) {
@@ -183,6 +220,17 @@ async function main(): Promise<void> {
       target: '≥ 300,000 spans/s',
       bucket: `${fmt(big.bucket.spansPerSec)} spans/s${big.bucket.allAccepted ? '' : ' (NOT all accepted)'}`,
       reference: `${fmt(big.reference.spansPerSec)} spans/s${big.reference.allAccepted ? '' : ' (NOT all accepted)'}`,
+    });
+    // What the same 10–14-span load costs servers that store nothing: the floor under the figures above.
+    process.stderr.write('bench: ingest floor (node:http, Fastify)…\n');
+    const floor = { node: await floorFigure('node', 10, 32), fastify: await floorFigure('fastify', 10, 32) };
+    json.ingest_floor = floor;
+    const us = (x: { microsPerRequest: number; spansPerSec: number }) => `${fmt(x.microsPerRequest, 1)} µs/request (${fmt(x.spansPerSec)} spans/s)`;
+    rows.push({
+      figure: 'context: the 10–14-span load against servers that store nothing',
+      target: '—',
+      bucket: `node:http reading the body ${us(floor.node)}; Fastify + JSON.parse ${us(floor.fastify)}; the collector ${fmt((small.bucket.elapsedMs * 1000) / small.bucket.requests, 1)} µs/request`,
+      reference: '—',
     });
   }
   if (all || which === 'latency') {
@@ -242,6 +290,14 @@ async function main(): Promise<void> {
       bucket: `p99 ${fmt(r.bucket.byIdP99Ms, 3)} ms`,
       reference: `p99 ${fmt(r.reference.byIdP99Ms, 3)} ms`,
       note,
+    });
+    const floorCell = (x: Awaited<ReturnType<typeof queryFigure>>) =>
+      `GET /health p50 ${fmt(x.healthP50Ms, 2)} / p99 ${fmt(x.healthP99Ms, 2)} ms; in-process list+JSON p99 ${fmt(x.inProcessListP99Ms, 2)} ms, getTrace+JSON p99 ${fmt(x.inProcessByIdP99Ms, 3)} ms`;
+    rows.push({
+      figure: 'context: request floor over HTTP, and the same queries in-process',
+      target: '—',
+      bucket: floorCell(r.bucket),
+      reference: floorCell(r.reference),
     });
   }
   if (all || which === 'eviction') {
