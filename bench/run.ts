@@ -136,6 +136,13 @@ async function queryFigure(kind: StoreKind, traces: number, reps: number) {
   const ranged: number[] = [];
   const byId: number[] = [];
   let totalExact = true;
+  // Lookups first: they need their traces still in the window, and the listings that follow
+  // take minutes on the reference store.
+  for (let i = 0; i < Math.min(info.sampleIds.length, reps * 5); i++) {
+    const r = await timeGet(`/traces/${info.sampleIds[i]}`);
+    if (r.status !== 200) throw new Error(`GET /traces/{id} answered ${r.status}`);
+    byId.push(r.ms);
+  }
   for (let i = 0; i < reps; i++) {
     const r = await timeGet('/traces?limit=1000');
     list.push(r.ms);
@@ -143,11 +150,6 @@ async function queryFigure(kind: StoreKind, traces: number, reps: number) {
     // A 5-minute range somewhere in the window, like a zoomed dashboard.
     const after = from + ((to - from - 300_000_000_000n) * BigInt(i)) / BigInt(reps);
     ranged.push((await timeGet(`/traces?limit=1000&after=${after}&before=${after + 300_000_000_000n}`)).ms);
-  }
-  for (let i = 0; i < Math.min(info.sampleIds.length, reps * 5); i++) {
-    const r = await timeGet(`/traces/${info.sampleIds[i]}`);
-    if (r.status !== 200) throw new Error(`GET /traces/{id} answered ${r.status}`);
-    byId.push(r.ms);
   }
   // The floor: the cheapest request there is, same client, same moment. On this VM an idle
   // request/response pair has a p99 of a few ms whatever the server does (wake-ups, scheduling).
@@ -339,17 +341,23 @@ async function main(): Promise<void> {
     });
   }
 
+  save();
+}
+
+/** Prints the table and writes the figures so far; a failed run keeps what it measured. */
+function save(failure?: string): void {
   const header = `| figure | target | production (BucketStore) | reference store |\n|---|---|---|---|`;
   const table = [header, ...rows.map((r) => `| ${r.figure} | ${r.target} | ${r.bucket} | ${r.reference}${r.note ? ` (${r.note})` : ''} |`)].join('\n');
   process.stdout.write(`\n${table}\n\n`);
   mkdirSync('bench/results', { recursive: true });
-  const meta = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, memoryBytes: totalmem(), quick, ingestMs };
-  const file = `bench/results/${which}${quick ? '-quick' : ''}.json`;
+  const meta = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, memoryBytes: totalmem(), quick, ingestMs, failure };
+  const file = `bench/results/${which}${quick ? '-quick' : ''}${failure ? '-failed' : ''}.json`;
   writeFileSync(file, JSON.stringify({ meta, figures: json, table }, null, 2) + '\n');
   process.stderr.write(`bench: results written to ${file}\n`);
 }
 
 main().catch((error) => {
   process.stderr.write(`bench failed: ${(error as Error).stack}\n`);
+  save(String(error));
   process.exit(1);
 });
