@@ -136,8 +136,7 @@ async function queryFigure(kind: StoreKind, traces: number, reps: number) {
   const ranged: number[] = [];
   const byId: number[] = [];
   let totalExact = true;
-  // Lookups first: they need their traces still in the window, and the listings that follow
-  // take minutes on the reference store.
+  // The worker's clock stands still (query-worker.ts), so every trace stays in the window.
   for (let i = 0; i < Math.min(info.sampleIds.length, reps * 5); i++) {
     const r = await timeGet(`/traces/${info.sampleIds[i]}`);
     if (r.status !== 200) throw new Error(`GET /traces/{id} answered ${r.status}`);
