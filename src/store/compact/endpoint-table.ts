@@ -21,6 +21,15 @@ export function operationBloomBit(id: number): number {
   return id < EXACT_MASK_NAMES ? 0 : (1 << (16 + (id & 15))) >>> 0;
 }
 
+/**
+ * A copy of `name` that shares no memory with the text it was sliced from. The parser slices
+ * names out of request bodies; kept as they are, each name held here would keep a whole body
+ * (up to MAX_BODY_BYTES) alive for good. Concatenation then slice makes V8 flatten a new string.
+ */
+function ownCopy(name: string): string {
+  return (' ' + name).slice(1);
+}
+
 export class EndpointTable {
   // Two levels rather than one map keyed by a concatenation: the hot path allocates nothing.
   private readonly ids = new Map<string, Map<string, number>>();
@@ -43,11 +52,14 @@ export class EndpointTable {
   intern(service: string, operation: string): number {
     let byOperation = this.ids.get(service);
     if (byOperation === undefined) {
+      service = ownCopy(service);
       byOperation = new Map();
       this.ids.set(service, byOperation);
     }
     let id = byOperation.get(operation);
     if (id === undefined) {
+      service = ownCopy(service);
+      operation = ownCopy(operation);
       id = this.services.length;
       byOperation.set(operation, id);
       this.services.push(service);
