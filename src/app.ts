@@ -99,13 +99,14 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
     store,
     maxSpans: config.maxSpans,
     maxEventLoopLagMs: config.maxEventLoopLagMs,
+    maxEventLoopUtilization: config.maxEventLoopUtilization,
     windowMinutes: config.windowMinutes,
     heapShare: options.heapShare,
   });
   const logStore = options.logStore ?? new MinuteLogStore({ clock: options.clock ?? systemClock, windowMinutes: config.windowMinutes });
   const metrics = new CollectorMetrics(
     store,
-    { maxSpans: config.maxSpans, eventLoopLagMs: () => admission.eventLoopLagMs },
+    { maxSpans: config.maxSpans, eventLoopLagMs: () => admission.eventLoopLagMs, shedShare: () => admission.shedShare },
     { stats: () => logStore.stats(), maxLogs: config.maxLogs },
   );
 

@@ -15,6 +15,11 @@ export interface Config {
   maxSpans: number;
   /** POST /spans answers 503 while the event loop lags more than this (0 disables). */
   maxEventLoopLagMs: number;
+  /**
+   * Percent of the time the event loop may be busy, sustained, before a growing share of
+   * POST /spans answers 503 (0 disables).
+   */
+  maxEventLoopUtilization: number;
   /** Log budget: POST /logs answers 503 while this many log lines are held. */
   maxLogs: number;
   /** Sampling (src/sampling/); the defaults keep every span. */
@@ -135,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, totalMemoryByte
     corsOrigin,
     maxSpans: integer(env, 'MAX_SPANS', defaultMaxSpans(totalMemoryBytes), 1, 2 ** 40),
     maxEventLoopLagMs: integer(env, 'MAX_EVENT_LOOP_LAG_MS', 250, 0, 60_000),
+    maxEventLoopUtilization: integer(env, 'MAX_EVENT_LOOP_UTILIZATION', 90, 0, 100),
     maxLogs: integer(env, 'MAX_LOGS', DEFAULT_MAX_LOGS, 1, 2 ** 32),
     sampling: samplingConfig(env, windowMinutes),
   };

@@ -25,7 +25,7 @@ export class CollectorMetrics {
 
   constructor(
     store: TraceStore,
-    limits: { maxSpans: number; eventLoopLagMs: () => number },
+    limits: { maxSpans: number; eventLoopLagMs: () => number; shedShare?: () => number },
     logs: { stats: () => { logs: number } | Promise<{ logs: number }>; maxLogs: number } = { stats: () => ({ logs: 0 }), maxLogs: 0 },
   ) {
     const registers = [this.registry];
@@ -56,11 +56,11 @@ export class CollectorMetrics {
     });
     this.batchesRejected = new Counter({
       name: 'traced_batches_rejected_total',
-      help: 'POST /spans requests refused without storing anything, by reason (invalid, too_large, media_type: 4xx; memory, heap, event_loop_lag: 503).',
+      help: 'POST /spans requests refused without storing anything, by reason (invalid, too_large, media_type: 4xx; memory, heap, event_loop_lag, saturated: 503).',
       labelNames: ['reason'],
       registers,
     });
-    for (const reason of ['invalid', 'memory', 'heap', 'event_loop_lag']) this.batchesRejected.inc({ reason }, 0);
+    for (const reason of ['invalid', 'memory', 'heap', 'event_loop_lag', 'saturated']) this.batchesRejected.inc({ reason }, 0);
     new Gauge({
       name: 'traced_store_max_spans',
       help: 'The memory budget (MAX_SPANS): POST /spans answers 503 while this many spans are held.',
@@ -77,14 +77,22 @@ export class CollectorMetrics {
         this.set(limits.eventLoopLagMs() / 1000);
       },
     });
+    new Gauge({
+      name: 'traced_ingest_shed_ratio',
+      help: 'Share of ingest batches refused now because the event loop is saturated (MAX_EVENT_LOOP_UTILIZATION).',
+      registers,
+      collect() {
+        this.set(limits.shedShare?.() ?? 0);
+      },
+    });
     // OTLP (POST /v1/traces): spans it stores count in the span counters above.
     this.otlpRequestsRejected = new Counter({
       name: 'traced_otlp_requests_rejected_total',
-      help: 'POST /v1/traces requests refused without storing anything, by reason (invalid, too_large, media_type: 4xx; memory, heap, event_loop_lag: 503).',
+      help: 'POST /v1/traces requests refused without storing anything, by reason (invalid, too_large, media_type: 4xx; memory, heap, event_loop_lag, saturated: 503).',
       labelNames: ['reason'],
       registers,
     });
-    for (const reason of ['invalid', 'memory', 'heap', 'event_loop_lag']) this.otlpRequestsRejected.inc({ reason }, 0);
+    for (const reason of ['invalid', 'memory', 'heap', 'event_loop_lag', 'saturated']) this.otlpRequestsRejected.inc({ reason }, 0);
     this.otlpSpansRejected = new Counter({
       name: 'traced_otlp_spans_rejected_total',
       help: 'Spans in accepted OTLP requests that could not be mapped (invalid ids, times beyond int64, end before start); reported in partial_success.',
@@ -103,11 +111,11 @@ export class CollectorMetrics {
     this.logsEvicted = new Counter({ name: 'traced_evicted_logs_total', help: 'Log lines released because the window moved past them.', registers });
     this.logBatchesRejected = new Counter({
       name: 'traced_log_batches_rejected_total',
-      help: 'POST /logs requests refused without storing anything, by reason (invalid, too_large, media_type: 4xx; log_budget, heap, event_loop_lag: 503).',
+      help: 'POST /logs requests refused without storing anything, by reason (invalid, too_large, media_type: 4xx; log_budget, heap, event_loop_lag, saturated: 503).',
       labelNames: ['reason'],
       registers,
     });
-    for (const reason of ['invalid', 'log_budget', 'heap', 'event_loop_lag']) this.logBatchesRejected.inc({ reason }, 0);
+    for (const reason of ['invalid', 'log_budget', 'heap', 'event_loop_lag', 'saturated']) this.logBatchesRejected.inc({ reason }, 0);
     new Gauge({
       name: 'traced_store_logs',
       help: 'Log lines held in memory now.',

@@ -8,7 +8,7 @@ import { makeStore, OffsetClock, type StoreKind } from './stores.js';
 const [kind, portText, mode] = process.argv.slice(2) as [StoreKind, string, string | undefined];
 const clock = new OffsetClock();
 // Throughput figures measure the collector flat out; the overload figure keeps admission control on.
-const config = loadConfig({ PORT: portText, WINDOW_MINUTES: '30', MAX_EVENT_LOOP_LAG_MS: mode === 'admission' ? '250' : '0' });
+const config = loadConfig({ PORT: portText, WINDOW_MINUTES: '30', MAX_EVENT_LOOP_LAG_MS: mode === 'admission' ? '250' : '0', MAX_EVENT_LOOP_UTILIZATION: mode === 'admission' ? '90' : '0' });
 const store = makeStore(kind, clock, config.windowMinutes);
 const { app } = await buildApp({ config, store, logger: false });
 await app.listen({ port: config.port, host: '127.0.0.1' });

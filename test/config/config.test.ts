@@ -76,6 +76,8 @@ describe('loadConfig', () => {
     ['MAX_BODY_BYTES', '1.5'],
     ['MAX_SPANS', '0'],
     ['MAX_EVENT_LOOP_LAG_MS', 'fast'],
+    ['MAX_EVENT_LOOP_UTILIZATION', '101'],
+    ['MAX_EVENT_LOOP_UTILIZATION', '0.9'],
   ])('%s=%j throws a ConfigError naming the variable', (name, value) => {
     let thrown: unknown;
     try {
@@ -88,7 +90,7 @@ describe('loadConfig', () => {
     expect(message).toContain(name);
     expect(message).not.toContain('\n');
     // Only the variable at fault is named.
-    for (const other of ['WINDOW_MINUTES', 'PORT', 'LOG_LEVEL', 'CORS_ORIGIN', 'MAX_BODY_BYTES', 'HOST', 'MAX_SPANS', 'MAX_EVENT_LOOP_LAG_MS']) {
+    for (const other of ['WINDOW_MINUTES', 'PORT', 'LOG_LEVEL', 'CORS_ORIGIN', 'MAX_BODY_BYTES', 'HOST', 'MAX_SPANS', 'MAX_EVENT_LOOP_LAG_MS', 'MAX_EVENT_LOOP_UTILIZATION']) {
       if (other !== name && !name.startsWith(other)) expect(message).not.toContain(other);
     }
   });
@@ -97,7 +99,10 @@ describe('loadConfig', () => {
 describe('empty values', () => {
   it('mean "use the default" for every variable, as compose files write `VAR=`', () => {
     const empty = Object.fromEntries(
-      ['PORT', 'HOST', 'WINDOW_MINUTES', 'MAX_BODY_BYTES', 'LOG_LEVEL', 'CORS_ORIGIN', 'MAX_SPANS', 'MAX_EVENT_LOOP_LAG_MS'].map((n) => [n, '  ']),
+      ['PORT', 'HOST', 'WINDOW_MINUTES', 'MAX_BODY_BYTES', 'LOG_LEVEL', 'CORS_ORIGIN', 'MAX_SPANS', 'MAX_EVENT_LOOP_LAG_MS', 'MAX_EVENT_LOOP_UTILIZATION'].map((n) => [
+        n,
+        '  ',
+      ]),
     );
     expect(loadConfig(empty, 8 * 2 ** 30)).toEqual(loadConfig({}, 8 * 2 ** 30));
   });

@@ -72,7 +72,7 @@ describe('concurrent ingest over HTTP', () => {
   beforeAll(async () => {
     const store = new BucketStore({ clock, windowMinutes: W, releaseSliceSpans: 500 });
     // Lag shedding off: a busy CI machine is not an overloaded collector, and every batch must land.
-    const config = loadConfig({ WINDOW_MINUTES: String(W), MAX_EVENT_LOOP_LAG_MS: '0' });
+    const config = loadConfig({ WINDOW_MINUTES: String(W), MAX_EVENT_LOOP_LAG_MS: '0', MAX_EVENT_LOOP_UTILIZATION: '0' });
     collector = await buildApp({ config, store, logger: false, evictionIntervalMs: 5 });
     const address = await collector.app.listen({ port: 0, host: '127.0.0.1' });
     pool = new Pool(address, { connections: CLIENTS });

@@ -95,4 +95,46 @@ describe('admission control', () => {
     }
     expect(status).toBe(202);
   });
+
+  it('sheds a growing share of ingest while the loop stays saturated, and none once it has room', async () => {
+    const { c } = await start({ MAX_EVENT_LOOP_UTILIZATION: '90' });
+    // A burst (under half a second of saturated samples) is not overload.
+    for (let i = 0; i < 4; i++) c.admission.noteUtilization(1);
+    expect(c.admission.shedShare).toBe(0);
+    expect((await post(c, body(1))).statusCode).toBe(202);
+    // Sustained saturation: the refused share climbs to its ceiling.
+    for (let i = 0; i < 40; i++) c.admission.noteUtilization(0.99);
+    expect(c.admission.shedShare).toBeCloseTo(0.9);
+    const statuses: number[] = [];
+    let message = '';
+    for (let i = 0; i < 20; i++) {
+      const r = await post(c, body(1, 300 + i));
+      statuses.push(r.statusCode);
+      if (r.statusCode === 503) {
+        message = r.json().error;
+        expect(r.headers['retry-after']).toBe('1');
+      }
+    }
+    const refused = statuses.filter((s) => s === 503).length;
+    // 90% of 20, give or take the real sampler folding in a calm sample meanwhile.
+    expect(refused).toBeGreaterThanOrEqual(14);
+    expect(refused).toBeLessThan(20);
+    expect(message).toMatch(/saturated.*MAX_EVENT_LOOP_UTILIZATION/);
+    // Queries are never shed.
+    expect((await c.app.inject({ method: 'GET', url: '/traces' })).statusCode).toBe(200);
+    const metrics = (await c.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(new RegExp(`traced_batches_rejected_total\\{reason="saturated"\\} ${refused}`));
+    expect(Number(/^traced_ingest_shed_ratio (\S+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0.5);
+    // Room again: the share falls step by step to nothing, and every batch gets in.
+    for (let i = 0; i < 20; i++) c.admission.noteUtilization(0.3);
+    expect(c.admission.shedShare).toBe(0);
+    for (let i = 0; i < 10; i++) expect((await post(c, body(1, 400 + i))).statusCode).toBe(202);
+  });
+
+  it('does not shed for saturation when MAX_EVENT_LOOP_UTILIZATION=0', async () => {
+    const { c } = await start({ MAX_EVENT_LOOP_UTILIZATION: '0' });
+    for (let i = 0; i < 40; i++) c.admission.noteUtilization(1);
+    expect(c.admission.shedShare).toBe(0);
+    expect((await post(c, body(1))).statusCode).toBe(202);
+  });
 });

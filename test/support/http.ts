@@ -340,7 +340,7 @@ export async function startCollector(options: StartOptions = {}): Promise<Api> {
   // event-loop-lag shedding (where present) is disabled, since a busy test machine is not an
   // overloaded collector. maxBodyBytes may go below the 1 KiB the environment allows.
   const config: Config = {
-    ...loadConfig({ MAX_EVENT_LOOP_LAG_MS: '0', LOG_LEVEL: 'silent' }),
+    ...loadConfig({ MAX_EVENT_LOOP_LAG_MS: '0', MAX_EVENT_LOOP_UTILIZATION: '0', LOG_LEVEL: 'silent' }),
     port: 0,
     host: '127.0.0.1',
     windowMinutes: options.windowMinutes ?? 30,

@@ -93,13 +93,23 @@ export interface RunningCollector {
 
 /** The real collector on 127.0.0.1 and an ephemeral port, with the wall clock. */
 export async function startCollector(windowMinutes = 30): Promise<RunningCollector> {
-  const config = loadConfig({ LOG_LEVEL: 'silent', WINDOW_MINUTES: String(windowMinutes), MAX_EVENT_LOOP_LAG_MS: '0' });
+  const config = loadConfig({ LOG_LEVEL: 'silent', WINDOW_MINUTES: String(windowMinutes), MAX_EVENT_LOOP_LAG_MS: '0', MAX_EVENT_LOOP_UTILIZATION: '0' });
   const store = new BucketStore({ clock: systemClock, windowMinutes: config.windowMinutes });
   const collector = await buildApp({ config, store, logger: false });
   await collector.app.listen({ port: 0, host: '127.0.0.1' });
   const address = collector.app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no port');
-  return { collector, baseUrl: `http://127.0.0.1:${address.port}`, close: () => collector.app.close() };
+  return {
+    collector,
+    baseUrl: `http://127.0.0.1:${address.port}`,
+    close: async () => {
+      // Stop listening, then drop every connection: a browser's keep-alive sockets (or a slow
+      // exit on a loaded machine) must not hold the suite's teardown past its timeout.
+      const closed = collector.app.close();
+      collector.app.server.closeAllConnections();
+      await closed;
+    },
+  };
 }
 
 export interface RunningBrowser {
