@@ -9,22 +9,6 @@ for (let d = 0; d < 6; d++) {
   HEX_VALUE[65 + d] = 10 + d;
 }
 
-// Character positions of the 32 hex digits in 8-4-4-4-12 text.
-const DIGIT_AT = new Uint8Array(32);
-for (let d = 0, c = 0; d < 32; c++) {
-  if (c === 8 || c === 13 || c === 18 || c === 23) continue;
-  DIGIT_AT[d++] = c;
-}
-
-/** Writes a validated (8-4-4-4-12 hex, any case) UUID into target[at..at+3]. */
-export function writeUuidWords(uuid: string, target: Uint32Array, at: number): void {
-  for (let k = 0; k < 4; k++) {
-    let word = 0;
-    for (let d = 8 * k; d < 8 * k + 8; d++) word = word * 16 + HEX_VALUE[uuid.charCodeAt(DIGIT_AT[d]!)]!;
-    target[at + k] = word;
-  }
-}
-
 /** Value of the hex digits s[from, to) after `acc`'s, or -1 when one is not a hex digit. */
 function hexValue(s: string, from: number, to: number, acc: number): number {
   for (let k = from; k < to; k++) {
@@ -57,6 +41,11 @@ export function readUuidWords(s: string, first: number, target: Uint32Array, at:
   target[at + 2] = c * 65536 + d;
   target[at + 3] = w3;
   return true;
+}
+
+/** Writes a validated (8-4-4-4-12 hex, any case) UUID into target[at..at+3]. */
+export function writeUuidWords(uuid: string, target: Uint32Array, at: number): void {
+  readUuidWords(uuid, 0, target, at);
 }
 
 /** Character codes of the lowercase hex digits, by value. */
