@@ -12,7 +12,7 @@
 import { tagHash } from '../store/compact/tag-index.js';
 import { uuidFromWords, writeUuidWords } from '../store/compact/uuid-words.js';
 import type { IngestSpan } from '../store/trace-store.js';
-import { nsFromParts, secondsOf, subsecondNanosOf } from '../time/nanos.js';
+import { NS_PER_SEC, nsFromParts, secondsOf, subsecondNanosOf } from '../time/nanos.js';
 
 /** Words per span in `ids`: trace id [0, 4), span id [4, 8), parent span id [8, 12). */
 export const ID_WORDS = 12;
@@ -85,6 +85,16 @@ export class SpanBatch {
 
   endText(i: number): string {
     return nsFromParts(this.times[i * TIME_FIELDS + 2]!, this.times[i * TIME_FIELDS + 3]!);
+  }
+
+  /** end_time − start_time in ns: exact below 2^53 (about 104 days), rounded once beyond. */
+  durationNs(i: number): number {
+    const t = i * TIME_FIELDS;
+    const times = this.times;
+    const seconds = times[t + 2]! - times[t]!;
+    // Below 9e6 s the sum stays under 2^53, so plain arithmetic is exact.
+    if (seconds < 9_000_000) return seconds * NS_PER_SEC + times[t + 3]! - times[t + 1]!;
+    return Number(BigInt(this.endText(i)) - BigInt(this.startText(i)));
   }
 
   spanIdText(i: number): string {

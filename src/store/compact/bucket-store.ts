@@ -218,22 +218,17 @@ export class BucketStore implements TraceStore {
     const result: IngestResult = { accepted: 0, duplicates: 0, discardedStale: 0, discardedFuture: 0 };
     const times = batch.times;
     for (let i = 0; i < batch.length; i++) {
-      if ((batch.flags[i]! & SPAN_NEGATIVE_START) !== 0) {
+      const place = windowPlace(batch, i, edge, future);
+      if (place === STALE) {
         result.discardedStale++;
         continue;
       }
-      const sec = times[i * TIME_FIELDS]!;
-      const nsec = times[i * TIME_FIELDS + 1]!;
-      if (sec < edge.sec || (sec === edge.sec && nsec < edge.nsec)) {
-        result.discardedStale++;
-        continue;
-      }
-      if (sec > future.sec || (sec === future.sec && nsec > future.nsec)) {
+      if (place === FUTURE) {
         result.discardedFuture++;
         continue;
       }
       result.accepted++;
-      if (!this.store(batch, i, sec, nsec, edge)) result.duplicates++;
+      if (!this.store(batch, i, times[i * TIME_FIELDS]!, times[i * TIME_FIELDS + 1]!, edge)) result.duplicates++;
     }
     return result;
   }
@@ -242,16 +237,13 @@ export class BucketStore implements TraceStore {
     const now = this.clock.nowMs();
     const edge = windowEdge(now, this.windowMinutes);
     const future = futureLimit(now);
-    for (const span of spans) {
-      if (span.startTime.charCodeAt(0) === 45 /* - */) continue;
-      const sec = secondsOf(span.startTime);
-      const nsec = subsecondNanosOf(span.startTime);
-      if (sec < edge.sec || (sec === edge.sec && nsec < edge.nsec)) continue;
-      if (sec > future.sec || (sec === future.sec && nsec > future.nsec)) continue;
-      const absMinute = Math.floor(sec / 60);
+    const batch = SpanBatch.fromSpans(spans);
+    for (let i = 0; i < batch.length; i++) {
+      if (windowPlace(batch, i, edge, future) !== IN_WINDOW) continue;
+      const absMinute = Math.floor(batch.times[i * TIME_FIELDS]! / 60);
       const bucket = this.bucketFor(absMinute - this.baseMinute, absMinute);
-      const endpoint = this.endpoints.intern(span.service, span.operation);
-      bucket.addLatency(endpoint, spanDurationNs(span, sec, nsec), span.error);
+      const endpoint = this.endpoints.intern(batch.services[i]!, batch.operations[i]!);
+      bucket.addLatency(endpoint, batch.durationNs(i), (batch.flags[i]! & SPAN_ERROR) !== 0);
     }
   }
 
@@ -303,17 +295,13 @@ export class BucketStore implements TraceStore {
     chunk.endpoint[at] = endpoint;
     const startOffset = (sec - absMinute * 60) * NS_PER_SEC + nsec;
     chunk.startOffset[at] = startOffset;
-    const durationSec = batch.times[i * TIME_FIELDS + 2]! - sec;
-    // Only a few seconds can fit 32 bits of nanoseconds; longer ones keep their end exactly.
-    const duration = durationSec <= 4 ? durationSec * NS_PER_SEC + batch.times[i * TIME_FIELDS + 3]! - nsec : LONG_DURATION;
-    let durationNs = duration;
-    if (duration >= LONG_DURATION) {
-      const endText = batch.endText(i);
-      chunk.duration[at] = LONG_DURATION;
-      bucket.longEnds.set(index, endText);
-      durationNs = Number(BigInt(endText) - BigInt(batch.startText(i)));
+    const durationNs = batch.durationNs(i);
+    // Only a few seconds fit 32 bits of nanoseconds; longer spans keep their end exactly.
+    if (durationNs < LONG_DURATION) {
+      chunk.duration[at] = durationNs;
     } else {
-      chunk.duration[at] = duration;
+      chunk.duration[at] = LONG_DURATION;
+      bucket.longEnds.set(index, batch.endText(i));
     }
     bucket.addLatency(endpoint, durationNs, error);
 
@@ -1406,6 +1394,20 @@ function hasConditions(f: TraceFilter): boolean {
   );
 }
 
+const IN_WINDOW = 0;
+const STALE = 1;
+const FUTURE = 2;
+
+/** Where span i's start falls: in the window, before its edge, or past the allowed clock skew. */
+function windowPlace(batch: SpanBatch, i: number, edge: Instant, future: Instant): number {
+  if ((batch.flags[i]! & SPAN_NEGATIVE_START) !== 0) return STALE;
+  const sec = batch.times[i * TIME_FIELDS]!;
+  const nsec = batch.times[i * TIME_FIELDS + 1]!;
+  if (sec < edge.sec || (sec === edge.sec && nsec < edge.nsec)) return STALE;
+  if (sec > future.sec || (sec === future.sec && nsec > future.nsec)) return FUTURE;
+  return IN_WINDOW;
+}
+
 function instantBefore(a: Instant, b: Instant): boolean {
   return a.sec < b.sec || (a.sec === b.sec && a.nsec < b.nsec);
 }
@@ -1457,11 +1459,4 @@ function bitsOf(mask: number): number[] {
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** end − start in ns of a span known to start at (sec, nsec); exact below 2^53. */
-function spanDurationNs(span: IngestSpan, sec: number, nsec: number): number {
-  const durationSec = secondsOf(span.endTime) - sec;
-  if (durationSec <= 4) return durationSec * NS_PER_SEC + subsecondNanosOf(span.endTime) - nsec;
-  return Number(BigInt(span.endTime) - BigInt(span.startTime));
 }
