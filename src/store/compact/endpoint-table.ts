@@ -50,28 +50,26 @@ export class EndpointTable {
 
   /** The id of the pair, creating it on first sight. */
   intern(service: string, operation: string): number {
+    let id = this.ids.get(service)?.get(operation);
+    if (id !== undefined) return id;
+    service = ownCopy(service);
+    operation = ownCopy(operation);
     let byOperation = this.ids.get(service);
     if (byOperation === undefined) {
-      service = ownCopy(service);
       byOperation = new Map();
       this.ids.set(service, byOperation);
     }
-    let id = byOperation.get(operation);
-    if (id === undefined) {
-      service = ownCopy(service);
-      operation = ownCopy(operation);
-      id = this.services.length;
-      byOperation.set(operation, id);
-      this.services.push(service);
-      this.operations.push(operation);
-      const s = this.nameId(this.serviceIds, this.serviceNames, service);
-      const o = this.nameId(this.operationIds, this.operationNames, operation);
-      this.serviceOf.push(s);
-      this.operationOf.push(o);
-      this.serviceBit.push(exactBit(s));
-      this.operationBit.push(exactBit(o));
-      this.bloomBits.push((serviceBloomBit(s) | operationBloomBit(o)) >>> 0);
-    }
+    id = this.services.length;
+    byOperation.set(operation, id);
+    this.services.push(service);
+    this.operations.push(operation);
+    const s = this.nameId(this.serviceIds, this.serviceNames, service);
+    const o = this.nameId(this.operationIds, this.operationNames, operation);
+    this.serviceOf.push(s);
+    this.operationOf.push(o);
+    this.serviceBit.push(exactBit(s));
+    this.operationBit.push(exactBit(o));
+    this.bloomBits.push((serviceBloomBit(s) | operationBloomBit(o)) >>> 0);
     return id;
   }
 
