@@ -1,7 +1,8 @@
-// A minimal keep-alive HTTP/1.1 load client over raw sockets. General-purpose clients spend
-// tens of microseconds per request on header objects and streams; at 10k+ requests/s on a shared
-// 2-core machine that would make the client, not the collector, the bottleneck. Each connection
-// sends one request, waits for its response (so latencies are per request), and repeats.
+// Minimal keep-alive HTTP/1.1 clients over raw sockets. General-purpose clients spend tens of
+// microseconds per request on header objects, streams and promises, and make garbage of their
+// own; on a shared 2-core machine that would make the client, not the collector, the bottleneck
+// (ingest) or the source of the latency tail (queries). Each connection sends one request, waits
+// for its response (so latencies are per request), and repeats.
 
 import { connect, type Socket } from 'node:net';
 
@@ -26,8 +27,41 @@ export interface RawLoadResult {
   elapsedMs: number;
 }
 
+export interface RawResponse {
+  status: number;
+  body: Buffer;
+}
+
 const HEADER_END = Buffer.from('\r\n\r\n');
-const CONTENT_LENGTH = Buffer.from('content-length:');
+const CONTENT_LENGTH = 'content-length:';
+
+/**
+ * Cuts complete responses out of a connection's byte stream. The collector always answers with
+ * Content-Length (no chunked bodies on the routes measured), which keeps this small; a chunked
+ * answer is an error rather than a silent misparse.
+ */
+class ResponseReader {
+  private pending: Buffer = Buffer.alloc(0);
+
+  /** Feeds a chunk; calls `onResponse` for every response it completes. */
+  push(chunk: Buffer, onResponse: (response: RawResponse) => void): void {
+    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    for (;;) {
+      const headerEnd = this.pending.indexOf(HEADER_END);
+      if (headerEnd < 0) return;
+      const status = Number(this.pending.toString('latin1', 9, 12));
+      const header = this.pending.subarray(0, headerEnd).toString('latin1').toLowerCase();
+      const clAt = header.indexOf(CONTENT_LENGTH);
+      if (clAt < 0 && header.includes('transfer-encoding: chunked')) throw new Error('raw client: chunked responses are not supported');
+      const length = clAt < 0 ? 0 : parseInt(header.slice(clAt + CONTENT_LENGTH.length), 10);
+      const total = headerEnd + 4 + length;
+      if (this.pending.length < total) return;
+      const body = this.pending.subarray(headerEnd + 4, total);
+      this.pending = this.pending.subarray(total);
+      onResponse({ status, body });
+    }
+  }
+}
 
 export async function runRawLoad(options: RawLoadOptions): Promise<RawLoadResult> {
   const latencies: number[] = [];
@@ -41,7 +75,7 @@ export async function runRawLoad(options: RawLoadOptions): Promise<RawLoadResult
   const runConnection = (): Promise<void> =>
     new Promise((resolve, reject) => {
       const socket: Socket = connect({ host: options.host, port: options.port, noDelay: true });
-      let pending: Buffer = Buffer.alloc(0);
+      const reader = new ResponseReader();
       let sentAt = 0;
       const send = (): void => {
         const now = performance.now();
@@ -72,30 +106,73 @@ export async function runRawLoad(options: RawLoadOptions): Promise<RawLoadResult
         requests++;
         socket.write(Buffer.concat([Buffer.from(head), body]));
       };
+      const onResponse = ({ status }: RawResponse): void => {
+        latencies.push(performance.now() - sentAt);
+        byStatus[status] = (byStatus[status] ?? 0) + 1;
+        send();
+      };
       socket.on('connect', send);
-      socket.on('data', (chunk: Buffer) => {
-        pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-        for (;;) {
-          const headerEnd = pending.indexOf(HEADER_END);
-          if (headerEnd < 0) return;
-          const status = Number(pending.toString('latin1', 9, 12));
-          const header = pending.subarray(0, headerEnd).toString('latin1').toLowerCase();
-          const clAt = header.indexOf(CONTENT_LENGTH.toString());
-          const length = clAt < 0 ? 0 : parseInt(header.slice(clAt + CONTENT_LENGTH.length), 10);
-          const total = headerEnd + 4 + length;
-          if (pending.length < total) return;
-          pending = pending.subarray(total);
-          latencies.push(performance.now() - sentAt);
-          byStatus[status] = (byStatus[status] ?? 0) + 1;
-          send();
-        }
-      });
+      socket.on('data', (chunk: Buffer) => reader.push(chunk, onResponse));
       socket.on('error', reject);
       socket.on('close', () => resolve());
     });
 
   await Promise.all(Array.from({ length: options.connections }, runConnection));
   return { requests, byStatus, latenciesMs: Float64Array.from(latencies), elapsedMs: performance.now() - started };
+}
+
+/** One keep-alive connection for sequential GETs, each timed from write to last body byte. */
+export class RawGetConnection {
+  private readonly reader = new ResponseReader();
+  private waiting: { resolve: (response: RawResponse) => void; reject: (error: Error) => void } | null = null;
+  private failure: Error | null = null;
+
+  private constructor(
+    private readonly socket: Socket,
+    private readonly host: string,
+  ) {
+    const fail = (error: Error): void => {
+      this.failure ??= error;
+      const waiting = this.waiting;
+      this.waiting = null;
+      waiting?.reject(this.failure);
+    };
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        this.reader.push(chunk, (response) => {
+          const waiting = this.waiting;
+          this.waiting = null;
+          waiting?.resolve(response);
+        });
+      } catch (error) {
+        fail(error as Error);
+        socket.destroy();
+      }
+    });
+    socket.on('error', fail);
+    socket.on('close', () => fail(new Error('raw client: connection closed')));
+  }
+
+  static open(host: string, port: number): Promise<RawGetConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host, port, noDelay: true });
+      socket.once('connect', () => resolve(new RawGetConnection(socket, host)));
+      socket.once('error', reject);
+    });
+  }
+
+  get(path: string): Promise<RawResponse & { ms: number }> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      const started = performance.now();
+      this.waiting = { resolve: (response) => resolve({ ...response, ms: performance.now() - started }), reject };
+      this.socket.write(`GET ${path} HTTP/1.1\r\nHost: ${this.host}\r\n\r\n`);
+    });
+  }
+
+  close(): void {
+    this.socket.end();
+  }
 }
 
 export function percentile(sorted: Float64Array, p: number): number {
