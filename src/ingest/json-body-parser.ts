@@ -34,16 +34,19 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
   app.decorateRequest('fastSpans', null);
   // JSON only: anything else (text/plain included, which Fastify parses by default) is a 415.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request: FastifyRequest, body, done) => {
-    const text = body as string;
+  // As bytes: the POST /spans fast path reads bytes (span-batch-fast.ts); everything else decodes
+  // the whole body, exactly as the string mode would have.
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request: FastifyRequest, body, done) => {
+    const bytes = body as Buffer;
     if (request.method === 'POST' && request.routeOptions.url === '/spans') {
-      const spans = parseSpanBatchFast(text);
+      const spans = parseSpanBatchFast(bytes);
       if (spans !== undefined) {
         request.fastSpans = spans;
         done(null, FAST_PATH_BODY);
         return;
       }
     }
+    const text = bytes.toString('utf8');
     if (text.trim() === '') {
       done(new BodyError('the request body is empty: send a JSON object'), undefined);
       return;

@@ -13,13 +13,22 @@ export function tagHash(key: string, value: string): number {
   return finishTagHash(fnv(fnv(Math.imul(0x811c9dc5 ^ key.length, 0x01000193), key, 0, key.length), value, 0, value.length));
 }
 
-/** tagHash of the key s[keyFrom, keyTo) and the value s[valueFrom, valueTo), read in place. */
-export function tagHashIn(s: string, keyFrom: number, keyTo: number, valueFrom: number, valueTo: number): number {
-  return finishTagHash(fnv(fnv(Math.imul(0x811c9dc5 ^ (keyTo - keyFrom), 0x01000193), s, keyFrom, keyTo), s, valueFrom, valueTo));
+/**
+ * tagHash of the key b[keyFrom, keyTo) and the value b[valueFrom, valueTo) of ASCII bytes, read
+ * in place: for ASCII a byte is the UTF-16 code unit tagHash reads.
+ */
+export function tagHashIn(b: Uint8Array, keyFrom: number, keyTo: number, valueFrom: number, valueTo: number): number {
+  return finishTagHash(fnvBytes(fnvBytes(Math.imul(0x811c9dc5 ^ (keyTo - keyFrom), 0x01000193), b, keyFrom, keyTo), b, valueFrom, valueTo));
 }
 
 function fnv(h: number, s: string, from: number, to: number): number {
   for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+// fnv over bytes: one loop per input kind keeps each monomorphic (typed-array loads, not charCodeAt).
+function fnvBytes(h: number, b: Uint8Array, from: number, to: number): number {
+  for (let i = from; i < to; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
   return h;
 }
 

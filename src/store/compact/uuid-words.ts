@@ -9,43 +9,59 @@ for (let d = 0; d < 6; d++) {
   HEX_VALUE[65 + d] = 10 + d;
 }
 
-/** Value of the hex digits s[from, to) after `acc`'s, or -1 when one is not a hex digit. */
-function hexValue(s: string, from: number, to: number, acc: number): number {
-  for (let k = from; k < to; k++) {
-    const c = s.charCodeAt(k);
-    // NaN past the end fails `c < 128` too.
-    const v = c < 128 ? HEX_VALUE[c]! : -1;
-    if (v < 0) return -1;
-    acc = acc * 16 + v;
-  }
-  return acc;
+/**
+ * Value of the four hex digits b[k, k+4), or a negative number when one is not a hex digit.
+ * Four digits fit a small integer, so this stays in integer arithmetic, and one test of the sign
+ * of the OR rejects a bad digit anywhere (past the end a load is undefined, which `| 0` makes 0,
+ * a non-digit).
+ */
+function hex4(b: ArrayLike<number>, k: number): number {
+  const c0 = b[k]! | 0;
+  const c1 = b[k + 1]! | 0;
+  const c2 = b[k + 2]! | 0;
+  const c3 = b[k + 3]! | 0;
+  // Codes ≥ 128 are not digits; `& 127` keeps the table lookup in bounds, and the OR of the raw
+  // codes catches them.
+  const v0 = HEX_VALUE[c0 & 127]!;
+  const v1 = HEX_VALUE[c1 & 127]!;
+  const v2 = HEX_VALUE[c2 & 127]!;
+  const v3 = HEX_VALUE[c3 & 127]!;
+  if ((v0 | v1 | v2 | v3) < 0 || (c0 | c1 | c2 | c3) > 127) return -1;
+  return (v0 << 12) | (v1 << 8) | (v2 << 4) | v3;
 }
 
 /**
- * Reads the 8-4-4-4-12 hex UUID (any case) whose first digit is s[first] into target[at..at+3];
- * false (and nothing written) when the text is not one.
+ * Reads the 8-4-4-4-12 hex UUID (any case) whose first digit is b[first] (bytes or character
+ * codes) into target[at..at+3]; false (and nothing written) when the text is not one.
  */
-export function readUuidWords(s: string, first: number, target: Uint32Array, at: number): boolean {
-  if (s.charCodeAt(first + 8) !== 45 || s.charCodeAt(first + 13) !== 45 || s.charCodeAt(first + 18) !== 45 || s.charCodeAt(first + 23) !== 45) {
-    return false;
-  }
-  const w0 = hexValue(s, first, first + 8, 0);
-  const a = hexValue(s, first + 9, first + 13, 0);
-  const b = hexValue(s, first + 14, first + 18, 0);
-  const c = hexValue(s, first + 19, first + 23, 0);
-  const d = hexValue(s, first + 24, first + 28, 0);
-  const w3 = hexValue(s, first + 28, first + 36, 0);
-  if (w0 < 0 || a < 0 || b < 0 || c < 0 || d < 0 || w3 < 0) return false;
-  target[at] = w0;
-  target[at + 1] = a * 65536 + b;
-  target[at + 2] = c * 65536 + d;
-  target[at + 3] = w3;
+export function readUuidWords(b: ArrayLike<number>, first: number, target: Uint32Array, at: number): boolean {
+  if (b[first + 8] !== 45 || b[first + 13] !== 45 || b[first + 18] !== 45 || b[first + 23] !== 45) return false;
+  const w0 = hex4(b, first);
+  const w1 = hex4(b, first + 4);
+  const w2 = hex4(b, first + 9);
+  const w3 = hex4(b, first + 14);
+  const w4 = hex4(b, first + 19);
+  const w5 = hex4(b, first + 24);
+  const w6 = hex4(b, first + 28);
+  const w7 = hex4(b, first + 32);
+  if ((w0 | w1 | w2 | w3 | w4 | w5 | w6 | w7) < 0) return false;
+  target[at] = w0 * 65536 + w1;
+  target[at + 1] = w2 * 65536 + w3;
+  target[at + 2] = w4 * 65536 + w5;
+  target[at + 3] = w6 * 65536 + w7;
   return true;
 }
 
+/** Character codes of the UUID being written (any code above 255 becomes 0, a non-digit). */
+const uuidCodes = new Uint8Array(36);
+
 /** Writes a validated (8-4-4-4-12 hex, any case) UUID into target[at..at+3]. */
 export function writeUuidWords(uuid: string, target: Uint32Array, at: number): void {
-  readUuidWords(uuid, 0, target, at);
+  for (let k = 0; k < 36; k++) {
+    const c = uuid.charCodeAt(k);
+    uuidCodes[k] = c < 256 ? c : 0;
+  }
+  readUuidWords(uuidCodes, 0, target, at);
 }
 
 /** Character codes of the lowercase hex digits, by value. */
