@@ -11,8 +11,8 @@
 // path, which owns every 400 message, takes the body from the start.
 //
 // Written for speed: it reads the body's bytes, not a decoded string (a typed-array load is a few
-// instructions; charCodeAt dispatches on the string's representation at every character, and
-// decoding the body costs a pass of its own), and only ASCII bodies, so that a byte is a
+// instructions, while charCodeAt must handle every kind of string V8 has at every character,
+// and decoding the body costs a pass of its own), and only ASCII bodies, so that a byte is a
 // character and every length and hash below is the one the general path computes from text; a
 // body with any other byte goes to the general path whole. Past the end a load yields undefined,
 // which fails every comparison below as a non-matching byte. The cursor is a local passed into
