@@ -14,7 +14,7 @@ describe('EndpointTable', () => {
     const before = process.memoryUsage().heapUsed;
     const table = new EndpointTable();
     for (let i = 0; i < 100; i++) {
-      // A 1 MiB "body" per endpoint, with the names sliced out of it as the parser does.
+      // A 1 MiB "body" per endpoint, with the names sliced out of it as the OTLP JSON reader does.
       const service = `service-number-${String(i).padStart(6, '0')}`;
       const operation = `operation-number-${String(i).padStart(6, '0')}`;
       const body = `{"service":"${service}","operation":"${operation}"}` + 'x'.repeat(1 << 20);
