@@ -14,15 +14,18 @@
 // instructions, while charCodeAt must handle every kind of string V8 has at every character,
 // and decoding the body costs a pass of its own), and only ASCII bodies, so that a byte is a
 // character and every length and hash below is the one the general path computes from text; a
-// body with any other byte goes to the general path whole. Past the end a load yields undefined,
-// which fails every comparison below as a non-matching byte. The cursor is a local passed into
+// body with any other byte goes to the general path whole. Past the end a byte load yields
+// undefined, which fails every comparison below as a non-matching byte; a DataView read past the
+// end would throw, so each one is preceded by a length check. The cursor is a local passed into
 // and returned from small functions (a module-level cursor would be a memory load and store per
-// byte), keys are recognised in place without allocating a string, and only the strings the
-// store keeps (service, operation, tag text) are made.
+// byte), keys are recognised in place four bytes at a time without allocating a string, hashes
+// are computed in the same pass that finds where a string ends, and the only strings made are
+// service and operation names, from a cache. Tag text that is already exactly what
+// JSON.stringify would write stays in the body as a byte range, which the store copies.
 
 import { isAscii } from 'node:buffer';
 import { MAX_SPANS_PER_BATCH, MAX_TAGS_PER_SPAN } from '../../schemas/span.js';
-import { tagHash, tagHashIn } from '../store/compact/tag-index.js';
+import { finishTagHash, FNV_OFFSET, FNV_PRIME, tagHash } from '../store/compact/tag-index.js';
 import { readUuidWords } from '../store/compact/uuid-words.js';
 import { ID_WORDS, SPAN_ERROR, SPAN_HAS_PARENT, SpanBatch } from './span-batch.js';
 
@@ -50,17 +53,13 @@ function skipWs(s: Buffer, i: number): number {
   }
 }
 
-/**
- * With s[i] a quote: the index of the closing quote of a string that has no escapes and no
- * control characters (so JSON.parse yields exactly its characters), or -1.
- */
-function plainStringEnd(s: Buffer, i: number): number {
-  for (let j = i + 1; ; j++) {
-    const c = s[j]!;
-    if (c === QUOTE) return j;
-    // undefined (past the end) fails `c >= 32`, so it is caught here too.
-    if (!(c >= 32) || c === BACKSLASH) return -1;
+/** With s[j] just after a key: the index of its value (past the colon and any whitespace), or -1. */
+function valueAt(s: Buffer, j: number): number {
+  if (s[j] !== COLON) {
+    j = skipWs(s, j);
+    if (s[j] !== COLON) return -1;
   }
+  return skipWs(s, j + 1);
 }
 
 /**
@@ -73,18 +72,41 @@ const NAME_SLOTS = 512;
 const cachedNameBytes: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(NAME_SLOTS).fill(undefined);
 const cachedNames: string[] = new Array<string>(NAME_SLOTS).fill('');
 
-/** The name whose ASCII bytes are s[from, to). */
-function nameAt(s: Buffer, from: number, to: number): string {
-  let h = 0x811c9dc5 ^ (to - from);
-  for (let k = from; k < to; k++) h = Math.imul(h ^ s[k]!, 0x01000193);
+/** What nameAt read. */
+let readName = '';
+
+/**
+ * With s[i] a quote: reads a plain string (no escape, no control character) of at most MAX_NAME
+ * bytes into readName, hashing its bytes in the same pass; returns the index after its closing
+ * quote, or -1.
+ */
+function nameAt(s: Buffer, i: number): number {
+  let h = 0x811c9dc5;
+  let j = i + 1;
+  for (;; j++) {
+    const c = s[j]!;
+    if (c === QUOTE) break;
+    // undefined (past the end) fails `c >= 32`, so it is caught here too.
+    if (!(c >= 32) || c === BACKSLASH) return -1;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  const from = i + 1;
+  const length = j - from;
+  if (length > MAX_NAME) return -1;
+  h ^= length;
   const slot = (h ^ (h >>> 15)) & (NAME_SLOTS - 1);
   const known = cachedNameBytes[slot];
-  if (known !== undefined && known.length === to - from && bytesAt(s, from, known)) return cachedNames[slot]!;
-  const name = s.toString('latin1', from, to);
-  // A copy: a view would keep the whole request body alive.
-  cachedNameBytes[slot] = Uint8Array.prototype.slice.call(s, from, to);
-  cachedNames[slot] = name;
-  return name;
+  if (known !== undefined && known.length === length && bytesAt(s, from, known)) {
+    readName = cachedNames[slot]!;
+  } else {
+    readName = s.toString('latin1', from, j);
+    // A copy: a view would keep the whole request body alive.
+    const copy = new Uint8Array(length);
+    for (let k = 0; k < length; k++) copy[k] = s[from + k]!;
+    cachedNameBytes[slot] = copy;
+    cachedNames[slot] = readName;
+  }
+  return j + 1;
 }
 
 /** Id words of the span being read: trace [0, 4), span [4, 8), parent [8, 12). */
@@ -127,15 +149,31 @@ function int64At(s: Buffer, i: number): number {
 const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
 
 const SPANS_KEY = ascii('"spans"');
-const TRACE_ID = ascii('trace_id');
-const END_TIME = ascii('end_time');
-const SPAN_ID = ascii('span_id');
-const SERVICE = ascii('service');
-const PARENT_SPAN_ID = ascii('parent_span_id');
-const OPERATION = ascii('operation');
-const START_TIME = ascii('start_time');
-const STATUS = ascii('status');
-const TAGS = ascii('tags');
+/** Four ASCII characters as the little-endian word DataView.getUint32(at, true) reads. */
+const word = (text: string): number =>
+  (text.charCodeAt(0) | (text.charCodeAt(1) << 8) | (text.charCodeAt(2) << 16) | (text.charCodeAt(3) << 24)) >>> 0;
+
+// Span keys, with their closing quote, compared four bytes at a time just after the opening
+// quote: a match means the key is exactly that name, with no pass to find where the key ends.
+const W_TRAC = word('trac');
+const W_E_ID = word('e_id');
+const W_SPAN = word('span');
+const W__ID_ = word('_id"');
+const W_PARE = word('pare');
+const W_NT_S = word('nt_s');
+const W_PAN_ = word('pan_');
+const W_SERV = word('serv');
+const W_ICE_ = word('ice"');
+const W_OPER = word('oper');
+const W_ATIO = word('atio');
+const W_STAR = word('star');
+const W_T_TI = word('t_ti');
+const W_END_ = word('end_');
+const W_TIME = word('time');
+const W_STAT = word('stat');
+/** The last three bytes of status": `us"`. */
+const W_US_ = word('us"\0') & 0xffffff;
+const W_TAGS = word('tags');
 const OK_VALUE = ascii('"ok"');
 const ERROR_VALUE = ascii('"error"');
 const PROTO = ascii('__proto__');
@@ -158,10 +196,19 @@ function isArrayIndexKey(s: Buffer, open: number, close: number): boolean {
   return close > open + 1 && c >= ZERO && c <= NINE;
 }
 
-/** What readTags read: the tag text as JSON.stringify would write it. */
-let parsedTagsJson = '';
-/** Key and value ranges of the tags being read: [keyFrom, keyTo, valueFrom, valueTo] per tag. */
-const tagRanges = new Int32Array(4 * MAX_TAGS_PER_SPAN);
+/**
+ * What readTags read: the tag text as JSON.stringify would write it, or null when the body's
+ * bytes tagsFrom .. tagsTo are that text already (SpanBatch.tagsJson).
+ */
+let parsedTagsJson: string | null = '';
+let tagsFrom = 0;
+let tagsTo = 0;
+/**
+ * The tags being read: [keyFrom, keyTo, valueFrom, valueTo, hash] per tag, the hash being
+ * tagHash(key, value), computed from the bytes as they are scanned.
+ */
+const TAG_FIELDS = 5;
+const tagScratch = new Int32Array(TAG_FIELDS * MAX_TAGS_PER_SPAN);
 
 function sameRange(s: Buffer, aFrom: number, aTo: number, bFrom: number, bTo: number): boolean {
   if (aTo - aFrom !== bTo - bFrom) return false;
@@ -185,12 +232,22 @@ function readTags(s: Buffer, i: number, hashes: number[]): number {
   }
   let count = 0;
   for (;;) {
-    if (s[j] !== QUOTE) return -1;
-    const keyClose = plainStringEnd(s, j);
-    if (keyClose < 0 || count === MAX_TAGS_PER_SPAN) return -1;
+    if (s[j] !== QUOTE || count === MAX_TAGS_PER_SPAN) return -1;
+    // The key: a plain string (no escape, no control character, as for names), hashed as it is
+    // scanned, in tagHash's steps.
+    const keyFrom = j + 1;
+    let h = FNV_OFFSET;
+    let keyClose = keyFrom;
+    for (;; keyClose++) {
+      const c = s[keyClose]!;
+      if (c === QUOTE) break;
+      if (!(c >= 32) || c === BACKSLASH) return -1;
+      h = Math.imul(h ^ c, FNV_PRIME);
+    }
+    h = Math.imul(h ^ (keyClose - keyFrom), FNV_PRIME);
     // `__proto__` needs defineProperty and repeats need last-wins: both rare, both general path.
     if (keyIs(s, j, keyClose, PROTO)) return -1;
-    for (let t = 0; t < count; t++) if (sameRange(s, tagRanges[4 * t]!, tagRanges[4 * t + 1]!, j + 1, keyClose)) return -1;
+    for (let t = 0; t < count; t++) if (sameRange(s, tagScratch[TAG_FIELDS * t]!, tagScratch[TAG_FIELDS * t + 1]!, keyFrom, keyClose)) return -1;
     if (isArrayIndexKey(s, j, keyClose)) canonical = false;
     let k = keyClose + 1;
     if (s[k] !== COLON) {
@@ -204,13 +261,22 @@ function readTags(s: Buffer, i: number, hashes: number[]): number {
       v = skipWs(s, v);
       if (s[v] !== QUOTE) return -1;
     }
-    const valueClose = plainStringEnd(s, v);
+    const valueFrom = v + 1;
+    let valueClose = valueFrom;
+    for (;; valueClose++) {
+      const c = s[valueClose]!;
+      if (c === QUOTE) break;
+      if (!(c >= 32) || c === BACKSLASH) return -1;
+      h = Math.imul(h ^ c, FNV_PRIME);
+    }
     // ASCII: bytes are characters, so the limit is the schema's.
-    if (valueClose < 0 || valueClose - v - 1 > MAX_TAG_VALUE) return -1;
-    tagRanges[4 * count] = j + 1;
-    tagRanges[4 * count + 1] = keyClose;
-    tagRanges[4 * count + 2] = v + 1;
-    tagRanges[4 * count + 3] = valueClose;
+    if (valueClose - valueFrom > MAX_TAG_VALUE) return -1;
+    const o = TAG_FIELDS * count;
+    tagScratch[o] = keyFrom;
+    tagScratch[o + 1] = keyClose;
+    tagScratch[o + 2] = valueFrom;
+    tagScratch[o + 3] = valueClose;
+    tagScratch[o + 4] = finishTagHash(h);
     count++;
     j = valueClose + 1;
     let c = s[j];
@@ -226,15 +292,17 @@ function readTags(s: Buffer, i: number, hashes: number[]): number {
     j = next;
   }
   if (canonical) {
-    parsedTagsJson = s.toString('latin1', start, j + 1);
-    for (let t = 0; t < count; t++) {
-      hashes.push(tagHashIn(s, tagRanges[4 * t]!, tagRanges[4 * t + 1]!, tagRanges[4 * t + 2]!, tagRanges[4 * t + 3]!));
-    }
+    parsedTagsJson = null;
+    tagsFrom = start;
+    tagsTo = j + 1;
+    // The Int32Array holds the hash's bits; `>>> 0` gives back the unsigned number tagHash returns.
+    for (let t = 0; t < count; t++) hashes.push(tagScratch[TAG_FIELDS * t + 4]! >>> 0);
   } else {
     // Whitespace or integer-like keys: the object's own order and text, as the general path has them.
     const tags: Record<string, string> = {};
     for (let t = 0; t < count; t++) {
-      tags[s.toString('latin1', tagRanges[4 * t]!, tagRanges[4 * t + 1]!)] = s.toString('latin1', tagRanges[4 * t + 2]!, tagRanges[4 * t + 3]!);
+      const o = TAG_FIELDS * t;
+      tags[s.toString('latin1', tagScratch[o]!, tagScratch[o + 1]!)] = s.toString('latin1', tagScratch[o + 2]!, tagScratch[o + 3]!);
     }
     parsedTagsJson = JSON.stringify(tags);
     for (const key in tags) hashes.push(tagHash(key, tags[key]!));
@@ -264,7 +332,11 @@ export function parseSpanBatchFast(s: Buffer): SpanBatch | undefined {
   if (s[i] !== COLON) return undefined;
   i = skipWs(s, i + 1);
   if (s[i] !== OPEN_BRACKET) return undefined;
+  const n = s.length;
+  const view = new DataView(s.buffer, s.byteOffset, n);
   const batch = new SpanBatch();
+  batch.body = s;
+  batch.bodyView = view;
   const { ids, times, tagHashes } = batch;
   for (;;) {
     i = skipWs(s, i + 1);
@@ -277,79 +349,90 @@ export function parseSpanBatchFast(s: Buffer): SpanBatch | undefined {
     let endSec = 0;
     let endNsec = 0;
     let error = false;
-    let tagsJson: string | undefined;
+    let tagsJson: string | null | undefined;
     for (;;) {
       i = skipWs(s, i + 1);
       if (s[i] !== QUOTE) return undefined;
-      const keyClose = plainStringEnd(s, i);
-      if (keyClose < 0) return undefined;
-      const keyOpen = i;
-      i = skipWs(s, keyClose + 1);
-      if (s[i] !== COLON) return undefined;
-      i = skipWs(s, i + 1);
+      const k = i + 1;
+      // Every key is recognised from the words at k and k + 4 (all keys are longer than 4
+      // bytes). A valid body has at least 10 more bytes after a key's first letter
+      // (`tags":{}}]}`), so one that ends sooner is invalid, and the general path says why.
+      if (k + 8 > n) return undefined;
+      const w1 = view.getUint32(k + 4, true);
       let field: number;
-      let end: number;
-      // Dispatch on length and first letters; keyIs() confirms the whole key.
-      switch (keyClose - keyOpen - 1) {
-        case 8: // trace_id, end_time
-          if (keyIs(s, keyOpen, keyClose, TRACE_ID)) {
-            field = F_TRACE;
-            end = uuidAt(s, i, 0);
-          } else if (keyIs(s, keyOpen, keyClose, END_TIME)) {
-            field = F_END;
-            end = int64At(s, i);
-            endSec = readSec;
-            endNsec = readNsec;
-          } else return undefined;
+      let end = -1;
+      switch (view.getUint32(k, true)) {
+        case W_TRAC: // trace_id"
+          if (w1 !== W_E_ID || s[k + 8] !== QUOTE) return undefined;
+          field = F_TRACE;
+          i = valueAt(s, k + 9);
+          if (i >= 0) end = uuidAt(s, i, 0);
           break;
-        case 7: // span_id, service
-          if (keyIs(s, keyOpen, keyClose, SPAN_ID)) {
-            field = F_SPAN;
-            end = uuidAt(s, i, 4);
-          } else if (keyIs(s, keyOpen, keyClose, SERVICE)) {
-            field = F_SERVICE;
-            if (s[i] !== QUOTE) return undefined;
-            end = plainStringEnd(s, i);
-            if (end < 0 || end - i - 1 > MAX_NAME) return undefined;
-            service = nameAt(s, i + 1, end);
-            end++;
-          } else return undefined;
+        case W_SPAN: // span_id"
+          if (w1 !== W__ID_) return undefined;
+          field = F_SPAN;
+          i = valueAt(s, k + 8);
+          if (i >= 0) end = uuidAt(s, i, 4);
           break;
-        case 14:
-          if (!keyIs(s, keyOpen, keyClose, PARENT_SPAN_ID)) return undefined;
+        case W_PARE: // parent_span_id"
+          if (w1 !== W_NT_S || k + 12 > n || view.getUint32(k + 8, true) !== W_PAN_ || s[k + 12] !== 105 || s[k + 13] !== 100 || s[k + 14] !== QUOTE) return undefined;
           field = F_PARENT;
-          end = uuidAt(s, i, 8);
+          i = valueAt(s, k + 15);
+          if (i >= 0) end = uuidAt(s, i, 8);
           break;
-        case 9:
-          if (!keyIs(s, keyOpen, keyClose, OPERATION)) return undefined;
+        case W_SERV: // service"
+          if (w1 !== W_ICE_) return undefined;
+          field = F_SERVICE;
+          i = valueAt(s, k + 8);
+          if (i >= 0 && s[i] === QUOTE) {
+            end = nameAt(s, i);
+            service = readName;
+          }
+          break;
+        case W_OPER: // operation"
+          if (w1 !== W_ATIO || s[k + 8] !== 110 || s[k + 9] !== QUOTE) return undefined;
           field = F_OPERATION;
-          if (s[i] !== QUOTE) return undefined;
-          end = plainStringEnd(s, i);
-          if (end < 0 || end - i - 1 > MAX_NAME) return undefined;
-          operation = nameAt(s, i + 1, end);
-          end++;
+          i = valueAt(s, k + 10);
+          if (i >= 0 && s[i] === QUOTE) {
+            end = nameAt(s, i);
+            operation = readName;
+          }
           break;
-        case 10:
-          if (!keyIs(s, keyOpen, keyClose, START_TIME)) return undefined;
+        case W_STAR: // start_time"
+          if (w1 !== W_T_TI || s[k + 8] !== 109 || s[k + 9] !== 101 || s[k + 10] !== QUOTE) return undefined;
           field = F_START;
-          end = int64At(s, i);
+          i = valueAt(s, k + 11);
+          if (i >= 0) end = int64At(s, i);
           startSec = readSec;
           startNsec = readNsec;
           break;
-        case 6:
-          if (!keyIs(s, keyOpen, keyClose, STATUS)) return undefined;
+        case W_END_: // end_time"
+          if (w1 !== W_TIME || s[k + 8] !== QUOTE) return undefined;
+          field = F_END;
+          i = valueAt(s, k + 9);
+          if (i >= 0) end = int64At(s, i);
+          endSec = readSec;
+          endNsec = readNsec;
+          break;
+        case W_STAT: // status"
+          if ((w1 & 0xffffff) !== W_US_) return undefined;
           field = F_STATUS;
+          i = valueAt(s, k + 7);
+          if (i < 0) return undefined;
           if (bytesAt(s, i, OK_VALUE)) end = i + 4;
           else if (bytesAt(s, i, ERROR_VALUE)) {
             end = i + 7;
             error = true;
-          } else return undefined;
+          }
           break;
-        case 4:
-          if (!keyIs(s, keyOpen, keyClose, TAGS) || s[i] !== OPEN_BRACE) return undefined;
+        case W_TAGS: // tags"
+          if (s[k + 4] !== QUOTE) return undefined;
           field = F_TAGS;
-          end = readTags(s, i, tagHashes);
-          tagsJson = parsedTagsJson;
+          i = valueAt(s, k + 5);
+          if (i >= 0 && s[i] === OPEN_BRACE) {
+            end = readTags(s, i, tagHashes);
+            tagsJson = parsedTagsJson;
+          }
           break;
         default:
           return undefined;
@@ -373,6 +456,8 @@ export function parseSpanBatchFast(s: Buffer): SpanBatch | undefined {
     batch.services.push(service);
     batch.operations.push(operation);
     batch.tagsJson.push(tagsJson);
+    if (tagsJson === null) batch.tagsAt.push(tagsFrom, tagsTo);
+    else batch.tagsAt.push(0, 0);
     batch.tagEnds.push(tagHashes.length);
     batch.length++;
     i = skipWs(s, i + 1);

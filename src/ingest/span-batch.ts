@@ -5,7 +5,8 @@
 // each of them a second time, and every span costs an object, a tags object and eight strings
 // that die a moment later. The fast parser (span-batch-fast.ts) already reads every character
 // once to validate it; here it leaves what it read as numbers: ids as 32-bit words, times as
-// whole seconds plus nanoseconds, tags as their JSON text with one hash per (key, value) pair.
+// whole seconds plus nanoseconds, tags as their JSON text (or where that text sits in the body)
+// with one hash per (key, value) pair.
 // Stores that want IngestSpans get them from toIngestSpans(); any IngestSpan[] becomes a batch
 // through fromSpans(), so the bucket store has a single ingest path whatever the source.
 
@@ -34,8 +35,19 @@ export class SpanBatch {
   readonly flags: number[] = [];
   readonly services: string[] = [];
   readonly operations: string[] = [];
-  /** Exactly JSON.stringify(tags); undefined when the span had no tags field. */
-  readonly tagsJson: Array<string | undefined> = [];
+  /**
+   * Exactly JSON.stringify(tags); undefined when the span had no tags field; null when that text
+   * is still where the fast parser found it: ASCII bytes tagsAt[2i] .. tagsAt[2i+1] of `body`.
+   * Left there, it costs no string, and the store copies the bytes straight into its own memory.
+   * Read it with tagsText(i).
+   */
+  readonly tagsJson: Array<string | null | undefined> = [];
+  /** Byte ranges in `body`, two numbers per span (zeros unless tagsJson[i] is null). */
+  readonly tagsAt: number[] = [];
+  /** The request body the fast parser read; set when some tagsJson[i] is null. */
+  body: Buffer | undefined;
+  /** `body` as a DataView, to copy its bytes four at a time. */
+  bodyView: DataView | undefined;
   /** tagHash(key, value) of every tag pair, span after span; span i owns [tagEnds[i-1], tagEnds[i]). */
   readonly tagHashes: number[] = [];
   readonly tagEnds: number[] = [];
@@ -69,6 +81,7 @@ export class SpanBatch {
       batch.operations.push(span.operation);
       const tags = span.tags;
       batch.tagsJson.push(tags === undefined ? undefined : (span.tagsJson ?? JSON.stringify(tags)));
+      batch.tagsAt.push(0, 0);
       if (tags !== undefined) {
         for (const key in tags) if (Object.hasOwn(tags, key)) batch.tagHashes.push(tagHash(key, tags[key]!));
       }
@@ -77,6 +90,13 @@ export class SpanBatch {
     }
     batch.source = spans;
     return batch;
+  }
+
+  /** Exactly JSON.stringify(tags) of span i, or undefined when it had no tags field. */
+  tagsText(i: number): string | undefined {
+    const text = this.tagsJson[i];
+    if (text !== null) return text;
+    return this.body!.toString('latin1', this.tagsAt[2 * i], this.tagsAt[2 * i + 1]);
   }
 
   startText(i: number): string {
@@ -112,7 +132,7 @@ export class SpanBatch {
     const spans: IngestSpan[] = new Array(this.length);
     for (let i = 0; i < this.length; i++) {
       const flags = this.flags[i]!;
-      const tagsJson = this.tagsJson[i];
+      const tagsJson = this.tagsText(i);
       spans[i] = {
         traceId: uuidFromWords(this.ids, i * ID_WORDS),
         spanId: this.spanIdText(i),

@@ -286,9 +286,21 @@ export class BucketStore implements TraceStore {
       pid[at * 4 + 3] = ids[11]!;
     }
     const tagsJson = batch.tagsJson[i];
-    if (tagsJson !== undefined) {
+    if (tagsJson === null) {
+      // The text is in the request body (span-batch.ts): copied from there, never made a string.
+      const from = batch.tagsAt[2 * i]!;
+      const to = batch.tagsAt[2 * i + 1]!;
+      if (to - from === 2) flags |= FLAG_EMPTY_TAGS;
+      else {
+        bucket.setTagBytes(index, batch.bodyView!, from, to);
+        this.indexTags(bucket, index, batch, i);
+      }
+    } else if (tagsJson !== undefined) {
       if (tagsJson === '{}') flags |= FLAG_EMPTY_TAGS;
-      else this.indexTags(bucket, index, tagsJson, batch, i);
+      else {
+        bucket.setTags(index, tagsJson);
+        this.indexTags(bucket, index, batch, i);
+      }
     }
     chunk.trace[at] = rec;
     const endpoint = this.endpoints.intern(batch.services[i]!, batch.operations[i]!);
@@ -362,8 +374,8 @@ export class BucketStore implements TraceStore {
     return true;
   }
 
-  private indexTags(bucket: SpanBucket, index: number, text: string, batch: SpanBatch, i: number): void {
-    bucket.setTags(index, text);
+  /** Adds the tag pairs of span i of the batch, stored as span `index` of the bucket, to its index. */
+  private indexTags(bucket: SpanBucket, index: number, batch: SpanBatch, i: number): void {
     const tagIndex = (bucket.tagIndex ??= new TagIndex());
     const hashes = batch.tagHashes;
     for (let h = i === 0 ? 0 : batch.tagEnds[i - 1]!, end = batch.tagEnds[i]!; h < end; h++) tagIndex.add(hashes[h]!, index);

@@ -8,31 +8,22 @@
 
 const EMPTY = -1;
 
-/** FNV-1a over the key's length, the key and the value (UTF-16 code units), then a final mix. */
+/** FNV-1a over the key, the key's length and the value (UTF-16 code units), then a final mix. */
 export function tagHash(key: string, value: string): number {
-  return finishTagHash(fnv(fnv(Math.imul(0x811c9dc5 ^ key.length, 0x01000193), key, 0, key.length), value, 0, value.length));
+  return finishTagHash(fnv(Math.imul(fnv(FNV_OFFSET, key) ^ key.length, FNV_PRIME), value));
 }
 
-/**
- * tagHash of the key b[keyFrom, keyTo) and the value b[valueFrom, valueTo) of ASCII bytes, read
- * in place: for ASCII a byte is the UTF-16 code unit tagHash reads.
- */
-export function tagHashIn(b: Uint8Array, keyFrom: number, keyTo: number, valueFrom: number, valueTo: number): number {
-  return finishTagHash(fnvBytes(fnvBytes(Math.imul(0x811c9dc5 ^ (keyTo - keyFrom), 0x01000193), b, keyFrom, keyTo), b, valueFrom, valueTo));
-}
+// The POST /spans fast parser (span-batch-fast.ts) computes the same hash from ASCII bytes while
+// it scans them, from these parts: the length follows the key so that it is known by then.
+export const FNV_OFFSET = 0x811c9dc5;
+export const FNV_PRIME = 0x01000193;
 
-function fnv(h: number, s: string, from: number, to: number): number {
-  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+function fnv(h: number, s: string): number {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
   return h;
 }
 
-// fnv over bytes: one loop per input kind keeps each monomorphic (typed-array loads, not charCodeAt).
-function fnvBytes(h: number, b: Uint8Array, from: number, to: number): number {
-  for (let i = from; i < to; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
-  return h;
-}
-
-function finishTagHash(h: number): number {
+export function finishTagHash(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
