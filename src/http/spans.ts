@@ -35,9 +35,17 @@ export const spansRoutes: FastifyPluginAsyncTypebox<SpansRouteOptions> = async (
       let spans: IngestSpan[];
       const batch = request.fastSpans;
       if (batch !== null) {
-        // Stores that read batches take the parser's columns as they are.
-        if (store.ingestBatch !== undefined) return accepted(reply, await store.ingestBatch(batch));
+        // The batch is reused once given back, so only after the store is done with it (an
+        // exception leaves it to the garbage collector instead).
+        request.fastSpans = null;
+        if (store.ingestBatch !== undefined) {
+          // Stores that read batches take the parser's columns as they are.
+          const result = await store.ingestBatch(batch);
+          batch.release();
+          return accepted(reply, result);
+        }
         spans = batch.toIngestSpans();
+        batch.release();
       } else {
         if (!validateBody(request.body)) {
           metrics.batchesRejected.inc({ reason: 'invalid' });

@@ -27,7 +27,7 @@ import { isAscii } from 'node:buffer';
 import { MAX_SPANS_PER_BATCH, MAX_TAGS_PER_SPAN } from '../../schemas/span.js';
 import { finishTagHash, FNV_OFFSET, FNV_PRIME, tagHash } from '../store/compact/tag-index.js';
 import { readUuidWords } from '../store/compact/uuid-words.js';
-import { ID_WORDS, SPAN_ERROR, SPAN_HAS_PARENT, SpanBatch } from './span-batch.js';
+import { ID_WORDS, SPAN_ERROR, SPAN_HAS_PARENT, SpanBatch, TIME_FIELDS } from './span-batch.js';
 
 const MAX_NAME = 256;
 const MAX_TAG_VALUE = 1024;
@@ -220,7 +220,7 @@ function sameRange(s: Buffer, aFrom: number, aTo: number, bFrom: number, bTo: nu
  * With s[i] at '{': reads a tag object, appending one hash per pair to `hashes`; returns the index
  * after it, or -1. No object is built unless the text is not already canonical.
  */
-function readTags(s: Buffer, i: number, hashes: number[]): number {
+function readTags(s: Buffer, i: number, batch: SpanBatch): number {
   const start = i;
   // The raw text equals JSON.stringify(tags) when it has no whitespace and no integer-like key.
   let canonical = true;
@@ -296,7 +296,7 @@ function readTags(s: Buffer, i: number, hashes: number[]): number {
     tagsFrom = start;
     tagsTo = j + 1;
     // The Int32Array holds the hash's bits; `>>> 0` gives back the unsigned number tagHash returns.
-    for (let t = 0; t < count; t++) hashes.push(tagScratch[TAG_FIELDS * t + 4]! >>> 0);
+    for (let t = 0; t < count; t++) batch.addTagHash(tagScratch[TAG_FIELDS * t + 4]! >>> 0);
   } else {
     // Whitespace or integer-like keys: the object's own order and text, as the general path has them.
     const tags: Record<string, string> = {};
@@ -305,7 +305,7 @@ function readTags(s: Buffer, i: number, hashes: number[]): number {
       tags[s.toString('latin1', tagScratch[o]!, tagScratch[o + 1]!)] = s.toString('latin1', tagScratch[o + 2]!, tagScratch[o + 3]!);
     }
     parsedTagsJson = JSON.stringify(tags);
-    for (const key in tags) hashes.push(tagHash(key, tags[key]!));
+    for (const key in tags) batch.addTagHash(tagHash(key, tags[key]!));
   }
   return j + 1;
 }
@@ -334,10 +334,17 @@ export function parseSpanBatchFast(s: Buffer): SpanBatch | undefined {
   if (s[i] !== OPEN_BRACKET) return undefined;
   const n = s.length;
   const view = new DataView(s.buffer, s.byteOffset, n);
-  const batch = new SpanBatch();
+  const batch = SpanBatch.acquire();
   batch.body = s;
   batch.bodyView = view;
-  const { ids, times, tagHashes } = batch;
+  const batchOrNothing = parseSpans(s, i, n, view, batch);
+  // Declined: nobody else holds the batch.
+  if (batchOrNothing === undefined) batch.release();
+  return batchOrNothing;
+}
+
+/** parseSpanBatchFast from the spans array's '[' at s[i] on, into `batch`. */
+function parseSpans(s: Buffer, i: number, n: number, view: DataView, batch: SpanBatch): SpanBatch | undefined {
   for (;;) {
     i = skipWs(s, i + 1);
     if (s[i] !== OPEN_BRACE) return undefined;
@@ -430,7 +437,7 @@ export function parseSpanBatchFast(s: Buffer): SpanBatch | undefined {
           field = F_TAGS;
           i = valueAt(s, k + 5);
           if (i >= 0 && s[i] === OPEN_BRACE) {
-            end = readTags(s, i, tagHashes);
+            end = readTags(s, i, batch);
             tagsJson = parsedTagsJson;
           }
           break;
@@ -448,17 +455,25 @@ export function parseSpanBatchFast(s: Buffer): SpanBatch | undefined {
     if (endSec < startSec || (endSec === startSec && endNsec < startNsec)) return undefined;
     if (batch.length === MAX_SPANS_PER_BATCH) return undefined;
     const hasParent = (seen & F_PARENT) !== 0;
-    for (let k = 0; k < 8; k++) ids.push(spanIds[k]!);
-    if (hasParent) ids.push(spanIds[8]!, spanIds[9]!, spanIds[10]!, spanIds[11]!);
-    else ids.push(0, 0, 0, 0);
-    times.push(startSec, startNsec, endSec, endNsec);
-    batch.flags.push((hasParent ? SPAN_HAS_PARENT : 0) | (error ? SPAN_ERROR : 0));
+    const at = batch.length;
+    batch.reserveSpan();
+    const ids = batch.ids;
+    const o = at * ID_WORDS;
+    for (let k = 0; k < 8; k++) ids[o + k] = spanIds[k]!;
+    for (let k = 8; k < ID_WORDS; k++) ids[o + k] = hasParent ? spanIds[k]! : 0;
+    const times = batch.times;
+    const t = at * TIME_FIELDS;
+    times[t] = startSec;
+    times[t + 1] = startNsec;
+    times[t + 2] = endSec;
+    times[t + 3] = endNsec;
+    batch.flags[at] = (hasParent ? SPAN_HAS_PARENT : 0) | (error ? SPAN_ERROR : 0);
     batch.services.push(service);
     batch.operations.push(operation);
     batch.tagsJson.push(tagsJson);
-    if (tagsJson === null) batch.tagsAt.push(tagsFrom, tagsTo);
-    else batch.tagsAt.push(0, 0);
-    batch.tagEnds.push(tagHashes.length);
+    batch.tagsAt[2 * at] = tagsJson === null ? tagsFrom : 0;
+    batch.tagsAt[2 * at + 1] = tagsJson === null ? tagsTo : 0;
+    batch.tagEnds[at] = batch.tagHashCount;
     batch.length++;
     i = skipWs(s, i + 1);
     const c = s[i];

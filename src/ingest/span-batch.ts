@@ -25,14 +25,20 @@ export const SPAN_ERROR = 2;
 /** start_time is negative (before 1970): older than any window, so `times` holds zeros. */
 export const SPAN_NEGATIVE_START = 4;
 
+/** Batches kept for reuse (see release()). */
+const pool: SpanBatch[] = [];
+const POOL_SIZE = 64;
+
 export class SpanBatch {
   length = 0;
+  /** Spans the columns below have room for. */
+  private capacity: number;
   /** ID_WORDS per span; the parent's words are 0 when the span has none. */
-  readonly ids: number[] = [];
+  ids: Uint32Array;
   /** TIME_FIELDS per span, all non-negative integers below 2^53. */
-  readonly times: number[] = [];
+  times: Float64Array;
   /** SPAN_* bits per span. */
-  readonly flags: number[] = [];
+  flags: Uint8Array;
   readonly services: string[] = [];
   readonly operations: string[] = [];
   /**
@@ -43,22 +49,76 @@ export class SpanBatch {
    */
   readonly tagsJson: Array<string | null | undefined> = [];
   /** Byte ranges in `body`, two numbers per span (zeros unless tagsJson[i] is null). */
-  readonly tagsAt: number[] = [];
+  tagsAt: Uint32Array;
   /** The request body the fast parser read; set when some tagsJson[i] is null. */
   body: Buffer | undefined;
   /** `body` as a DataView, to copy its bytes four at a time. */
   bodyView: DataView | undefined;
   /** tagHash(key, value) of every tag pair, span after span; span i owns [tagEnds[i-1], tagEnds[i]). */
-  readonly tagHashes: number[] = [];
-  readonly tagEnds: number[] = [];
+  tagHashes: Uint32Array;
+  tagHashCount = 0;
+  tagEnds: Uint32Array;
   /** The spans this batch was made from, kept so toIngestSpans() returns them unchanged. */
   private source: readonly IngestSpan[] | undefined;
 
+  constructor(capacity = 16) {
+    this.capacity = capacity;
+    this.ids = new Uint32Array(capacity * ID_WORDS);
+    this.times = new Float64Array(capacity * TIME_FIELDS);
+    this.flags = new Uint8Array(capacity);
+    this.tagsAt = new Uint32Array(capacity * 2);
+    this.tagEnds = new Uint32Array(capacity);
+    this.tagHashes = new Uint32Array(capacity * 2);
+  }
+
+  /**
+   * An empty batch, reused when one is free. Columns are typed arrays, written in place: a batch
+   * of growing plain arrays made garbage on every request (each push past the end copies), and
+   * new typed arrays cost an allocation outside the heap each, which makes V8 collect sooner.
+   */
+  static acquire(): SpanBatch {
+    return pool.pop() ?? new SpanBatch();
+  }
+
+  /**
+   * Gives the batch back for reuse. Only for whoever acquired it, once it is done with it (for
+   * POST /spans: once the store's ingest has returned, as stores copy what they keep).
+   */
+  release(): void {
+    this.length = 0;
+    this.tagHashCount = 0;
+    this.services.length = 0;
+    this.operations.length = 0;
+    this.tagsJson.length = 0;
+    this.body = undefined;
+    this.bodyView = undefined;
+    this.source = undefined;
+    if (pool.length < POOL_SIZE) pool.push(this);
+  }
+
+  /** Makes room for span number `length` (the next one) in every column. */
+  reserveSpan(): void {
+    if (this.length < this.capacity) return;
+    const capacity = this.capacity * 2;
+    this.ids = grown(this.ids, new Uint32Array(capacity * ID_WORDS));
+    this.times = grown(this.times, new Float64Array(capacity * TIME_FIELDS));
+    this.flags = grown(this.flags, new Uint8Array(capacity));
+    this.tagsAt = grown(this.tagsAt, new Uint32Array(capacity * 2));
+    this.tagEnds = grown(this.tagEnds, new Uint32Array(capacity));
+    this.capacity = capacity;
+  }
+
+  addTagHash(hash: number): void {
+    if (this.tagHashCount === this.tagHashes.length) this.tagHashes = grown(this.tagHashes, new Uint32Array(this.tagHashes.length * 2));
+    this.tagHashes[this.tagHashCount++] = hash;
+  }
+
   /** A batch of spans that came in as objects (the general path, OTLP, tests). */
   static fromSpans(spans: readonly IngestSpan[]): SpanBatch {
-    const batch = new SpanBatch();
+    const batch = new SpanBatch(Math.max(1, spans.length));
     const words = new Uint32Array(ID_WORDS);
     for (const span of spans) {
+      const i = batch.length;
       writeUuidWords(span.traceId, words, 0);
       writeUuidWords(span.spanId, words, 4);
       let flags = span.error ? SPAN_ERROR : 0;
@@ -68,24 +128,27 @@ export class SpanBatch {
       } else {
         words.fill(0, 8);
       }
-      for (let k = 0; k < ID_WORDS; k++) batch.ids.push(words[k]!);
+      batch.ids.set(words, i * ID_WORDS);
+      const t = i * TIME_FIELDS;
       if (span.startTime.charCodeAt(0) === 45 /* - */) {
         flags |= SPAN_NEGATIVE_START;
-        batch.times.push(0, 0, 0, 0);
+        batch.times.fill(0, t, t + TIME_FIELDS);
       } else {
         // end_time >= start_time, so a non-negative start means a non-negative end.
-        batch.times.push(secondsOf(span.startTime), subsecondNanosOf(span.startTime), secondsOf(span.endTime), subsecondNanosOf(span.endTime));
+        batch.times[t] = secondsOf(span.startTime);
+        batch.times[t + 1] = subsecondNanosOf(span.startTime);
+        batch.times[t + 2] = secondsOf(span.endTime);
+        batch.times[t + 3] = subsecondNanosOf(span.endTime);
       }
-      batch.flags.push(flags);
+      batch.flags[i] = flags;
       batch.services.push(span.service);
       batch.operations.push(span.operation);
       const tags = span.tags;
       batch.tagsJson.push(tags === undefined ? undefined : (span.tagsJson ?? JSON.stringify(tags)));
-      batch.tagsAt.push(0, 0);
       if (tags !== undefined) {
-        for (const key in tags) if (Object.hasOwn(tags, key)) batch.tagHashes.push(tagHash(key, tags[key]!));
+        for (const key in tags) if (Object.hasOwn(tags, key)) batch.addTagHash(tagHash(key, tags[key]!));
       }
-      batch.tagEnds.push(batch.tagHashes.length);
+      batch.tagEnds[i] = batch.tagHashCount;
       batch.length++;
     }
     batch.source = spans;
@@ -148,4 +211,10 @@ export class SpanBatch {
     }
     return spans;
   }
+}
+
+/** `to` (larger) holding a copy of `from`. */
+function grown<T extends Uint8Array | Uint32Array | Float64Array>(from: T, to: T): T {
+  to.set(from as never);
+  return to;
 }

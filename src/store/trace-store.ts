@@ -196,7 +196,8 @@ export interface TraceStore {
   ingest(spans: readonly IngestSpan[]): IngestResult | Promise<IngestResult>;
   /**
    * ingest() for a batch in columns (src/ingest/span-batch.ts), as the POST /spans fast parser
-   * produces it; stores without it are given batch.toIngestSpans().
+   * produces it; stores without it are given batch.toIngestSpans(). The batch is reused once the
+   * call returns (or its promise settles): a store copies what it keeps.
    */
   ingestBatch?(batch: SpanBatch): IngestResult | Promise<IngestResult>;
   listTraces(query: ListQuery): TraceList | Promise<TraceList>;

@@ -6,7 +6,7 @@ import { IngestRequest, type IngestRequest as IngestRequestBody } from '../../sc
 import { compileBodyValidator } from '../../src/http/validation.js';
 import { toIngestSpans } from '../../src/ingest/ingest-spans.js';
 import { scanSpanTimeLiterals } from '../../src/ingest/int64-json.js';
-import { SpanBatch } from '../../src/ingest/span-batch.js';
+import { ID_WORDS, SpanBatch, TIME_FIELDS } from '../../src/ingest/span-batch.js';
 import { parseSpanBatchFast } from '../../src/ingest/span-batch-fast.js';
 import type { IngestSpan } from '../../src/store/trace-store.js';
 
@@ -29,7 +29,13 @@ function comparable(batch: SpanBatch | undefined): IngestSpan[] | undefined {
 }
 
 function columnsOf(batch: SpanBatch) {
-  const { length, ids, times, flags, services, operations, tagHashes, tagEnds } = batch;
+  const { length, services, operations } = batch;
+  // Columns have room beyond `length`: only the spans' part counts.
+  const ids = Array.from(batch.ids.subarray(0, length * ID_WORDS));
+  const times = Array.from(batch.times.subarray(0, length * TIME_FIELDS));
+  const flags = Array.from(batch.flags.subarray(0, length));
+  const tagHashes = Array.from(batch.tagHashes.subarray(0, batch.tagHashCount));
+  const tagEnds = Array.from(batch.tagEnds.subarray(0, length));
   // Tag text may sit in the body (tagsJson null) or be a string: the text is what must match.
   const tagsJson = Array.from({ length }, (_, i) => batch.tagsText(i));
   return { length, ids, times, flags, services, operations, tagsJson, tagHashes, tagEnds };
@@ -158,6 +164,21 @@ describe('the POST /spans fast path', () => {
       }),
       { numRuns: RUNS },
     );
+  });
+
+  it('reads a body right into a batch given back after holding a bigger one', () => {
+    const span = (n: number, tags: string) =>
+      `{"trace_id":"0af76519-16cd-43dd-8448-eb211c8031${String(n).padStart(2, '0')}","span_id":"b7ad6b71-6920-3331-8448-eb211c8031${String(n).padStart(2, '0')}",` +
+      `"service":"s${n}","operation":"o${n}","start_time":${n},"end_time":${n + 1},"status":"ok"${tags}}`;
+    const big = parseSpanBatchFast(Buffer.from(`{"spans":[${Array.from({ length: 40 }, (_, n) => span(n, ',"tags":{"a":"1","b":"2"}')).join(',')}]}`))!;
+    expect(big.length).toBe(40);
+    big.release();
+    const text = `{"spans":[${span(7, '')},${span(8, ',"tags":{"c":"3"}')}]}`;
+    const small = parseSpanBatchFast(Buffer.from(text))!;
+    // The same object, reused: what it held before must not show through.
+    expect(small).toBe(big);
+    expect(comparable(small)).toEqual(generalPath(text));
+    expect(small.tagHashCount).toBe(1);
   });
 
   it('declines every truncated body, never reading past its end into the memory that follows', () => {
