@@ -79,6 +79,7 @@ import {
 import { NO_SPAN, refIndex, refMinute, spanRef } from './span-ref.js';
 import { TagIndex, tagHash } from './tag-index.js';
 import { TraceTable } from './trace-table.js';
+import { BlockPool } from './block-pool.js';
 import { uuidFromWords, writeUuidWords } from './uuid-words.js';
 
 export interface BucketStoreOptions {
@@ -170,7 +171,9 @@ export class BucketStore implements TraceStore {
   private readonly releaseSlice: number;
   private readonly bigTraceSpans: number;
   private readonly countCacheRows: number;
-  private readonly traces = new TraceTable();
+  /** Memory for the columns of buckets, tag indexes and trace records (block-pool.ts). */
+  private readonly pool = new BlockPool();
+  private readonly traces = new TraceTable(this.pool);
   private readonly endpoints = new EndpointTable();
   /** Unix minute that store-relative minute 0 stands for. */
   private readonly baseMinute: number;
@@ -391,7 +394,7 @@ export class BucketStore implements TraceStore {
 
   /** Adds the tag pairs of span i of the batch, stored as span `index` of the bucket, to its index. */
   private indexTags(bucket: SpanBucket, index: number, batch: SpanBatch, i: number): void {
-    const tagIndex = (bucket.tagIndex ??= new TagIndex());
+    const tagIndex = (bucket.tagIndex ??= new TagIndex(this.pool));
     const hashes = batch.tagHashes;
     for (let h = i === 0 ? 0 : batch.tagEnds[i - 1]!, end = batch.tagEnds[i]!; h < end; h++) tagIndex.add(hashes[h]!, index);
   }
@@ -604,7 +607,7 @@ export class BucketStore implements TraceStore {
     // The ring is sized so that a slot's previous minute has left the window by now; the timer
     // may simply not have run yet.
     if (held !== undefined) this.detach(slot);
-    const bucket = new SpanBucket(minute, absMinute * 60);
+    const bucket = new SpanBucket(minute, absMinute * 60, this.pool);
     bucket.rootOrder = this.rootOrderFor(bucket);
     this.ring[slot] = bucket;
     return bucket;
@@ -774,8 +777,9 @@ export class BucketStore implements TraceStore {
     const dirty = bucket.summaryDirty;
     if (bucket.summaryValid >= n && dirty.length === 0) return bucket.summary;
     if (bucket.summary.length < 2 * n) {
-      const grown = new Int32Array(2 * bucket.roots.length);
+      const grown = bucket.pool.int32(2 * bucket.roots.length);
       grown.set(bucket.summary.subarray(0, 2 * bucket.summaryValid));
+      bucket.pool.free(bucket.summary);
       bucket.summary = grown;
     }
     const valid = bucket.summaryValid;
@@ -1268,6 +1272,14 @@ export class BucketStore implements TraceStore {
     return { spans: this.heldSpans, traces: this.traces.size, buckets };
   }
 
+  /**
+   * The pool that columns are carved from (block-pool.ts): bytes reserved in slabs, and bytes of
+   * the blocks in use (the rest waits for reuse).
+   */
+  poolBytes(): { reserved: number; inUse: number } {
+    return { reserved: this.pool.reservedBytes, inUse: this.pool.inUseBytes };
+  }
+
   /** Bytes held by typed arrays (columns, trace records, hash index); excludes tag strings. */
   columnBytes(): number {
     let bytes = this.traces.bytes();
@@ -1296,7 +1308,7 @@ export class BucketStore implements TraceStore {
       bucket.releaseCursor = stop;
       budget -= done;
       evictedSpans += done;
-      if (stop === bucket.count) this.releasing.shift();
+      if (stop === bucket.count) this.releasing.shift()!.dispose();
     }
     return { evictedSpans, pending: this.releasing.length > 0 };
   }

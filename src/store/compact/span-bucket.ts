@@ -5,6 +5,7 @@
 
 import type { NsText } from '../../time/nanos.js';
 import { LatencyStats } from '../sketch.js';
+import type { BlockPool } from './block-pool.js';
 import type { TagIndex } from './tag-index.js';
 
 export const SPAN_CHUNK_BITS = 14;
@@ -59,26 +60,44 @@ export const SUMMARY_BLOOM = 1 << 31;
 
 /** Bytes per tag arena buffer. */
 const TAG_CHUNK = 1 << 20;
+/** Words per entry of SpanBucket.tagEntries. */
+const TAG_ENTRY = 4;
 
 /** Durations at or above this many ns keep their exact end time in `SpanBucket.longEnds`. */
 export const LONG_DURATION = 0xffffffff;
 
 export class SpanChunk {
-  readonly spanId = new Uint32Array(SPAN_CHUNK * 4);
-  readonly parentId = new Uint32Array(SPAN_CHUNK * 4);
+  readonly spanId: Uint32Array;
+  readonly parentId: Uint32Array;
   /** Trace record index (trace-table.ts). */
-  readonly trace = new Uint32Array(SPAN_CHUNK);
+  readonly trace: Uint32Array;
   /** Interned (service, operation) pair (endpoint-table.ts). */
-  readonly endpoint = new Uint32Array(SPAN_CHUNK);
-  readonly flags = new Uint8Array(SPAN_CHUNK);
+  readonly endpoint: Uint32Array;
+  readonly flags: Uint8Array;
   /** Nanoseconds since the bucket's minute began: < 6e10, exact in a double. */
-  readonly startOffset = new Float64Array(SPAN_CHUNK);
+  readonly startOffset: Float64Array;
   /** end − start in ns, or LONG_DURATION. */
-  readonly duration = new Uint32Array(SPAN_CHUNK);
+  readonly duration: Uint32Array;
   /** Next older span of the same trace (span-ref.ts), or NO_SPAN. */
-  readonly next = new Float64Array(SPAN_CHUNK);
+  readonly next: Float64Array;
 
   static readonly BYTES_PER_SPAN = 16 + 16 + 4 + 4 + 1 + 8 + 4 + 8;
+
+  constructor(pool: BlockPool) {
+    this.spanId = pool.uint32(SPAN_CHUNK * 4);
+    this.parentId = pool.uint32(SPAN_CHUNK * 4);
+    this.trace = pool.uint32(SPAN_CHUNK);
+    this.endpoint = pool.uint32(SPAN_CHUNK);
+    this.flags = pool.uint8(SPAN_CHUNK);
+    this.startOffset = pool.float64(SPAN_CHUNK);
+    this.duration = pool.uint32(SPAN_CHUNK);
+    this.next = pool.float64(SPAN_CHUNK);
+  }
+
+  /** Gives the columns back to the pool: the chunk must not be read again. */
+  dispose(pool: BlockPool): void {
+    for (const column of [this.spanId, this.parentId, this.trace, this.endpoint, this.flags, this.startOffset, this.duration, this.next]) pool.free(column);
+  }
 }
 
 /** Orders root span indexes; negative when a sorts before b. */
@@ -106,20 +125,19 @@ export class SpanBucket {
   private tagView: DataView | undefined;
   private tagWrite = TAG_CHUNK;
   /**
-   * Span index of each entry, ascending (spans are appended in index order), found by binary
-   * search. A Map from index to entry would be millions of slots the GC has to mark.
+   * TAG_ENTRY words per entry: span index, tag chunk number, byte offset, byte length. Span
+   * indexes ascend (spans are appended in index order), so an entry is found by binary search; a
+   * Map from index to entry would be millions of slots the GC has to mark.
    */
-  private tagSpans = new Uint32Array(64);
+  private tagEntries: Uint32Array;
   private tagCount = 0;
-  /** Per entry: chunk number, byte offset, byte length. */
-  private tagEntries = new Uint32Array(3 * 64);
   readonly longEnds = new Map<number, NsText>();
   /**
    * Indexes of root spans, ascending by (start, trace id descending) so that reading from the
    * end gives the listing order. [0, sortedCount) is sorted; roots that arrived far out of order
    * wait in [sortedCount, rootCount) until the next query sorts and merges them.
    */
-  roots = new Uint32Array(64);
+  roots: Uint32Array;
   rootCount = 0;
   sortedCount = 0;
   /** Next span index to release once the bucket has left the window. */
@@ -137,7 +155,7 @@ export class SpanBucket {
    * stay small integers to V8 rather than becoming doubles. Refreshed by the store before a
    * scan, incrementally: rows from summaryValid on, and the rows of summaryDirty roots.
    */
-  summary = new Int32Array(0);
+  summary: Int32Array = new Int32Array(0);
   /** Rows [0, summaryValid) sit at the right positions (roots have not moved there since). */
   summaryValid = 0;
   /** bucket.count at the last refresh: roots with a smaller span index have a row. */
@@ -157,7 +175,36 @@ export class SpanBucket {
     readonly minute: number,
     /** Unix second at which the minute begins. */
     readonly startSec: number,
-  ) {}
+    /** Where the bucket's columns come from, and go back to in dispose(). */
+    readonly pool: BlockPool,
+  ) {
+    this.tagEntries = pool.uint32(TAG_ENTRY * 64);
+    this.roots = pool.uint32(64);
+  }
+
+  /**
+   * Gives every column back to the pool, once the bucket has left the window and its spans have
+   * been released: nothing may read the bucket after this. Emptied lists make a read that should
+   * not happen fail rather than see memory that another bucket now uses.
+   */
+  dispose(): void {
+    const pool = this.pool;
+    for (const chunk of this.chunks) chunk.dispose(pool);
+    this.chunks.length = 0;
+    for (const chunk of this.tagChunks) pool.free(chunk);
+    this.tagChunks.length = 0;
+    this.tagView = undefined;
+    pool.free(this.tagEntries);
+    this.tagEntries = new Uint32Array(0);
+    this.tagCount = 0;
+    pool.free(this.roots);
+    this.roots = new Uint32Array(0);
+    this.rootCount = this.sortedCount = 0;
+    pool.free(this.summary);
+    this.summary = new Int32Array(0);
+    this.tagIndex?.dispose();
+    this.tagIndex = undefined;
+  }
 
   /** Keeps the tags JSON text of a span. */
   setTags(index: number, text: string): void {
@@ -181,8 +228,7 @@ export class SpanBucket {
   /** The tag chunk with at least `bytes` free at tagWrite. */
   private tagRoom(bytes: number): Buffer {
     if (this.tagWrite + bytes > (this.tagChunks[this.tagChunks.length - 1]?.length ?? 0)) {
-      // allocUnsafeSlow: a buffer of its own (not a slice of the shared pool) that is written before read.
-      const chunk = Buffer.allocUnsafeSlow(Math.max(TAG_CHUNK, bytes));
+      const chunk = this.pool.bytes(Math.max(TAG_CHUNK, bytes));
       this.tagChunks.push(chunk);
       this.tagView = new DataView(chunk.buffer, chunk.byteOffset, chunk.length);
       this.tagWrite = 0;
@@ -193,18 +239,13 @@ export class SpanBucket {
   /** Records the `length` bytes just written at tagWrite as span `index`'s tags. */
   private addTagEntry(index: number, length: number): void {
     const entry = this.tagCount++;
-    if (entry === this.tagSpans.length) {
-      const spans = new Uint32Array(this.tagSpans.length * 2);
-      spans.set(this.tagSpans);
-      this.tagSpans = spans;
-      const entries = new Uint32Array(this.tagEntries.length * 2);
-      entries.set(this.tagEntries);
-      this.tagEntries = entries;
-    }
-    this.tagSpans[entry] = index;
-    this.tagEntries[3 * entry] = this.tagChunks.length - 1;
-    this.tagEntries[3 * entry + 1] = this.tagWrite;
-    this.tagEntries[3 * entry + 2] = length;
+    const o = TAG_ENTRY * entry;
+    if (o === this.tagEntries.length) this.tagEntries = this.pool.grown('uint32', this.tagEntries, 2 * o);
+    const entries = this.tagEntries;
+    entries[o] = index;
+    entries[o + 1] = this.tagChunks.length - 1;
+    entries[o + 2] = this.tagWrite;
+    entries[o + 3] = length;
     this.tagWrite += length;
   }
 
@@ -214,10 +255,10 @@ export class SpanBucket {
     let hi = this.tagCount;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.tagSpans[mid]! < index) lo = mid + 1;
+      if (this.tagEntries[TAG_ENTRY * mid]! < index) lo = mid + 1;
       else hi = mid;
     }
-    return lo < this.tagCount && this.tagSpans[lo] === index ? lo : -1;
+    return lo < this.tagCount && this.tagEntries[TAG_ENTRY * lo] === index ? lo : -1;
   }
 
   /**
@@ -228,8 +269,9 @@ export class SpanBucket {
   tagsHaveMember(index: number, member: Buffer): boolean {
     const entry = this.tagEntry(index);
     if (entry < 0) return false;
-    const offset = this.tagEntries[3 * entry + 1]!;
-    const text = this.tagChunks[this.tagEntries[3 * entry]!]!.subarray(offset, offset + this.tagEntries[3 * entry + 2]!);
+    const o = TAG_ENTRY * entry;
+    const offset = this.tagEntries[o + 2]!;
+    const text = this.tagChunks[this.tagEntries[o + 1]!]!.subarray(offset, offset + this.tagEntries[o + 3]!);
     for (let at = text.indexOf(member); at > 0; at = text.indexOf(member, at + 1)) {
       const before = text[at - 1];
       const after = text[at + member.length];
@@ -242,8 +284,9 @@ export class SpanBucket {
   tagsText(index: number): string | undefined {
     const entry = this.tagEntry(index);
     if (entry < 0) return undefined;
-    const offset = this.tagEntries[3 * entry + 1]!;
-    return this.tagChunks[this.tagEntries[3 * entry]!]!.toString('utf8', offset, offset + this.tagEntries[3 * entry + 2]!);
+    const o = TAG_ENTRY * entry;
+    const offset = this.tagEntries[o + 2]!;
+    return this.tagChunks[this.tagEntries[o + 1]!]!.toString('utf8', offset, offset + this.tagEntries[o + 3]!);
   }
 
   addLatency(endpoint: number, durationNs: number, error: boolean): void {
@@ -269,7 +312,7 @@ export class SpanBucket {
   /** Reserves the next span index. */
   append(): number {
     const index = this.count++;
-    if ((index >>> SPAN_CHUNK_BITS) === this.chunks.length) this.chunks.push(new SpanChunk());
+    if ((index >>> SPAN_CHUNK_BITS) === this.chunks.length) this.chunks.push(new SpanChunk(this.pool));
     return index;
   }
 
@@ -283,11 +326,7 @@ export class SpanBucket {
 
   addRoot(index: number): void {
     const order = this.rootOrder;
-    if (this.rootCount === this.roots.length) {
-      const grown = new Uint32Array(this.roots.length * 2);
-      grown.set(this.roots);
-      this.roots = grown;
-    }
+    if (this.rootCount === this.roots.length) this.roots = this.pool.grown('uint32', this.roots, this.roots.length * 2);
     const roots = this.roots;
     let at = this.rootCount++;
     if (this.sortedCount !== at) {
@@ -313,7 +352,7 @@ export class SpanBucket {
     if (this.sortedCount === this.rootCount) return;
     const order = this.rootOrder;
     const pending = Array.from(this.roots.subarray(this.sortedCount, this.rootCount)).sort(order);
-    const merged = new Uint32Array(this.roots.length);
+    const merged = this.pool.uint32(this.roots.length);
     let a = 0;
     let b = 0;
     let out = 0;
@@ -331,6 +370,7 @@ export class SpanBucket {
     if (firstMoved < this.summaryValid) this.summaryValid = firstMoved;
     while (a < sorted) merged[out++] = this.roots[a++]!;
     while (b < pending.length) merged[out++] = pending[b++]!;
+    this.pool.free(this.roots);
     this.roots = merged;
     this.sortedCount = this.rootCount;
   }
@@ -371,7 +411,7 @@ export class SpanBucket {
   }
 
   bytes(): number {
-    let bytes = this.tagEntries.byteLength + this.tagSpans.byteLength;
+    let bytes = this.tagEntries.byteLength;
     for (const chunk of this.tagChunks) bytes += chunk.length;
     for (const stats of this.latency) if (stats !== undefined) bytes += stats.sketch.bytes();
     for (const stats of this.edges.values()) bytes += stats.sketch.bytes();

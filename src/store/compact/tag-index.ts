@@ -6,6 +6,8 @@
 // a search confirms every posting against the span's tag text. Cost: 8 bytes per (span, tag)
 // posting plus ~16 bytes per distinct pair in the minute; nothing for spans without tags.
 
+import type { BlockPool } from './block-pool.js';
+
 const EMPTY = -1;
 
 /** FNV-1a over the key, the key's length and the value (UTF-16 code units), then a final mix. */
@@ -31,21 +33,25 @@ export function finishTagHash(h: number): number {
 }
 
 export class TagIndex {
-  private keys = new Uint32Array(64);
-  private heads = new Int32Array(64).fill(EMPTY);
+  private keys: Uint32Array;
+  private heads: Int32Array;
   private distinct = 0;
-  private next = new Int32Array(256);
-  private spans = new Uint32Array(256);
+  private next: Int32Array;
+  private spans: Uint32Array;
   private postings = 0;
+
+  /** Arrays come from the bucket's pool (block-pool.ts) and go back to it in dispose(). */
+  constructor(private readonly pool: BlockPool) {
+    this.keys = pool.uint32(64);
+    this.heads = pool.int32(64).fill(EMPTY);
+    this.next = pool.int32(256);
+    this.spans = pool.uint32(256);
+  }
 
   add(hash: number, spanIndex: number): void {
     if (this.postings === this.spans.length) {
-      const next = new Int32Array(this.spans.length * 2);
-      next.set(this.next);
-      this.next = next;
-      const spans = new Uint32Array(this.spans.length * 2);
-      spans.set(this.spans);
-      this.spans = spans;
+      this.next = this.pool.grown('int32', this.next, this.spans.length * 2);
+      this.spans = this.pool.grown('uint32', this.spans, this.spans.length * 2);
     }
     const slot = this.slotFor(hash);
     const p = this.postings++;
@@ -81,14 +87,23 @@ export class TagIndex {
   private grow(): void {
     const oldKeys = this.keys;
     const oldHeads = this.heads;
-    this.keys = new Uint32Array(oldKeys.length * 2);
-    this.heads = new Int32Array(oldKeys.length * 2).fill(EMPTY);
+    this.keys = this.pool.uint32(oldKeys.length * 2);
+    this.heads = this.pool.int32(oldKeys.length * 2).fill(EMPTY);
     for (let i = 0; i < oldKeys.length; i++) {
       if (oldHeads[i] === EMPTY) continue;
       const slot = this.slotFor(oldKeys[i]!);
       this.keys[slot] = oldKeys[i]!;
       this.heads[slot] = oldHeads[i]!;
     }
+    this.pool.free(oldKeys);
+    this.pool.free(oldHeads);
+  }
+
+  /** Gives the arrays back to the pool: the index must not be used again. */
+  dispose(): void {
+    for (const array of [this.keys, this.heads, this.next, this.spans]) this.pool.free(array);
+    this.keys = this.spans = new Uint32Array(0);
+    this.heads = this.next = new Int32Array(0);
   }
 
   bytes(): number {

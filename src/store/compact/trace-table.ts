@@ -5,6 +5,7 @@
 // point at their trace with a 4-byte index. Freed records are reused through a free list.
 // The index is open addressing with linear probing over an Int32Array of record indexes.
 
+import type { BlockPool } from './block-pool.js';
 import { hashWords } from './uuid-words.js';
 
 const CHUNK_BITS = 16;
@@ -17,17 +18,28 @@ const MAX_LOAD = 0.6;
 
 /** Per-trace fields, column by column, for CHUNK traces. */
 class TraceChunk {
-  readonly idWords = new Uint32Array(CHUNK * 4);
+  readonly idWords: Uint32Array;
   /** Reference of the newest span of the trace's chain (see span-ref.ts), -1 for none. */
-  readonly head = new Float64Array(CHUNK);
+  readonly head: Float64Array;
   /** Spans held, including ones in buckets still being released. */
-  readonly spanCount = new Uint32Array(CHUNK);
-  readonly errorCount = new Uint32Array(CHUNK);
+  readonly spanCount: Uint32Array;
+  readonly errorCount: Uint32Array;
   /** Held spans without a parent. More than one is an anomaly that queries handle slowly. */
-  readonly rootCount = new Uint32Array(CHUNK);
+  readonly rootCount: Uint32Array;
+
+  constructor(pool: BlockPool) {
+    this.idWords = pool.uint32(CHUNK * 4);
+    this.head = pool.float64(CHUNK);
+    this.spanCount = pool.uint32(CHUNK);
+    this.errorCount = pool.uint32(CHUNK);
+    this.rootCount = pool.uint32(CHUNK);
+  }
 }
 
 export class TraceTable {
+  /** Chunks come from the store's pool (block-pool.ts); records are reused, chunks are kept. */
+  constructor(private readonly pool: BlockPool) {}
+
   private readonly chunks: TraceChunk[] = [];
   private slots = new Int32Array(1 << 12).fill(EMPTY);
   private slotMask = (1 << 12) - 1;
@@ -73,7 +85,7 @@ export class TraceTable {
       rec = this.freeList.pop()!;
     } else {
       rec = this.nextFresh++;
-      if ((rec >>> CHUNK_BITS) === this.chunks.length) this.chunks.push(new TraceChunk());
+      if ((rec >>> CHUNK_BITS) === this.chunks.length) this.chunks.push(new TraceChunk(this.pool));
     }
     const chunk = this.chunks[rec >>> CHUNK_BITS]!;
     const off = rec & CHUNK_MASK;
