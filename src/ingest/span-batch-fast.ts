@@ -14,19 +14,22 @@
 // instructions, while charCodeAt must handle every kind of string V8 has at every character,
 // and decoding the body costs a pass of its own), and only ASCII bodies, so that a byte is a
 // character and every length and hash below is the one the general path computes from text; a
-// body with any other byte goes to the general path whole. Past the end a byte load yields
-// undefined, which fails every comparison below as a non-matching byte; a DataView read past the
-// end would throw, so each one is preceded by a length check. The cursor is a local passed into
-// and returned from small functions (a module-level cursor would be a memory load and store per
-// byte), keys are recognised in place four bytes at a time without allocating a string, hashes
-// are computed in the same pass that finds where a string ends, and the only strings made are
+// body with any other byte goes to the general path whole. No separate pass checks that: every
+// byte of an accepted body has been compared with something ASCII (structure, key, digit, hex
+// digit, or a string byte checked to be 0x20–0x7f). Past the end a byte load yields undefined,
+// which fails every comparison below as a non-matching byte; a DataView read past the end would
+// throw, so each one is preceded by a length check. The cursor is a local passed into and
+// returned from small functions (a module-level cursor would be a memory load and store per
+// byte), keys are recognised in place four bytes at a time without allocating a string, UUIDs,
+// integers and names are read four bytes a step where they can be (ascii-words.ts), hashes are
+// computed in the same pass that finds where a string ends, and the only strings made are
 // service and operation names, from a cache. Tag text that is already exactly what
 // JSON.stringify would write stays in the body as a byte range, which the store copies.
 
-import { isAscii } from 'node:buffer';
 import { MAX_SPANS_PER_BATCH, MAX_TAGS_PER_SPAN } from '../../schemas/span.js';
 import { finishTagHash, FNV_OFFSET, FNV_PRIME, tagHash } from '../store/compact/tag-index.js';
 import { readUuidWords } from '../store/compact/uuid-words.js';
+import { decimalWordValue, digitBits, HIGH_BITS, stringStopBits } from './ascii-words.js';
 import { ID_WORDS, SPAN_ERROR, SPAN_HAS_PARENT, SpanBatch, TIME_FIELDS } from './span-batch.js';
 
 const MAX_NAME = 256;
@@ -47,10 +50,17 @@ const MINUS = 45;
 /** Index of the first non-whitespace character at or after i. */
 function skipWs(s: Buffer, i: number): number {
   for (;;) {
-    const c = s[i];
-    if (c !== 32 && c !== 10 && c !== 13 && c !== 9) return i;
+    const c = s[i]!;
+    // Every structural character is above the space: one comparison in compact JSON.
+    if (c > 32 || (c !== 32 && c !== 10 && c !== 13 && c !== 9)) return i;
     i++;
   }
+}
+
+/** Whether c (a byte, or undefined past the end) may stand in a plain string: 0x20–0x7f, not a backslash. */
+function plainStringByte(c: number): boolean {
+  // `| 0` makes undefined 0; `>>> 0` makes codes below 0x20 huge, so one comparison tests both ends.
+  return ((c | 0) - 32) >>> 0 < 96 && c !== BACKSLASH;
 }
 
 /** With s[j] just after a key: the index of its value (past the colon and any whitespace), or -1. */
@@ -76,18 +86,24 @@ const cachedNames: string[] = new Array<string>(NAME_SLOTS).fill('');
 let readName = '';
 
 /**
- * With s[i] a quote: reads a plain string (no escape, no control character) of at most MAX_NAME
- * bytes into readName, hashing its bytes in the same pass; returns the index after its closing
+ * With s[i] a quote: reads a plain ASCII string (no escape, no control character) of at most
+ * MAX_NAME bytes into readName, hashing it in the same pass; returns the index after its closing
  * quote, or -1.
  */
-function nameAt(s: Buffer, i: number): number {
+function nameAt(s: Buffer, view: DataView, n: number, i: number): number {
   let h = 0x811c9dc5;
   let j = i + 1;
+  // Four bytes at a time while none of them ends the run, then byte by byte to the quote.
+  while (j + 4 <= n) {
+    const w = view.getUint32(j, true);
+    if (stringStopBits(w) !== 0) break;
+    h = Math.imul(h ^ w, 0x01000193);
+    j += 4;
+  }
   for (;; j++) {
     const c = s[j]!;
     if (c === QUOTE) break;
-    // undefined (past the end) fails `c >= 32`, so it is caught here too.
-    if (!(c >= 32) || c === BACKSLASH) return -1;
+    if (!plainStringByte(c)) return -1;
     h = Math.imul(h ^ c, 0x01000193);
   }
   const from = i + 1;
@@ -113,9 +129,9 @@ function nameAt(s: Buffer, i: number): number {
 const spanIds = new Uint32Array(ID_WORDS);
 
 /** With s[i] at a value: reads a quoted UUID into spanIds[at..], returning the index after it, or -1. */
-function uuidAt(s: Buffer, i: number, at: number): number {
+function uuidAt(s: Buffer, view: DataView, i: number, at: number): number {
   if (s[i] !== QUOTE || s[i + 37] !== QUOTE) return -1;
-  return readUuidWords(s, i + 1, spanIds, at) ? i + 38 : -1;
+  return readUuidWords(view, i + 1, spanIds, at) ? i + 38 : -1;
 }
 
 // What int64At read: whole seconds and nanoseconds within the second.
@@ -123,8 +139,9 @@ let readSec = 0;
 let readNsec = 0;
 
 /** With s[i] at a value: reads a plain non-negative int64 literal, returning its end (exclusive), or -1. */
-function int64At(s: Buffer, i: number): number {
+function int64At(s: Buffer, view: DataView, n: number, i: number): number {
   let j = i;
+  while (j + 4 <= n && digitBits(view.getUint32(j, true)) === HIGH_BITS) j += 4;
   let c = s[j]!;
   while (c >= ZERO && c <= NINE) c = s[++j]!;
   const length = j - i;
@@ -134,15 +151,22 @@ function int64At(s: Buffer, i: number): number {
   if (length > 1 && s[i] === ZERO) return -1;
   // The last nine digits are the nanoseconds; the rest (at most ten) the seconds: both exact.
   const split = j - 9 > i ? j - 9 : i;
-  let sec = 0;
-  for (let k = i; k < split; k++) sec = sec * 10 + (s[k]! - ZERO);
-  let nsec = 0;
-  for (let k = split; k < j; k++) nsec = nsec * 10 + (s[k]! - ZERO);
+  const sec = digitsValue(s, view, i, split);
+  const nsec = digitsValue(s, view, split, j);
   // INT64_MAX = 9223372036 s + 854775807 ns.
   if (sec > 9223372036 || (sec === 9223372036 && nsec > 854775807)) return -1;
   readSec = sec;
   readNsec = nsec;
   return j;
+}
+
+/** The value of the decimal digits s[from, to), at most 15 of them: four at a time, then one. */
+function digitsValue(s: Buffer, view: DataView, from: number, to: number): number {
+  let value = 0;
+  let k = from;
+  for (; k + 4 <= to; k += 4) value = value * 10000 + decimalWordValue(view.getUint32(k, true));
+  for (; k < to; k++) value = value * 10 + (s[k]! - ZERO);
+  return value;
 }
 
 /** ASCII text as bytes, to compare in place. */
@@ -241,7 +265,7 @@ function readTags(s: Buffer, i: number, batch: SpanBatch): number {
     for (;; keyClose++) {
       const c = s[keyClose]!;
       if (c === QUOTE) break;
-      if (!(c >= 32) || c === BACKSLASH) return -1;
+      if (!plainStringByte(c)) return -1;
       h = Math.imul(h ^ c, FNV_PRIME);
     }
     h = Math.imul(h ^ (keyClose - keyFrom), FNV_PRIME);
@@ -266,7 +290,7 @@ function readTags(s: Buffer, i: number, batch: SpanBatch): number {
     for (;; valueClose++) {
       const c = s[valueClose]!;
       if (c === QUOTE) break;
-      if (!(c >= 32) || c === BACKSLASH) return -1;
+      if (!plainStringByte(c)) return -1;
       h = Math.imul(h ^ c, FNV_PRIME);
     }
     // ASCII: bytes are characters, so the limit is the schema's.
@@ -323,7 +347,6 @@ const REQUIRED = F_TRACE | F_SPAN | F_SERVICE | F_OPERATION | F_START | F_END | 
 
 /** The spans of a well-formed, valid, common-shape ASCII body; undefined for anything else. */
 export function parseSpanBatchFast(s: Buffer): SpanBatch | undefined {
-  if (!isAscii(s)) return undefined;
   let i = skipWs(s, 0);
   if (s[i] !== OPEN_BRACE) return undefined;
   i = skipWs(s, i + 1);
@@ -373,26 +396,26 @@ function parseSpans(s: Buffer, i: number, n: number, view: DataView, batch: Span
           if (w1 !== W_E_ID || s[k + 8] !== QUOTE) return undefined;
           field = F_TRACE;
           i = valueAt(s, k + 9);
-          if (i >= 0) end = uuidAt(s, i, 0);
+          if (i >= 0) end = uuidAt(s, view, i, 0);
           break;
         case W_SPAN: // span_id"
           if (w1 !== W__ID_) return undefined;
           field = F_SPAN;
           i = valueAt(s, k + 8);
-          if (i >= 0) end = uuidAt(s, i, 4);
+          if (i >= 0) end = uuidAt(s, view, i, 4);
           break;
         case W_PARE: // parent_span_id"
           if (w1 !== W_NT_S || k + 12 > n || view.getUint32(k + 8, true) !== W_PAN_ || s[k + 12] !== 105 || s[k + 13] !== 100 || s[k + 14] !== QUOTE) return undefined;
           field = F_PARENT;
           i = valueAt(s, k + 15);
-          if (i >= 0) end = uuidAt(s, i, 8);
+          if (i >= 0) end = uuidAt(s, view, i, 8);
           break;
         case W_SERV: // service"
           if (w1 !== W_ICE_) return undefined;
           field = F_SERVICE;
           i = valueAt(s, k + 8);
           if (i >= 0 && s[i] === QUOTE) {
-            end = nameAt(s, i);
+            end = nameAt(s, view, n, i);
             service = readName;
           }
           break;
@@ -401,7 +424,7 @@ function parseSpans(s: Buffer, i: number, n: number, view: DataView, batch: Span
           field = F_OPERATION;
           i = valueAt(s, k + 10);
           if (i >= 0 && s[i] === QUOTE) {
-            end = nameAt(s, i);
+            end = nameAt(s, view, n, i);
             operation = readName;
           }
           break;
@@ -409,7 +432,7 @@ function parseSpans(s: Buffer, i: number, n: number, view: DataView, batch: Span
           if (w1 !== W_T_TI || s[k + 8] !== 109 || s[k + 9] !== 101 || s[k + 10] !== QUOTE) return undefined;
           field = F_START;
           i = valueAt(s, k + 11);
-          if (i >= 0) end = int64At(s, i);
+          if (i >= 0) end = int64At(s, view, n, i);
           startSec = readSec;
           startNsec = readNsec;
           break;
@@ -417,7 +440,7 @@ function parseSpans(s: Buffer, i: number, n: number, view: DataView, batch: Span
           if (w1 !== W_TIME || s[k + 8] !== QUOTE) return undefined;
           field = F_END;
           i = valueAt(s, k + 9);
-          if (i >= 0) end = int64At(s, i);
+          if (i >= 0) end = int64At(s, view, n, i);
           endSec = readSec;
           endNsec = readNsec;
           break;

@@ -2,66 +2,45 @@
 // Word k holds hex digits 8k..8k+7 of the 32-digit form, so comparing words in order compares
 // the lowercase strings.
 
-const HEX_VALUE = new Int8Array(128).fill(-1);
-for (let d = 0; d < 10; d++) HEX_VALUE[48 + d] = d;
-for (let d = 0; d < 6; d++) {
-  HEX_VALUE[97 + d] = 10 + d;
-  HEX_VALUE[65 + d] = 10 + d;
-}
+import { hexWordValue } from '../../ingest/ascii-words.js';
 
 /**
- * Value of the four hex digits b[k, k+4), or a negative number when one is not a hex digit.
- * Four digits fit a small integer, so this stays in integer arithmetic, and one test of the sign
- * of the OR rejects a bad digit anywhere (past the end a load is undefined, which `| 0` makes 0,
- * a non-digit).
+ * Reads the 8-4-4-4-12 hex UUID (any case) whose first digit is at byte `first` of `view` into
+ * target[at..at+3]; false (and nothing written) when the text is not one. The view must hold the
+ * 36 bytes. Four digits are read and checked as one word (ascii-words.ts).
  */
-function hex4(b: ArrayLike<number>, k: number): number {
-  const c0 = b[k]! | 0;
-  const c1 = b[k + 1]! | 0;
-  const c2 = b[k + 2]! | 0;
-  const c3 = b[k + 3]! | 0;
-  // Codes ≥ 128 are not digits; `& 127` keeps the table lookup in bounds, and the OR of the raw
-  // codes catches them.
-  const v0 = HEX_VALUE[c0 & 127]!;
-  const v1 = HEX_VALUE[c1 & 127]!;
-  const v2 = HEX_VALUE[c2 & 127]!;
-  const v3 = HEX_VALUE[c3 & 127]!;
-  if ((v0 | v1 | v2 | v3) < 0 || (c0 | c1 | c2 | c3) > 127) return -1;
-  return (v0 << 12) | (v1 << 8) | (v2 << 4) | v3;
-}
-
-/**
- * Reads the 8-4-4-4-12 hex UUID (any case) whose first digit is b[first] (bytes or character
- * codes) into target[at..at+3]; false (and nothing written) when the text is not one.
- */
-export function readUuidWords(b: ArrayLike<number>, first: number, target: Uint32Array, at: number): boolean {
-  if (b[first + 8] !== 45 || b[first + 13] !== 45 || b[first + 18] !== 45 || b[first + 23] !== 45) return false;
-  const w0 = hex4(b, first);
-  const w1 = hex4(b, first + 4);
-  const w2 = hex4(b, first + 9);
-  const w3 = hex4(b, first + 14);
-  const w4 = hex4(b, first + 19);
-  const w5 = hex4(b, first + 24);
-  const w6 = hex4(b, first + 28);
-  const w7 = hex4(b, first + 32);
-  if ((w0 | w1 | w2 | w3 | w4 | w5 | w6 | w7) < 0) return false;
-  target[at] = w0 * 65536 + w1;
-  target[at + 1] = w2 * 65536 + w3;
-  target[at + 2] = w4 * 65536 + w5;
-  target[at + 3] = w6 * 65536 + w7;
+export function readUuidWords(view: DataView, first: number, target: Uint32Array, at: number): boolean {
+  if (view.getUint8(first + 8) !== 45 || view.getUint8(first + 13) !== 45 || view.getUint8(first + 18) !== 45 || view.getUint8(first + 23) !== 45) return false;
+  // One call site in a loop rather than eight: the parser inlines this whole function, and eight
+  // copies of the digit arithmetic would spend V8's inlining budget.
+  let invalid = 0;
+  for (let k = 0; k < 4; k++) {
+    const high = hexWordValue(view.getUint32(first + HEX_GROUPS[2 * k]!, true));
+    const low = hexWordValue(view.getUint32(first + HEX_GROUPS[2 * k + 1]!, true));
+    invalid |= high | low;
+    uuidWords[k] = high * 65536 + low;
+  }
+  if (invalid < 0) return false;
+  for (let k = 0; k < 4; k++) target[at + k] = uuidWords[k]!;
   return true;
 }
 
-/** Character codes of the UUID being written (any code above 255 becomes 0, a non-digit). */
+/** Offsets of the eight four-digit groups of 8-4-4-4-12 text (hyphens at 8, 13, 18 and 23). */
+const HEX_GROUPS = Int32Array.of(0, 4, 9, 14, 19, 24, 28, 32);
+/** readUuidWords' words before they are known to be valid (nothing is written otherwise). */
+const uuidWords = new Uint32Array(4);
+
+/** Character codes of the UUID being written (any code above 127 becomes 0, a non-digit). */
 const uuidCodes = new Uint8Array(36);
+const uuidCodesView = new DataView(uuidCodes.buffer);
 
 /** Writes a validated (8-4-4-4-12 hex, any case) UUID into target[at..at+3]. */
 export function writeUuidWords(uuid: string, target: Uint32Array, at: number): void {
   for (let k = 0; k < 36; k++) {
     const c = uuid.charCodeAt(k);
-    uuidCodes[k] = c < 256 ? c : 0;
+    uuidCodes[k] = c < 128 ? c : 0;
   }
-  readUuidWords(uuidCodes, 0, target, at);
+  readUuidWords(uuidCodesView, 0, target, at);
 }
 
 /** Character codes of the lowercase hex digits, by value. */
