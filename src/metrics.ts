@@ -1,6 +1,7 @@
 // Prometheus metrics. One registry per app instance, so tests can run several apps side by side.
 
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { RequestDurationHistogram } from './request-duration-histogram.js';
 import type { SamplingObserver, SamplingState } from './sampling/sampling-store.js';
 import type { TraceStore } from './store/trace-store.js';
 
@@ -11,7 +12,7 @@ export class CollectorMetrics {
   readonly spansDuplicate: Counter;
   readonly spansEvicted: Counter;
   readonly batchesRejected: Counter<'reason'>;
-  readonly requestDuration: Histogram<'method' | 'route' | 'status_code'>;
+  readonly requestDuration: RequestDurationHistogram;
   readonly otlpRequestsRejected: Counter<'reason'>;
   readonly otlpSpansRejected: Counter;
   readonly logsAccepted: Counter;
@@ -132,13 +133,12 @@ export class CollectorMetrics {
         this.set(logs.maxLogs);
       },
     });
-    this.requestDuration = new Histogram({
-      name: 'traced_http_request_duration_seconds',
-      help: 'HTTP request latency by route.',
-      labelNames: ['method', 'route', 'status_code'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
-      registers,
-    });
+    this.requestDuration = new RequestDurationHistogram(
+      'traced_http_request_duration_seconds',
+      'HTTP request latency by route.',
+      [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      this.registry,
+    );
     new Gauge({
       name: 'traced_store_spans',
       help: 'Spans held in memory now.',

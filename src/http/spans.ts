@@ -24,11 +24,12 @@ export const spansRoutes: FastifyPluginAsyncTypebox<SpansRouteOptions> = async (
     '/spans',
     {
       schema: { response: { 202: IngestResponse, 400: ErrorBody, 503: ErrorBody } },
-      onRequest: async (_request, reply) => {
+      // A callback hook (no promise per request), like the global onResponse hook.
+      onRequest: (_request, reply, done) => {
         const refusal = admission.check();
-        if (refusal === undefined) return;
+        if (refusal === undefined) return done();
         metrics.batchesRejected.inc({ reason: refusal.reason });
-        return reply.code(503).header('retry-after', String(refusal.retryAfterSec)).send({ error: refusal.message });
+        reply.code(503).header('retry-after', String(refusal.retryAfterSec)).send({ error: refusal.message });
       },
     },
     async (request, reply) => {
