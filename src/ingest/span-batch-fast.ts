@@ -491,9 +491,9 @@ function parseSpans(s: Buffer, i: number, n: number, view: DataView, batch: Span
     times[t + 2] = endSec;
     times[t + 3] = endNsec;
     batch.flags[at] = (hasParent ? SPAN_HAS_PARENT : 0) | (error ? SPAN_ERROR : 0);
-    batch.services.push(service);
-    batch.operations.push(operation);
-    batch.tagsJson.push(tagsJson);
+    batch.services[at] = service;
+    batch.operations[at] = operation;
+    batch.tagsJson[at] = tagsJson;
     batch.tagsAt[2 * at] = tagsJson === null ? tagsFrom : 0;
     batch.tagsAt[2 * at + 1] = tagsJson === null ? tagsTo : 0;
     batch.tagEnds[at] = batch.tagHashCount;

@@ -39,6 +39,7 @@ export class SpanBatch {
   times: Float64Array;
   /** SPAN_* bits per span. */
   flags: Uint8Array;
+  /** By span index, [0, length) meaningful (elements past it are left from earlier use). */
   readonly services: string[] = [];
   readonly operations: string[] = [];
   /**
@@ -87,9 +88,9 @@ export class SpanBatch {
   release(): void {
     this.length = 0;
     this.tagHashCount = 0;
-    this.services.length = 0;
-    this.operations.length = 0;
-    this.tagsJson.length = 0;
+    // services, operations and tagsJson keep their elements: they are written by index, and
+    // truncating them is a call into the runtime per request. What they hold is names (cached
+    // by the parser anyway) and short tag texts, overwritten by the next batch.
     this.body = undefined;
     this.bodyView = undefined;
     this.source = undefined;
@@ -141,10 +142,10 @@ export class SpanBatch {
         batch.times[t + 3] = subsecondNanosOf(span.endTime);
       }
       batch.flags[i] = flags;
-      batch.services.push(span.service);
-      batch.operations.push(span.operation);
+      batch.services[i] = span.service;
+      batch.operations[i] = span.operation;
       const tags = span.tags;
-      batch.tagsJson.push(tags === undefined ? undefined : (span.tagsJson ?? JSON.stringify(tags)));
+      batch.tagsJson[i] = tags === undefined ? undefined : (span.tagsJson ?? JSON.stringify(tags));
       if (tags !== undefined) {
         for (const key in tags) if (Object.hasOwn(tags, key)) batch.addTagHash(tagHash(key, tags[key]!));
       }
