@@ -279,7 +279,8 @@ export class BucketStore implements TraceStore {
       rec = traces.find(ids[0]!, ids[1]!, ids[2]!, ids[3]!);
     }
     const fresh = rec < 0;
-    const big = fresh ? undefined : this.bigTraces.get(rec);
+    // Most stores hold no big trace: skip the map lookup then.
+    const big = fresh || this.bigTraces.size === 0 ? undefined : this.bigTraces.get(rec);
     if (fresh) rec = traces.insert(ids[0]!, ids[1]!, ids[2]!, ids[3]!);
     this.lastRec = rec;
     for (let k = 0; k < 4; k++) this.lastTrace[k] = ids[k]!;
@@ -1323,7 +1324,7 @@ export class BucketStore implements TraceStore {
     const off = TraceTable.offset(rec);
     if ((flags & FLAG_ERROR) !== 0) traceChunk.errorCount[off]!--;
     if ((flags & FLAG_HAS_PARENT) === 0 && traceChunk.rootCount[off]!-- === 2) this.multiRootTraces--;
-    const big = this.bigTraces.get(rec);
+    const big = this.bigTraces.size === 0 ? undefined : this.bigTraces.get(rec);
     if (big !== undefined) {
       const key = uuidFromWords(chunk.spanId, at * 4);
       if (big.spans.get(key) === spanRef(bucket.minute, index)) big.spans.delete(key);
@@ -1331,7 +1332,7 @@ export class BucketStore implements TraceStore {
     this.heldSpans--;
     if (--traceChunk.spanCount[off]! === 0) {
       this.traces.remove(rec);
-      this.bigTraces.delete(rec);
+      if (big !== undefined) this.bigTraces.delete(rec);
     }
   }
 }
