@@ -93,5 +93,10 @@ describe('BucketStore memory', () => {
     const last = n - 1;
     const detail = await store.getTrace(uuid(Math.floor(last / 10)));
     expect(detail!.spans.find((s) => s.span_id === uuid(last))!.tags).toEqual({ k: String(last) });
+    // Tag search reads postings and entries across many pages of reused memory.
+    for (const n of [last, last - 5_000, last - 15_000]) {
+      const found = await store.listTraces({ limit: 10, filter: { tags: [{ key: 'k', value: String(n) }] } });
+      expect(found.traces.map((t) => t.trace_id)).toEqual([uuid(Math.floor(n / 10))]);
+    }
   });
 });

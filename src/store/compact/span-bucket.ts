@@ -6,6 +6,7 @@
 import type { NsText } from '../../time/nanos.js';
 import { LatencyStats } from '../sketch.js';
 import type { BlockPool } from './block-pool.js';
+import { PAGE_BITS, PAGE_MASK, PagedWords } from './paged-words.js';
 import type { TagIndex } from './tag-index.js';
 
 export const SPAN_CHUNK_BITS = 14;
@@ -129,7 +130,7 @@ export class SpanBucket {
    * indexes ascend (spans are appended in index order), so an entry is found by binary search; a
    * Map from index to entry would be millions of slots the GC has to mark.
    */
-  private tagEntries: Uint32Array;
+  private readonly tagEntries: PagedWords;
   private tagCount = 0;
   readonly longEnds = new Map<number, NsText>();
   /**
@@ -178,7 +179,7 @@ export class SpanBucket {
     /** Where the bucket's columns come from, and go back to in dispose(). */
     readonly pool: BlockPool,
   ) {
-    this.tagEntries = pool.uint32(TAG_ENTRY * 64);
+    this.tagEntries = new PagedWords(pool);
     this.roots = pool.uint32(64);
   }
 
@@ -194,8 +195,7 @@ export class SpanBucket {
     for (const chunk of this.tagChunks) pool.free(chunk);
     this.tagChunks.length = 0;
     this.tagView = undefined;
-    pool.free(this.tagEntries);
-    this.tagEntries = new Uint32Array(0);
+    this.tagEntries.dispose();
     this.tagCount = 0;
     pool.free(this.roots);
     this.roots = new Uint32Array(0);
@@ -238,14 +238,14 @@ export class SpanBucket {
 
   /** Records the `length` bytes just written at tagWrite as span `index`'s tags. */
   private addTagEntry(index: number, length: number): void {
-    const entry = this.tagCount++;
-    const o = TAG_ENTRY * entry;
-    if (o === this.tagEntries.length) this.tagEntries = this.pool.grown('uint32', this.tagEntries, 2 * o);
-    const entries = this.tagEntries;
-    entries[o] = index;
-    entries[o + 1] = this.tagChunks.length - 1;
-    entries[o + 2] = this.tagWrite;
-    entries[o + 3] = length;
+    this.tagCount++;
+    const o = this.tagEntries.append(TAG_ENTRY);
+    const page = this.tagEntries.pages[o >>> PAGE_BITS]!;
+    const at = o & PAGE_MASK;
+    page[at] = index;
+    page[at + 1] = this.tagChunks.length - 1;
+    page[at + 2] = this.tagWrite;
+    page[at + 3] = length;
     this.tagWrite += length;
   }
 
@@ -255,10 +255,10 @@ export class SpanBucket {
     let hi = this.tagCount;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.tagEntries[TAG_ENTRY * mid]! < index) lo = mid + 1;
+      if (this.tagEntries.get(TAG_ENTRY * mid) < index) lo = mid + 1;
       else hi = mid;
     }
-    return lo < this.tagCount && this.tagEntries[TAG_ENTRY * lo] === index ? lo : -1;
+    return lo < this.tagCount && this.tagEntries.get(TAG_ENTRY * lo) === index ? lo : -1;
   }
 
   /**
@@ -270,8 +270,9 @@ export class SpanBucket {
     const entry = this.tagEntry(index);
     if (entry < 0) return false;
     const o = TAG_ENTRY * entry;
-    const offset = this.tagEntries[o + 2]!;
-    const text = this.tagChunks[this.tagEntries[o + 1]!]!.subarray(offset, offset + this.tagEntries[o + 3]!);
+    const entries = this.tagEntries;
+    const offset = entries.get(o + 2);
+    const text = this.tagChunks[entries.get(o + 1)]!.subarray(offset, offset + entries.get(o + 3));
     for (let at = text.indexOf(member); at > 0; at = text.indexOf(member, at + 1)) {
       const before = text[at - 1];
       const after = text[at + member.length];
@@ -285,8 +286,9 @@ export class SpanBucket {
     const entry = this.tagEntry(index);
     if (entry < 0) return undefined;
     const o = TAG_ENTRY * entry;
-    const offset = this.tagEntries[o + 2]!;
-    return this.tagChunks[this.tagEntries[o + 1]!]!.toString('utf8', offset, offset + this.tagEntries[o + 3]!);
+    const entries = this.tagEntries;
+    const offset = entries.get(o + 2);
+    return this.tagChunks[entries.get(o + 1)]!.toString('utf8', offset, offset + entries.get(o + 3));
   }
 
   addLatency(endpoint: number, durationNs: number, error: boolean): void {
@@ -411,7 +413,7 @@ export class SpanBucket {
   }
 
   bytes(): number {
-    let bytes = this.tagEntries.byteLength;
+    let bytes = this.tagEntries.bytes();
     for (const chunk of this.tagChunks) bytes += chunk.length;
     for (const stats of this.latency) if (stats !== undefined) bytes += stats.sketch.bytes();
     for (const stats of this.edges.values()) bytes += stats.sketch.bytes();

@@ -7,8 +7,11 @@
 // posting plus ~16 bytes per distinct pair in the minute; nothing for spans without tags.
 
 import type { BlockPool } from './block-pool.js';
+import { PAGE_BITS, PAGE_MASK, PagedWords } from './paged-words.js';
 
 const EMPTY = -1;
+/** Words per posting in TagIndex.postings. */
+const POSTING = 2;
 
 /** FNV-1a over the key, the key's length and the value (UTF-16 code units), then a final mix. */
 export function tagHash(key: string, value: string): number {
@@ -34,35 +37,36 @@ export function finishTagHash(h: number): number {
 
 export class TagIndex {
   private keys: Uint32Array;
+  /** Word index in `postings` of each hash's newest posting, or EMPTY. */
   private heads: Int32Array;
   private distinct = 0;
-  private next: Int32Array;
-  private spans: Uint32Array;
-  private postings = 0;
+  /**
+   * POSTING words per posting: the span index, and the word index of the next older posting of
+   * the same hash plus one (0: none). Paged (paged-words.ts): postings grow with the minute.
+   */
+  private readonly postings: PagedWords;
 
   /** Arrays come from the bucket's pool (block-pool.ts) and go back to it in dispose(). */
   constructor(private readonly pool: BlockPool) {
     this.keys = pool.uint32(64);
     this.heads = pool.int32(64).fill(EMPTY);
-    this.next = pool.int32(256);
-    this.spans = pool.uint32(256);
+    this.postings = new PagedWords(pool);
   }
 
   add(hash: number, spanIndex: number): void {
-    if (this.postings === this.spans.length) {
-      this.next = this.pool.grown('int32', this.next, this.spans.length * 2);
-      this.spans = this.pool.grown('uint32', this.spans, this.spans.length * 2);
-    }
     const slot = this.slotFor(hash);
-    const p = this.postings++;
-    this.spans[p] = spanIndex;
-    if (this.heads[slot] === EMPTY) {
+    const p = this.postings.append(POSTING);
+    const page = this.postings.pages[p >>> PAGE_BITS]!;
+    const at = p & PAGE_MASK;
+    page[at] = spanIndex;
+    const head = this.heads[slot]!;
+    if (head === EMPTY) {
       this.keys[slot] = hash;
-      this.next[p] = EMPTY;
+      page[at + 1] = 0;
       this.heads[slot] = p;
       if (++this.distinct * 2 > this.keys.length) this.grow();
     } else {
-      this.next[p] = this.heads[slot]!;
+      page[at + 1] = head + 1;
       this.heads[slot] = p;
     }
   }
@@ -73,7 +77,7 @@ export class TagIndex {
     const mask = this.keys.length - 1;
     let slot = hash & mask;
     while (this.heads[slot] !== EMPTY && this.keys[slot] !== hash) slot = (slot + 1) & mask;
-    for (let p = this.heads[slot]!; p !== EMPTY; p = this.next[p]!) out.push(this.spans[p]!);
+    for (let p = this.heads[slot]!; p !== EMPTY; p = this.postings.get(p + 1) - 1) out.push(this.postings.get(p));
     return out;
   }
 
@@ -101,12 +105,14 @@ export class TagIndex {
 
   /** Gives the arrays back to the pool: the index must not be used again. */
   dispose(): void {
-    for (const array of [this.keys, this.heads, this.next, this.spans]) this.pool.free(array);
-    this.keys = this.spans = new Uint32Array(0);
-    this.heads = this.next = new Int32Array(0);
+    this.pool.free(this.keys);
+    this.pool.free(this.heads);
+    this.postings.dispose();
+    this.keys = new Uint32Array(0);
+    this.heads = new Int32Array(0);
   }
 
   bytes(): number {
-    return this.keys.byteLength + this.heads.byteLength + this.next.byteLength + this.spans.byteLength;
+    return this.keys.byteLength + this.heads.byteLength + this.postings.bytes();
   }
 }
