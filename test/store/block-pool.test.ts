@@ -18,6 +18,13 @@ describe('BlockPool', () => {
     for (let i = 1; i < ranges.length; i++) if (ranges[i]![2] === ranges[i - 1]![2]) expect(ranges[i]![0]).toBeGreaterThanOrEqual(ranges[i - 1]![1]);
   });
 
+  it('carves blocks, and arrays too big for a block, out of SharedArrayBuffers (not external memory to V8)', () => {
+    const pool = new BlockPool();
+    expect(pool.uint32(1 << 14).buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(pool.float64((1 << 22) + 1).buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(pool.bytes(1 << 20).buffer).toBeInstanceOf(SharedArrayBuffer);
+  });
+
   it('reuses a freed block of the same size, zeroed', () => {
     const pool = new BlockPool();
     const a = pool.uint32(1 << 14);
@@ -36,6 +43,7 @@ describe('BlockPool', () => {
     const small = pool.uint32(16);
     const huge = pool.uint8((1 << 24) + 1);
     expect(pool.reservedBytes).toBe(0);
+    expect(huge.length).toBe((1 << 24) + 1);
     const foreign = new Uint32Array(1 << 14).fill(7);
     pool.free(foreign);
     pool.free(small);

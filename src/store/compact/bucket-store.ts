@@ -76,7 +76,7 @@ import {
   SUMMARY_ROOT_SERVICE_MASK,
   SUMMARY_ROOT_SERVICE_SHIFT,
 } from './span-bucket.js';
-import { NO_SPAN, refIndex, refMinute, spanRef } from './span-ref.js';
+import { NO_SPAN, RefList, refIndex, refMinute, SPANS_PER_BUCKET_LIMIT, spanRef } from './span-ref.js';
 import { TagIndex, tagHash } from './tag-index.js';
 import { TraceTable } from './trace-table.js';
 import { BlockPool } from './block-pool.js';
@@ -193,8 +193,8 @@ export class BucketStore implements TraceStore {
   /** Record and id words of the trace of the span stored last in the current ingestBatch() call. */
   private lastRec = -1;
   private readonly lastTrace = new Uint32Array(4);
-  private readonly foundRoots: number[] = [];
-  private readonly foundWaiting: number[] = [];
+  private readonly foundRoots = new RefList();
+  private readonly foundWaiting = new RefList();
   private foundParent = NO_SPAN;
 
   constructor(options: BucketStoreOptions) {
@@ -266,9 +266,8 @@ export class BucketStore implements TraceStore {
     const hasParent = (spanFlags & SPAN_HAS_PARENT) !== 0;
     const error = (spanFlags & SPAN_ERROR) !== 0;
     const traces = this.traces;
-    // Only when needed: setting an array's length is a call into the runtime, not a store.
-    if (this.foundRoots.length !== 0) this.foundRoots.length = 0;
-    if (this.foundWaiting.length !== 0) this.foundWaiting.length = 0;
+    this.foundRoots.clear();
+    this.foundWaiting.clear();
     this.foundParent = NO_SPAN;
     let rec: number;
     // Spans of one trace tend to travel together: the previous span's record saves a lookup in a
@@ -338,18 +337,29 @@ export class BucketStore implements TraceStore {
 
     // Dependency edges: with the parent, when held; with children that were waiting for this span.
     const serviceId = this.endpoints.serviceOf[endpoint]!;
-    if (this.foundParent !== NO_SPAN) {
+    const parentRef = this.foundParent;
+    if (parentRef !== NO_SPAN) {
       flags |= FLAG_LINKED;
-      const parentService = this.serviceIdAt(this.positionOf(this.foundParent)!);
+      // The walk found the parent in a live bucket, and nothing has been evicted since.
+      const parentMinute = Math.floor(parentRef / SPANS_PER_BUCKET_LIMIT);
+      const parentIndex = parentRef - parentMinute * SPANS_PER_BUCKET_LIMIT;
+      const parentChunk = this.ring[parentMinute % this.ring.length]!.chunks[parentIndex >>> SPAN_CHUNK_BITS]!;
+      const parentService = this.endpoints.serviceOf[parentChunk.endpoint[parentIndex & SPAN_CHUNK_MASK]!]!;
       if (parentService !== serviceId) bucket.addEdge(parentService, serviceId, durationNs, error);
     }
     chunk.flags[at] = flags;
-    for (const waitingRef of this.foundWaiting) this.linkChild(waitingRef, serviceId);
+    for (let k = 0; k < this.foundWaiting.length; k++) {
+      // Waiting children are in the window, so in live buckets (positionOf() written out).
+      const childRef = this.foundWaiting.items[k]!;
+      const childMinute = Math.floor(childRef / SPANS_PER_BUCKET_LIMIT);
+      this.linkChild(this.ring[childMinute % this.ring.length]!, childRef - childMinute * SPANS_PER_BUCKET_LIMIT, serviceId);
+    }
 
-    const ref = spanRef(minute, index);
+    // Refs pass 2^31: made here, from small integers, rather than passed into calls as boxed doubles.
+    const ref = minute * SPANS_PER_BUCKET_LIMIT + index;
     const traceChunk = traces.chunkOf(rec);
     const off = TraceTable.offset(rec);
-    this.linkIntoChain(traceChunk.head, off, ref, minute, chunk.next, at);
+    this.linkIntoChain(traceChunk.head, off, minute, index, chunk.next, at);
     const count = ++traceChunk.spanCount[off]!;
     if (error) traceChunk.errorCount[off]!++;
 
@@ -377,15 +387,15 @@ export class BucketStore implements TraceStore {
       }
       if (roots >= 2) {
         markMulti(bucket, index);
-        for (const r of this.foundRoots) {
-          const pos = this.positionOf(r);
+        for (let k = 0; k < this.foundRoots.length; k++) {
+          const pos = this.positionOf(this.foundRoots.items[k]!);
           if (pos !== undefined) markMulti(pos.bucket, pos.index);
         }
       }
     } else if (this.foundRoots.length > 0) {
       const selfParent = ids[4] === ids[8] && ids[5] === ids[9] && ids[6] === ids[10] && ids[7] === ids[11];
       const missingDelta = (this.foundParent === NO_SPAN && !selfParent ? 1 : 0) - this.foundWaiting.length;
-      this.updateRoots(endpoint, error, minute, startOffset, missingDelta);
+      this.updateRoots(endpoint, error, bucket, index, missingDelta);
     }
     if (big === undefined && count > this.bigTraceSpans) this.indexBigTrace(rec);
 
@@ -400,31 +410,37 @@ export class BucketStore implements TraceStore {
     for (let h = i === 0 ? 0 : batch.tagEnds[i - 1]!, end = batch.tagEnds[i]!; h < end; h++) tagIndex.add(hashes[h]!, index);
   }
 
-  /** Counts the edge of a child that was waiting for the span just stored (service `parentService`). */
-  private linkChild(childRef: number, parentService: number): void {
-    const pos = this.positionOf(childRef)!;
-    const chunk = pos.bucket.chunk(pos.index);
-    const at = pos.index & SPAN_CHUNK_MASK;
+  /** Counts the edge of a child (span `index` of `bucket`) that was waiting for the span just stored (service `parentService`). */
+  private linkChild(bucket: SpanBucket, index: number, parentService: number): void {
+    const chunk = bucket.chunk(index);
+    const at = index & SPAN_CHUNK_MASK;
     const flags = chunk.flags[at]!;
     if ((flags & FLAG_LINKED) !== 0) return;
     chunk.flags[at] = flags | FLAG_LINKED;
     const childService = this.endpoints.serviceOf[chunk.endpoint[at]!]!;
     if (childService !== parentService) {
-      pos.bucket.addEdge(parentService, childService, this.durationNsAt(pos), (flags & FLAG_ERROR) !== 0);
+      bucket.addEdge(parentService, childService, this.durationNsAt({ bucket, index }), (flags & FLAG_ERROR) !== 0);
     }
   }
 
-  /** Folds a new child into the root words of the roots its walk found. */
-  private updateRoots(endpoint: number, error: boolean, minute: number, startOffset: number, missingDelta: number): void {
+  /** Folds a new child, span `childIndex` of `childBucket`, into the root words of the roots its walk found. */
+  private updateRoots(endpoint: number, error: boolean, childBucket: SpanBucket, childIndex: number, missingDelta: number): void {
     const svc = this.endpoints.serviceBit[endpoint]!;
     const op = this.endpoints.operationBit[endpoint]!;
     const bloom = this.endpoints.bloomBits[endpoint]!;
-    for (const r of this.foundRoots) {
-      // Creating this span's bucket may have detached a stale one the walk still saw.
-      const pos = this.positionOf(r);
-      if (pos === undefined) continue;
-      const chunk = pos.bucket.chunk(pos.index);
-      const at = pos.index & SPAN_CHUNK_MASK;
+    const minute = childBucket.minute;
+    const startOffset = childBucket.startOffsetOf(childIndex);
+    const roots = this.foundRoots;
+    for (let k = 0; k < roots.length; k++) {
+      // positionOf() written out (see scanChain). Creating this span's bucket may have detached
+      // a stale one the walk still saw.
+      const r = roots.items[k]!;
+      const rootMinute = Math.floor(r / SPANS_PER_BUCKET_LIMIT);
+      const rootBucket = this.ring[rootMinute % this.ring.length];
+      if (rootBucket === undefined || rootBucket.minute !== rootMinute) continue;
+      const rootIndex = r - rootMinute * SPANS_PER_BUCKET_LIMIT;
+      const chunk = rootBucket.chunk(rootIndex);
+      const at = rootIndex & SPAN_CHUNK_MASK;
       const words = chunk.parentId;
       const o = at * 4;
       words[o + ROOT_SERVICES] = words[o + ROOT_SERVICES]! | svc;
@@ -432,10 +448,10 @@ export class BucketStore implements TraceStore {
       words[o + ROOT_BLOOM] = words[o + ROOT_BLOOM]! | bloom;
       let state = words[o + ROOT_STATE]!;
       if (error) state |= STATE_ERROR;
-      if (minute < pos.bucket.minute || (minute === pos.bucket.minute && startOffset < chunk.startOffset[at]!)) state |= STATE_EARLY;
+      if (minute < rootBucket.minute || (minute === rootBucket.minute && startOffset < chunk.startOffset[at]!)) state |= STATE_EARLY;
       const missing = Math.min(STATE_MISSING_MASK, Math.max(0, (state & STATE_MISSING_MASK) + missingDelta));
       words[o + ROOT_STATE] = ((state & ~STATE_MISSING_MASK) | missing) >>> 0;
-      pos.bucket.rootWordsChanged(pos.index);
+      rootBucket.rootWordsChanged(rootIndex);
     }
   }
 
@@ -491,10 +507,11 @@ export class BucketStore implements TraceStore {
     bucket.rootWordsChanged(index);
   }
 
-  /** Inserts `ref` into the trace's chain, which is ordered newest minute first. */
-  private linkIntoChain(heads: Float64Array, off: number, ref: number, minute: number, next: Float64Array, at: number): void {
+  /** Inserts span `index` of `minute`'s bucket into the trace's chain, which is ordered newest minute first. */
+  private linkIntoChain(heads: Float64Array, off: number, minute: number, index: number, next: Float64Array, at: number): void {
+    const ref = minute * SPANS_PER_BUCKET_LIMIT + index;
     const head = heads[off]!;
-    if (head === NO_SPAN || refMinute(head) <= minute) {
+    if (head === NO_SPAN || Math.floor(head / SPANS_PER_BUCKET_LIMIT) <= minute) {
       next[at] = head;
       heads[off] = ref;
       return;
@@ -532,28 +549,32 @@ export class BucketStore implements TraceStore {
     const p3 = ids[11]!;
     let ref = this.traces.chunkOf(rec).head[TraceTable.offset(rec)]!;
     while (ref !== NO_SPAN) {
-      // positionOf() inlined: this loop runs for every child span ingested.
-      const minute = refMinute(ref);
+      // positionOf(), refMinute(), refIndex() and offsetIn() written out: this loop runs for
+      // every child span ingested, and a call that V8 does not inline boxes each double it
+      // passes or returns (refs and nanosecond offsets are beyond small integers): that was
+      // ~100 bytes of garbage a span.
+      const minute = Math.floor(ref / SPANS_PER_BUCKET_LIMIT);
       const bucket = this.ring[minute % this.ring.length];
       if (bucket === undefined || bucket.minute !== minute) return false;
-      const index = refIndex(ref);
+      const index = ref - minute * SPANS_PER_BUCKET_LIMIT;
       const chunk = bucket.chunks[index >>> SPAN_CHUNK_BITS]!;
       const at = index & SPAN_CHUNK_MASK;
+      const inWindow = chunk.startOffset[at]! >= (edge.sec - bucket.startSec) * NS_PER_SEC + edge.nsec;
       const sid = chunk.spanId;
       const s = at * 4;
       if (sid[s] === w0 && sid[s + 1] === w1 && sid[s + 2] === w2 && sid[s + 3] === w3) {
         // A copy below the window edge has aged out: the span is new again.
-        if (chunk.startOffset[at]! >= offsetIn(bucket, edge)) return true;
+        if (inWindow) return true;
       }
       if ((chunk.flags[at]! & FLAG_HAS_PARENT) === 0) {
         this.foundRoots.push(ref);
       } else {
         const pid = chunk.parentId;
-        if (pid[s] === w0 && pid[s + 1] === w1 && pid[s + 2] === w2 && pid[s + 3] === w3 && chunk.startOffset[at]! >= offsetIn(bucket, edge)) {
+        if (inWindow && pid[s] === w0 && pid[s + 1] === w1 && pid[s + 2] === w2 && pid[s + 3] === w3) {
           this.foundWaiting.push(ref);
         }
       }
-      if (hasParent && sid[s] === p0 && sid[s + 1] === p1 && sid[s + 2] === p2 && sid[s + 3] === p3 && chunk.startOffset[at]! >= offsetIn(bucket, edge)) {
+      if (inWindow && hasParent && sid[s] === p0 && sid[s + 1] === p1 && sid[s + 2] === p2 && sid[s + 3] === p3) {
         this.foundParent = ref;
       }
       ref = chunk.next[at]!;

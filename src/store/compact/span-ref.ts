@@ -16,3 +16,26 @@ export function refMinute(ref: number): number {
 export function refIndex(ref: number): number {
   return ref % SPANS_PER_BUCKET_LIMIT;
 }
+
+/**
+ * A reusable list of refs: a Float64Array and a count. Clearing and refilling it allocates
+ * nothing, where a JS array cut back with `length = 0` gives up its storage and allocates it again
+ * on the next push, and holds doubles (refs pass 2^31) boxed unless its elements stay unboxed.
+ */
+export class RefList {
+  items = new Float64Array(64);
+  length = 0;
+
+  push(ref: number): void {
+    if (this.length === this.items.length) {
+      const grown = new Float64Array(this.items.length * 2);
+      grown.set(this.items);
+      this.items = grown;
+    }
+    this.items[this.length++] = ref;
+  }
+
+  clear(): void {
+    this.length = 0;
+  }
+}

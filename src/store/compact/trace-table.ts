@@ -11,7 +11,7 @@
 // hold any record index, and the rest of the 31 non-sign bits are fingerprint: 8 bits at 2^23
 // slots, at no cost in memory.
 
-import type { BlockPool } from './block-pool.js';
+import { sharedInt32Array, type BlockPool } from './block-pool.js';
 import { hashWords } from './uuid-words.js';
 
 const CHUNK_BITS = 16;
@@ -47,7 +47,7 @@ export class TraceTable {
   constructor(private readonly pool: BlockPool) {}
 
   private readonly chunks: TraceChunk[] = [];
-  private slots = new Int32Array(1 << 12).fill(EMPTY);
+  private slots = sharedInt32Array(1 << 12).fill(EMPTY);
   private slotMask = (1 << 12) - 1;
   /** log2(slots.length): where the fingerprint starts in a slot. */
   private slotBits = 12;
@@ -147,7 +147,7 @@ export class TraceTable {
     const capacity = this.liveCount + 1 > this.slots.length * (MAX_LOAD / 2) ? this.slots.length * 2 : this.slots.length;
     const old = this.slots;
     const oldMask = this.slotMask;
-    this.slots = new Int32Array(capacity).fill(EMPTY);
+    this.slots = sharedInt32Array(capacity).fill(EMPTY);
     this.slotMask = capacity - 1;
     this.slotBits = 31 - Math.clz32(capacity);
     this.usedSlots = 0;
