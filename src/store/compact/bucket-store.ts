@@ -178,7 +178,7 @@ export class BucketStore implements TraceStore {
   /** Unix minute that store-relative minute 0 stands for. */
   private readonly baseMinute: number;
   /** Live buckets by relative minute modulo the ring size. */
-  private readonly ring: Array<SpanBucket | undefined>;
+  private ring: Array<SpanBucket | undefined>;
   /** Detached buckets whose spans' counters are still to be released, oldest first. */
   private readonly releasing: SpanBucket[] = [];
   private heldSpans = 0;
@@ -204,10 +204,11 @@ export class BucketStore implements TraceStore {
     this.releaseSlice = options.releaseSliceSpans ?? 20_000;
     this.bigTraceSpans = options.bigTraceSpans ?? BIG_TRACE_SPANS;
     this.countCacheRows = options.countCacheRows ?? COUNT_CACHE_ROWS;
-    // Nothing older than the window is ever stored, so minutes before this one never occur.
-    this.baseMinute = Math.floor(options.clock.nowMs() / 60_000) - options.windowMinutes - 2;
+    // Relative minutes stay positive even if the wall clock steps back (by up to 2^24 minutes, 31
+    // years), and refs stay below 2^53 for as long forward (span-ref.ts).
+    this.baseMinute = Math.floor(options.clock.nowMs() / 60_000) - options.windowMinutes - 2 - 2 ** 24;
     // Window + the five accepted future minutes + slack: a slot is reused only once its
-    // previous minute has left the window.
+    // previous minute has left the window (bucketFor grows the ring when a clock step breaks that).
     this.ring = new Array(options.windowMinutes + 10).fill(undefined);
   }
 
@@ -340,19 +341,25 @@ export class BucketStore implements TraceStore {
     const parentRef = this.foundParent;
     if (parentRef !== NO_SPAN) {
       flags |= FLAG_LINKED;
-      // The walk found the parent in a live bucket, and nothing has been evicted since.
+      // The walk found the parent in a live bucket (checked again all the same: one comparison).
       const parentMinute = Math.floor(parentRef / SPANS_PER_BUCKET_LIMIT);
       const parentIndex = parentRef - parentMinute * SPANS_PER_BUCKET_LIMIT;
-      const parentChunk = this.ring[parentMinute % this.ring.length]!.chunks[parentIndex >>> SPAN_CHUNK_BITS]!;
-      const parentService = this.endpoints.serviceOf[parentChunk.endpoint[parentIndex & SPAN_CHUNK_MASK]!]!;
-      if (parentService !== serviceId) bucket.addEdge(parentService, serviceId, durationNs, error);
+      const parentBucket = this.ring[parentMinute % this.ring.length];
+      if (parentBucket !== undefined && parentBucket.minute === parentMinute) {
+        const parentChunk = parentBucket.chunks[parentIndex >>> SPAN_CHUNK_BITS]!;
+        const parentService = this.endpoints.serviceOf[parentChunk.endpoint[parentIndex & SPAN_CHUNK_MASK]!]!;
+        if (parentService !== serviceId) bucket.addEdge(parentService, serviceId, durationNs, error);
+      }
     }
     chunk.flags[at] = flags;
     for (let k = 0; k < this.foundWaiting.length; k++) {
       // Waiting children are in the window, so in live buckets (positionOf() written out).
       const childRef = this.foundWaiting.items[k]!;
       const childMinute = Math.floor(childRef / SPANS_PER_BUCKET_LIMIT);
-      this.linkChild(this.ring[childMinute % this.ring.length]!, childRef - childMinute * SPANS_PER_BUCKET_LIMIT, serviceId);
+      const childBucket = this.ring[childMinute % this.ring.length];
+      if (childBucket !== undefined && childBucket.minute === childMinute) {
+        this.linkChild(childBucket, childRef - childMinute * SPANS_PER_BUCKET_LIMIT, serviceId);
+      }
     }
 
     // Refs pass 2^31: made here, from small integers, rather than passed into calls as boxed doubles.
@@ -626,13 +633,39 @@ export class BucketStore implements TraceStore {
     const slot = minute % this.ring.length;
     const held = this.ring[slot];
     if (held !== undefined && held.minute === minute) return held;
-    // The ring is sized so that a slot's previous minute has left the window by now; the timer
-    // may simply not have run yet.
-    if (held !== undefined) this.detach(slot);
+    if (held !== undefined) {
+      // The ring is sized so that a slot's previous minute has left the window by now (the timer
+      // may simply not have run yet), unless the clock stepped back: minutes from before the
+      // step, ahead of the clock now, are still live.
+      const edgeMinute = Math.floor(windowEdge(this.clock.nowMs(), this.windowMinutes).sec / 60) - this.baseMinute;
+      if (held.minute >= edgeMinute) {
+        this.growRing();
+        return this.bucketFor(minute, absMinute);
+      }
+      this.detach(slot);
+    }
     const bucket = new SpanBucket(minute, absMinute * 60, this.pool);
     bucket.rootOrder = this.rootOrderFor(bucket);
     this.ring[slot] = bucket;
     return bucket;
+  }
+
+  /** Doubles the ring (as often as it takes) until no two held buckets share a slot. */
+  private growRing(): void {
+    const held = this.ring.filter((b): b is SpanBucket => b !== undefined);
+    for (let length = this.ring.length * 2; ; length *= 2) {
+      const ring: Array<SpanBucket | undefined> = new Array(length).fill(undefined);
+      let clash = false;
+      for (const bucket of held) {
+        const slot = bucket.minute % length;
+        if (ring[slot] !== undefined) clash = true;
+        ring[slot] = bucket;
+      }
+      if (!clash) {
+        this.ring = ring;
+        return;
+      }
+    }
   }
 
   private detach(slot: number): void {
