@@ -4,7 +4,7 @@
 // bounds through an object on every observe(): ~1.5 µs, 2% of a 12-span POST /spans at full
 // load. This one keeps a Float64Array of counts per (route, method, status), found through three
 // small maps, and gives prom-client's registry the very values its Histogram would at scrape time
-// (test/http/request-duration-histogram.test.ts compares the two expositions line by line).
+// (test/http/request-metrics.test.ts compares the two expositions line by line).
 
 import type { MetricObjectWithValues, MetricValueWithName, Registry } from 'prom-client';
 

@@ -18,9 +18,9 @@
 // Blocks are powers of two from MIN_BLOCK to MAX_BLOCK bytes, kept in one free list per size and
 // never split or merged: the store asks for the same few sizes over and over (its chunk columns,
 // and arrays growing by doubling), so a size freed is a size soon asked for again. Smaller and
-// larger arrays are allocations of their own, and free() ignores them. A reused block is zeroed, so a
-// block reads like a new typed array. Slab memory is never returned to the system; pages never
-// written are not resident (slabs come zeroed from calloc, that is untouched mmap pages).
+// larger arrays are allocations of their own, and free() ignores them. A reused block is zeroed,
+// so a block reads like a new typed array. Slab memory is never returned to the system; pages
+// never written are not resident (slabs come zeroed from calloc, that is untouched mmap pages).
 
 /** Blocks below this many bytes are ordinary typed arrays: their allocations are small. */
 const MIN_BLOCK_BITS = 14;
@@ -71,8 +71,8 @@ export class BlockPool {
   }
 
   /**
-   * `array`'s elements in a block `factor` times as long; `array` goes back to the pool. For
-   * arrays that grow by doubling.
+   * `array`'s elements at the start of a new array of `length` elements; `array` goes back to the
+   * pool. For arrays that grow by doubling.
    */
   grown<T extends 'uint8' | 'int32' | 'uint32' | 'float64'>(kind: T, array: TypedArrayOf<T>, length: number): TypedArrayOf<T> {
     const bigger = this[kind](length) as TypedArrayOf<T>;
