@@ -344,8 +344,8 @@ export class BucketStore implements TraceStore {
       // The walk found the parent in a live bucket (checked again all the same: one comparison).
       const parentMinute = Math.floor(parentRef / SPANS_PER_BUCKET_LIMIT);
       const parentIndex = parentRef - parentMinute * SPANS_PER_BUCKET_LIMIT;
-      const parentBucket = this.ring[parentMinute % this.ring.length];
-      if (parentBucket !== undefined && parentBucket.minute === parentMinute) {
+      const parentBucket = this.bucketAt(parentMinute);
+      if (parentBucket !== undefined) {
         const parentChunk = parentBucket.chunks[parentIndex >>> SPAN_CHUNK_BITS]!;
         const parentService = this.endpoints.serviceOf[parentChunk.endpoint[parentIndex & SPAN_CHUNK_MASK]!]!;
         if (parentService !== serviceId) bucket.addEdge(parentService, serviceId, durationNs, error);
@@ -353,11 +353,11 @@ export class BucketStore implements TraceStore {
     }
     chunk.flags[at] = flags;
     for (let k = 0; k < this.foundWaiting.length; k++) {
-      // Waiting children are in the window, so in live buckets (positionOf() written out).
+      // Waiting children are in the window, so in live buckets (ref arithmetic written out, as in scanChain).
       const childRef = this.foundWaiting.items[k]!;
       const childMinute = Math.floor(childRef / SPANS_PER_BUCKET_LIMIT);
-      const childBucket = this.ring[childMinute % this.ring.length];
-      if (childBucket !== undefined && childBucket.minute === childMinute) {
+      const childBucket = this.bucketAt(childMinute);
+      if (childBucket !== undefined) {
         this.linkChild(childBucket, childRef - childMinute * SPANS_PER_BUCKET_LIMIT, serviceId);
       }
     }
@@ -439,12 +439,12 @@ export class BucketStore implements TraceStore {
     const startOffset = childBucket.startOffsetOf(childIndex);
     const roots = this.foundRoots;
     for (let k = 0; k < roots.length; k++) {
-      // positionOf() written out (see scanChain). Creating this span's bucket may have detached
-      // a stale one the walk still saw.
+      // Ref arithmetic written out (see scanChain). Creating this span's bucket may have
+      // detached a stale one the walk still saw.
       const r = roots.items[k]!;
       const rootMinute = Math.floor(r / SPANS_PER_BUCKET_LIMIT);
-      const rootBucket = this.ring[rootMinute % this.ring.length];
-      if (rootBucket === undefined || rootBucket.minute !== rootMinute) continue;
+      const rootBucket = this.bucketAt(rootMinute);
+      if (rootBucket === undefined) continue;
       const rootIndex = r - rootMinute * SPANS_PER_BUCKET_LIMIT;
       const chunk = rootBucket.chunk(rootIndex);
       const at = rootIndex & SPAN_CHUNK_MASK;
@@ -556,13 +556,13 @@ export class BucketStore implements TraceStore {
     const p3 = ids[11]!;
     let ref = this.traces.chunkOf(rec).head[TraceTable.offset(rec)]!;
     while (ref !== NO_SPAN) {
-      // positionOf(), refMinute(), refIndex() and offsetIn() written out: this loop runs for
-      // every child span ingested, and a call that V8 does not inline boxes each double it
-      // passes or returns (refs and nanosecond offsets are beyond small integers): that was
-      // ~100 bytes of garbage a span.
+      // refMinute(), refIndex() and offsetIn() written out: this loop runs for every child span
+      // ingested, and a call that V8 does not inline boxes each double it passes or returns
+      // (refs and nanosecond offsets are beyond small integers): that was ~100 bytes of garbage
+      // a span. bucketAt() takes a small integer.
       const minute = Math.floor(ref / SPANS_PER_BUCKET_LIMIT);
-      const bucket = this.ring[minute % this.ring.length];
-      if (bucket === undefined || bucket.minute !== minute) return false;
+      const bucket = this.bucketAt(minute);
+      if (bucket === undefined) return false;
       const index = ref - minute * SPANS_PER_BUCKET_LIMIT;
       const chunk = bucket.chunks[index >>> SPAN_CHUNK_BITS]!;
       const at = index & SPAN_CHUNK_MASK;
@@ -676,10 +676,14 @@ export class BucketStore implements TraceStore {
 
   /** Where a ref points, or undefined when its bucket has left the window. */
   private positionOf(ref: number): SpanPosition | undefined {
-    const minute = refMinute(ref);
+    const bucket = this.bucketAt(refMinute(ref));
+    return bucket === undefined ? undefined : { bucket, index: refIndex(ref) };
+  }
+
+  /** The live bucket of a relative minute, or undefined when that minute is not held. */
+  private bucketAt(minute: number): SpanBucket | undefined {
     const bucket = this.ring[minute % this.ring.length];
-    if (bucket === undefined || bucket.minute !== minute) return undefined;
-    return { bucket, index: refIndex(ref) };
+    return bucket !== undefined && bucket.minute === minute ? bucket : undefined;
   }
 
   private rootOrderFor(bucket: SpanBucket): (a: number, b: number) => number {

@@ -131,7 +131,6 @@ export class SpanBucket {
    * Map from index to entry would be millions of slots the GC has to mark.
    */
   private readonly tagEntries: PagedWords;
-  private tagCount = 0;
   readonly longEnds = new Map<number, NsText>();
   /**
    * Indexes of root spans, ascending by (start, trace id descending) so that reading from the
@@ -196,7 +195,6 @@ export class SpanBucket {
     this.tagChunks.length = 0;
     this.tagView = undefined;
     this.tagEntries.dispose();
-    this.tagCount = 0;
     pool.free(this.roots);
     this.roots = new Uint32Array(0);
     this.rootCount = this.sortedCount = 0;
@@ -238,7 +236,6 @@ export class SpanBucket {
 
   /** Records the `length` bytes just written at tagWrite as span `index`'s tags. */
   private addTagEntry(index: number, length: number): void {
-    this.tagCount++;
     const o = this.tagEntries.append(TAG_ENTRY);
     const page = this.tagEntries.pages[o >>> PAGE_BITS]!;
     const at = o & PAGE_MASK;
@@ -251,14 +248,15 @@ export class SpanBucket {
 
   /** The tag entry of a span, or -1 when it has no (non-empty) tags. */
   private tagEntry(index: number): number {
+    const count = this.tagEntries.length / TAG_ENTRY;
     let lo = 0;
-    let hi = this.tagCount;
+    let hi = count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (this.tagEntries.get(TAG_ENTRY * mid) < index) lo = mid + 1;
       else hi = mid;
     }
-    return lo < this.tagCount && this.tagEntries.get(TAG_ENTRY * lo) === index ? lo : -1;
+    return lo < count && this.tagEntries.get(TAG_ENTRY * lo) === index ? lo : -1;
   }
 
   /**
