@@ -88,32 +88,6 @@ async function latencyFigure(kind: StoreKind) {
   return { requests: r.requests, spansPerSec: ((r.byStatus[202] ?? 0) * template.spans) / (r.elapsedMs / 1000), p50Ms: percentile(lat, 0.5), p99Ms: percentile(lat, 0.99), maxMs: lat[lat.length - 1] ?? NaN };
 }
 
-async function overloadFigure(kind: StoreKind, multiple: number) {
-  // `multiple` × the emitter's default load (875 spans/s), open loop, admission control on.
-  const port = nextPort++;
-  const server = startWorker('bench/lib/serve.ts', [kind, String(port), 'admission'], { cpu: 0, nodeArgs: nodeArgsFor(kind) });
-  await server.next();
-  const template = new BodyTemplate(runId(), 10, true, BigInt(Date.now()) * 1_000_000n);
-  const r = await runRawLoad({
-    host: '127.0.0.1', port, connections: 128, durationMs: quick ? 10_000 : 30_000,
-    ratePerSec: (875 * multiple) / template.spans, path: '/spans', nextBody: () => template.next(),
-  });
-  await server.stop();
-  // In completion order: the last two thirds show the steady state, after shedding has set in.
-  const steady = r.latenciesMs.slice(Math.floor(r.latenciesMs.length / 3)).sort();
-  const lat = r.latenciesMs.sort();
-  const accepted = r.byStatus[202] ?? 0;
-  return {
-    steadyP99Ms: percentile(steady, 0.99),
-    offeredSpansPerSec: 875 * multiple,
-    acceptedSpansPerSec: (accepted * template.spans) / (r.elapsedMs / 1000),
-    acceptedShare: accepted / Math.max(1, r.requests),
-    refused503: r.byStatus[503] ?? 0,
-    p50Ms: percentile(lat, 0.5),
-    p99Ms: percentile(lat, 0.99),
-  };
-}
-
 async function memoryFigure(kind: StoreKind, spans: number) {
   const worker = startWorker('bench/lib/memory-worker.ts', [kind, String(spans)], { cpu: 0, nodeArgs: ['--expose-gc', ...nodeArgsFor(kind)] });
   const result = await worker.next<{ bytesPerSpan: number; rssBytes: number; spans: number; ingestSpansPerSec: number }>();
@@ -260,14 +234,12 @@ async function main(): Promise<void> {
     });
   }
   if (all || which === 'overload') {
-    const r = await both('load_100x', (k) => overloadFigure(k, 100));
-    const cell = (x: Awaited<ReturnType<typeof overloadFigure>>) =>
-      `${fmt(x.acceptedSpansPerSec)} of ${fmt(x.offeredSpansPerSec)} spans/s accepted (${fmt(x.acceptedShare * 100, 1)}% of requests, ${fmt(x.refused503)} × 503); p50 ${fmt(x.p50Ms, 1)} / p99 ${fmt(x.p99Ms, 1)} ms (last two thirds: p99 ${fmt(x.steadyP99Ms, 1)} ms)`;
-    rows.push({ figure: '100× the emitter load (87,500 spans/s offered), open loop', target: 'degrade gracefully', bucket: cell(r.bucket), reference: cell(r.reference) });
-    // 100× no longer saturates the production store's core; 300× does, so admission control is
-    // measured where it has work to do.
-    const over = await both('load_300x', (k) => overloadFigure(k, 300));
-    rows.push({ figure: '300× the emitter load (262,500 spans/s offered, beyond one core), open loop', target: 'degrade gracefully', bucket: cell(over.bucket), reference: cell(over.reference) });
+    const { run } = await import('./overload.js');
+    // --sections=closed,open,burst,emit runs part of it (the costs always run).
+    const sections = args.find((a) => a.startsWith('--sections='))?.split('=')[1]?.split(',');
+    const r = await run({ quick, port: () => nextPort++, sections });
+    rows.push(...r.rows);
+    json.overload = r.json;
   }
   if (all || which === 'memory') {
     const bucketSpans = quick ? 2_000_000 : 16_000_000;

@@ -2,9 +2,11 @@
 
 import cors from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { createServer } from 'node:http';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
-import { AdmissionControl } from './http/admission.js';
+import { AdmissionControl } from './http/admission/admission-control.js';
+import { RefusalGate } from './http/admission/refusal-gate.js';
 import { dashboardRoutes } from './http/dashboard.js';
 import { dependenciesRoutes } from './http/dependencies.js';
 import { docsRoutes } from './http/docs.js';
@@ -47,6 +49,7 @@ export interface Collector {
   metrics: CollectorMetrics;
   eviction: EvictionTicker;
   admission: AdmissionControl;
+  gate: RefusalGate;
   logStore: LogStore;
   /** The sampler in front of the store, when SAMPLING_RATE < 1 or TAIL_SAMPLING=on. */
   sampling: SamplingStore | undefined;
@@ -84,6 +87,14 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
       })
     : undefined;
   const store: TraceStore = sampling ?? options.store;
+  const admission = new AdmissionControl({
+    store,
+    maxSpans: config.maxSpans,
+    targetDelayMs: config.ingestDelayTargetMs,
+    windowMinutes: config.windowMinutes,
+    heapShare: options.heapShare,
+  });
+  const gate = new RefusalGate(admission, config.corsOrigin, config.maxBodyBytes);
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
     // Per-request lines at info would dominate the hot path's cost; they are logged at debug.
@@ -91,22 +102,33 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
     bodyLimit: config.maxBodyBytes,
     schemaErrorFormatter,
     return503OnClosing: true,
+    // The server Fastify would make, with the refusal gate in front: refused ingest never reaches
+    // Fastify (refusal-gate.ts says why).
+    serverFactory: (handler, fastifyOptions) => {
+      const serverOptions = fastifyOptions as { keepAliveTimeout?: number; requestTimeout?: number; connectionTimeout?: number };
+      const server = createServer((req, res) => {
+        if (!gate.tryRefuse(req, res)) handler(req, res);
+      });
+      server.keepAliveTimeout = serverOptions.keepAliveTimeout ?? 72_000;
+      server.requestTimeout = serverOptions.requestTimeout ?? 0;
+      server.setTimeout(serverOptions.connectionTimeout ?? 0);
+      return server;
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler());
   registerJsonBodyParser(app);
-  const admission = new AdmissionControl({
-    store,
-    maxSpans: config.maxSpans,
-    maxEventLoopLagMs: config.maxEventLoopLagMs,
-    maxEventLoopUtilization: config.maxEventLoopUtilization,
-    windowMinutes: config.windowMinutes,
-    heapShare: options.heapShare,
-  });
   const logStore = options.logStore ?? new MinuteLogStore({ clock: options.clock ?? systemClock, windowMinutes: config.windowMinutes });
   const metrics = new CollectorMetrics(
     store,
-    { maxSpans: config.maxSpans, eventLoopLagMs: () => admission.eventLoopLagMs, shedShare: () => admission.shedShare },
+    {
+      maxSpans: config.maxSpans,
+      eventLoopLagMs: () => admission.eventLoopLagMs,
+      shedShare: () => admission.shedShare,
+      queueDelayMs: () => admission.queueDelayMs,
+      queueLength: () => admission.queue.length,
+      refusals: gate,
+    },
     { stats: () => logStore.stats(), maxLogs: config.maxLogs },
   );
 
@@ -152,14 +174,14 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
   });
   await app.register(docsRoutes);
   await app.register(healthRoutes);
-  await app.register(spansRoutes, { store, metrics, admission });
+  await app.register(spansRoutes, { store, metrics, admission, gate });
   await app.register(tracesRoutes, { store });
   await app.register(servicesRoutes, { store });
   await app.register(statsRoutes, { store });
   await app.register(dependenciesRoutes, { store });
   await app.register(metricsRoutes, { metrics });
-  await app.register(otlpRoutes, { store, metrics, admission, windowMinutes: config.windowMinutes, maxBodyBytes: config.maxBodyBytes });
-  await app.register(logsRoutes, { logStore, store, metrics, admission, maxLogs: config.maxLogs, maxBodyBytes: config.maxBodyBytes });
+  await app.register(otlpRoutes, { store, metrics, admission, gate, windowMinutes: config.windowMinutes, maxBodyBytes: config.maxBodyBytes });
+  await app.register(logsRoutes, { logStore, store, metrics, gate, maxLogs: config.maxLogs, maxBodyBytes: config.maxBodyBytes });
   await app.register(dashboardRoutes);
 
   const eviction = new EvictionTicker({
@@ -184,5 +206,5 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
     admission.stop();
     if (sweeper !== undefined) clearInterval(sweeper);
   });
-  return { app, metrics, eviction, admission, logStore, sampling };
+  return { app, metrics, eviction, admission, gate, logStore, sampling };
 }

@@ -1,6 +1,8 @@
 // Prometheus metrics. One registry per app instance, so tests can run several apps side by side.
 
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { REFUSAL_REASONS } from './http/admission/admission-control.js';
+import type { IngestKind, RefusalGate } from './http/admission/refusal-gate.js';
 import { RequestDurationHistogram } from './request-duration-histogram.js';
 import type { SamplingObserver, SamplingState } from './sampling/sampling-store.js';
 import type { TraceStore } from './store/trace-store.js';
@@ -26,7 +28,15 @@ export class CollectorMetrics {
 
   constructor(
     store: TraceStore,
-    limits: { maxSpans: number; eventLoopLagMs: () => number; shedShare?: () => number },
+    limits: {
+      maxSpans: number;
+      eventLoopLagMs: () => number;
+      shedShare: () => number;
+      queueDelayMs: () => number;
+      queueLength: () => number;
+      /** Where admission refusals are counted (in plain integers, read here at scrape time). */
+      refusals: Pick<RefusalGate, 'drain'>;
+    },
     logs: { stats: () => { logs: number } | Promise<{ logs: number }>; maxLogs: number } = { stats: () => ({ logs: 0 }), maxLogs: 0 },
   ) {
     const registers = [this.registry];
@@ -55,13 +65,18 @@ export class CollectorMetrics {
       help: 'Spans released because the window moved past them.',
       registers,
     });
+    const drainRefusals = (kind: IngestKind) =>
+      function (this: Counter<'reason'>) {
+        limits.refusals.drain(kind, (reason, count) => this.inc({ reason }, count));
+      };
     this.batchesRejected = new Counter({
       name: 'traced_batches_rejected_total',
-      help: 'POST /spans requests refused without storing anything, by reason (invalid, too_large, media_type: 4xx; memory, heap, event_loop_lag, saturated: 503).',
+      help: 'POST /spans requests refused without storing anything, by reason (invalid, too_large, media_type: 4xx; memory, heap, queue_delay, queue_timeout: 503).',
       labelNames: ['reason'],
       registers,
+      collect: drainRefusals('spans'),
     });
-    for (const reason of ['invalid', 'memory', 'heap', 'event_loop_lag', 'saturated']) this.batchesRejected.inc({ reason }, 0);
+    for (const reason of ['invalid', ...REFUSAL_REASONS]) this.batchesRejected.inc({ reason }, 0);
     new Gauge({
       name: 'traced_store_max_spans',
       help: 'The memory budget (MAX_SPANS): POST /spans answers 503 while this many spans are held.',
@@ -72,7 +87,7 @@ export class CollectorMetrics {
     });
     new Gauge({
       name: 'traced_event_loop_lag_seconds',
-      help: 'Longest event-loop delay over the last 100 ms sample, as admission control sees it.',
+      help: 'How late the last 100 ms timer fired: the event loop\'s lag (a gauge only; ingest is shed by queueing delay).',
       registers,
       collect() {
         this.set(limits.eventLoopLagMs() / 1000);
@@ -80,20 +95,37 @@ export class CollectorMetrics {
     });
     new Gauge({
       name: 'traced_ingest_shed_ratio',
-      help: 'Share of ingest batches refused now because the event loop is saturated (MAX_EVENT_LOOP_UTILIZATION).',
+      help: 'Share of ingest batches refused now to hold their queueing delay to INGEST_DELAY_TARGET_MS.',
       registers,
       collect() {
-        this.set(limits.shedShare?.() ?? 0);
+        this.set(limits.shedShare());
+      },
+    });
+    new Gauge({
+      name: 'traced_ingest_queue_delay_seconds',
+      help: 'How long admitted ingest batches waited to be parsed and stored, over the last 10 ms controller period.',
+      registers,
+      collect() {
+        this.set(limits.queueDelayMs() / 1000);
+      },
+    });
+    new Gauge({
+      name: 'traced_ingest_queue_length',
+      help: 'Ingest batches admitted and waiting their turn now.',
+      registers,
+      collect() {
+        this.set(limits.queueLength());
       },
     });
     // OTLP (POST /v1/traces): spans it stores count in the span counters above.
     this.otlpRequestsRejected = new Counter({
       name: 'traced_otlp_requests_rejected_total',
-      help: 'POST /v1/traces requests refused without storing anything, by reason (invalid, too_large, media_type: 4xx; memory, heap, event_loop_lag, saturated: 503).',
+      help: 'POST /v1/traces requests refused without storing anything, by reason (invalid, too_large, media_type: 4xx; memory, heap, queue_delay, queue_timeout: 503).',
       labelNames: ['reason'],
       registers,
+      collect: drainRefusals('otlp'),
     });
-    for (const reason of ['invalid', 'memory', 'heap', 'event_loop_lag', 'saturated']) this.otlpRequestsRejected.inc({ reason }, 0);
+    for (const reason of ['invalid', ...REFUSAL_REASONS]) this.otlpRequestsRejected.inc({ reason }, 0);
     this.otlpSpansRejected = new Counter({
       name: 'traced_otlp_spans_rejected_total',
       help: 'Spans in accepted OTLP requests that could not be mapped (invalid ids, times beyond int64, end before start); reported in partial_success.',
@@ -112,11 +144,12 @@ export class CollectorMetrics {
     this.logsEvicted = new Counter({ name: 'traced_evicted_logs_total', help: 'Log lines released because the window moved past them.', registers });
     this.logBatchesRejected = new Counter({
       name: 'traced_log_batches_rejected_total',
-      help: 'POST /logs requests refused without storing anything, by reason (invalid, too_large, media_type: 4xx; log_budget, heap, event_loop_lag, saturated: 503).',
+      help: 'POST /logs requests refused without storing anything, by reason (invalid, too_large, media_type: 4xx; log_budget, heap, queue_delay, queue_timeout: 503).',
       labelNames: ['reason'],
       registers,
+      collect: drainRefusals('logs'),
     });
-    for (const reason of ['invalid', 'log_budget', 'heap', 'event_loop_lag', 'saturated']) this.logBatchesRejected.inc({ reason }, 0);
+    for (const reason of ['invalid', 'log_budget', 'heap', 'queue_delay', 'queue_timeout']) this.logBatchesRejected.inc({ reason }, 0);
     new Gauge({
       name: 'traced_store_logs',
       help: 'Log lines held in memory now.',

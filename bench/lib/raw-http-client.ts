@@ -40,7 +40,7 @@ const CONTENT_LENGTH = 'content-length:';
  * Content-Length (no chunked bodies on the routes measured), which keeps this small; a chunked
  * answer is an error rather than a silent misparse.
  */
-class ResponseReader {
+export class ResponseReader {
   private pending: Buffer = Buffer.alloc(0);
 
   /** Feeds a chunk; calls `onResponse` for every response it completes. */

@@ -1,5 +1,5 @@
 // Bench worker: a collector on a given port with a given store. Messages:
-// → {ready: port}; ← {advanceClockMs}; → {advanced}; ← {stallWatch: ms} → {maxStallMs}.
+// → {ready: port}; ← {advanceClockMs}; → {advanced}; ← {cpu: true} → {cpuMicros} (CPU time used so far).
 
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -7,16 +7,24 @@ import { makeStore, OffsetClock, type StoreKind } from './stores.js';
 
 const [kind, portText, mode] = process.argv.slice(2) as [StoreKind, string, string | undefined];
 const clock = new OffsetClock();
-// Throughput figures measure the collector flat out; the overload figure keeps admission control on.
-const config = loadConfig({ PORT: portText, WINDOW_MINUTES: '30', MAX_EVENT_LOOP_LAG_MS: mode === 'admission' ? '250' : '0', MAX_EVENT_LOOP_UTILIZATION: mode === 'admission' ? '90' : '0' });
+// The shipped defaults, unless the figure is a context row: 'unshed' turns load shedding off,
+// 'refuse-all' sets a budget of one span so that every batch after the first is refused.
+const env: Record<string, string> = { PORT: portText, WINDOW_MINUTES: '30' };
+if (mode === 'unshed') env.INGEST_DELAY_TARGET_MS = '0';
+if (mode === 'refuse-all') env.MAX_SPANS = '1';
+const config = loadConfig(env);
 const store = makeStore(kind, clock, config.windowMinutes);
 const { app } = await buildApp({ config, store, logger: false });
 await app.listen({ port: config.port, host: '127.0.0.1' });
 process.send?.({ ready: config.port });
-process.on('message', async (m: { advanceClockMs?: number }) => {
+process.on('message', async (m: { advanceClockMs?: number; cpu?: boolean }) => {
   if (m.advanceClockMs !== undefined) {
     clock.offsetMs += m.advanceClockMs;
     process.send!({ advanced: true });
+  }
+  if (m.cpu) {
+    const used = process.cpuUsage();
+    process.send!({ cpuMicros: used.user + used.system });
   }
 });
 process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));

@@ -3,8 +3,8 @@
 // POST /logs parses its own JSON (this plugin's content-type parser; the global one serves
 // POST /spans) with exact-json, so `time` keeps all 19 digits; then the LogIngestRequest schema
 // validates the batch whole, as POST /spans does. Refused with 503 + Retry-After at the MAX_LOGS
-// budget, and when admission control sheds load for heap or event-loop reasons (not for the span
-// budget: a full span store is no reason to drop logs).
+// budget, and when admission control sheds load for heap or queueing-delay reasons (not for the
+// span budget: a full span store is no reason to drop logs).
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyError } from 'fastify';
@@ -17,7 +17,7 @@ import type { LogStore } from '../logs/log-store.js';
 import type { CollectorMetrics } from '../metrics.js';
 import { JsonSyntaxError, parseExactJson, type ExactJson } from '../otlp/exact-json.js';
 import type { TraceStore } from '../store/trace-store.js';
-import type { AdmissionControl } from './admission.js';
+import type { RefusalGate } from './admission/refusal-gate.js';
 import { compileBodyValidator, describeValidationError } from './validation.js';
 
 export interface LogsRouteOptions {
@@ -25,7 +25,7 @@ export interface LogsRouteOptions {
   /** For the 404 rule: a trace with spans but no logs answers 200 with an empty list. */
   store: TraceStore;
   metrics: CollectorMetrics;
-  admission: AdmissionControl;
+  gate: RefusalGate;
   maxLogs: number;
   maxBodyBytes: number;
 }
@@ -41,7 +41,7 @@ class LogsBodyError extends Error {
   readonly statusCode = 400;
 }
 
-export const logsRoutes: FastifyPluginAsyncTypebox<LogsRouteOptions> = async (app, { logStore, store, metrics, admission, maxLogs, maxBodyBytes }) => {
+export const logsRoutes: FastifyPluginAsyncTypebox<LogsRouteOptions> = async (app, { logStore, store, metrics, gate, maxLogs, maxBodyBytes }) => {
   const validateBody = compileBodyValidator(LogIngestRequest);
 
   app.decorateRequest('exactJson', null);
@@ -89,11 +89,9 @@ export const logsRoutes: FastifyPluginAsyncTypebox<LogsRouteOptions> = async (ap
             .header('retry-after', String(60 - (Math.floor(Date.now() / 1000) % 60)))
             .send({ error: `the collector holds ${held} logs, its budget (MAX_LOGS=${maxLogs}); older logs are evicted as the window moves, retry then` });
         }
-        const refusal = admission.check();
-        if (refusal === undefined || refusal.reason === 'memory') return;
-        metrics.logBatchesRejected.inc({ reason: refusal.reason });
-        return reply.code(503).header('retry-after', String(refusal.retryAfterSec)).send({ error: refusal.message });
       },
+      // Refused for heap or load by the refusal gate, before routing; admitted, it waits its turn.
+      preParsing: gate.waitTurn('logs'),
     },
     async (request, reply) => {
       if (!validateBody(request.body)) {

@@ -25,12 +25,14 @@ import {
 } from '../otlp/otlp-body.js';
 import { OtlpDecodeError, type OtlpTraceRequest } from '../otlp/otlp-request.js';
 import type { TraceStore } from '../store/trace-store.js';
-import type { AdmissionControl } from './admission.js';
+import type { AdmissionControl } from './admission/admission-control.js';
+import type { RefusalGate } from './admission/refusal-gate.js';
 
 export interface OtlpRouteOptions {
   store: TraceStore;
   metrics: CollectorMetrics;
   admission: AdmissionControl;
+  gate: RefusalGate;
   windowMinutes: number;
   maxBodyBytes: number;
 }
@@ -39,7 +41,7 @@ function sendStatus(reply: FastifyReply, encoding: OtlpEncoding, httpStatus: num
   return reply.code(httpStatus).type(contentTypeFor(encoding)).send(statusBody(encoding, code, message));
 }
 
-export const otlpRoutes: FastifyPluginAsync<OtlpRouteOptions> = async (app, { store, metrics, admission, windowMinutes, maxBodyBytes }) => {
+export const otlpRoutes: FastifyPluginAsync<OtlpRouteOptions> = async (app, { store, metrics, admission, gate, windowMinutes, maxBodyBytes }) => {
   app.removeAllContentTypeParsers();
   const parse = async (request: FastifyRequest, body: Buffer): Promise<OtlpTraceRequest> => {
     const encoding = encodingOf(request.headers['content-type']);
@@ -82,13 +84,8 @@ export const otlpRoutes: FastifyPluginAsync<OtlpRouteOptions> = async (app, { st
   app.post(
     '/v1/traces',
     {
-      onRequest: async (request, reply) => {
-        const refusal = admission.check();
-        if (refusal === undefined) return;
-        metrics.otlpRequestsRejected.inc({ reason: refusal.reason });
-        reply.header('retry-after', String(refusal.retryAfterSec));
-        return sendStatus(reply, encodingOf(request.headers['content-type']), 503, RpcCode.UNAVAILABLE, refusal.message);
-      },
+      // Refused under overload by the refusal gate, before routing; admitted, it waits its turn.
+      preParsing: gate.waitTurn('otlp'),
     },
     async (request, reply) => {
       const encoding = encodingOf(request.headers['content-type']);

@@ -3,7 +3,8 @@ import type { FastifyReply } from 'fastify';
 import { ErrorBody } from '../../schemas/common.js';
 import { IngestRequest, IngestResponse } from '../../schemas/span.js';
 import { toIngestSpans } from '../ingest/ingest-spans.js';
-import type { AdmissionControl } from './admission.js';
+import type { AdmissionControl } from './admission/admission-control.js';
+import type { RefusalGate } from './admission/refusal-gate.js';
 import { compileBodyValidator, describeValidationError } from './validation.js';
 import type { CollectorMetrics } from '../metrics.js';
 import type { IngestResult, IngestSpan, TraceStore } from '../store/trace-store.js';
@@ -12,9 +13,10 @@ export interface SpansRouteOptions {
   store: TraceStore;
   metrics: CollectorMetrics;
   admission: AdmissionControl;
+  gate: RefusalGate;
 }
 
-export const spansRoutes: FastifyPluginAsyncTypebox<SpansRouteOptions> = async (app, { store, metrics, admission }) => {
+export const spansRoutes: FastifyPluginAsyncTypebox<SpansRouteOptions> = async (app, { store, metrics, admission, gate }) => {
   // The IngestRequest schema validates here rather than in Fastify's route validation, because
   // most bodies never become a plain object: the fast path (span-batch-fast.ts) has parsed and
   // validated them already. Every other body is checked against the schema exactly as before.
@@ -24,13 +26,9 @@ export const spansRoutes: FastifyPluginAsyncTypebox<SpansRouteOptions> = async (
     '/spans',
     {
       schema: { response: { 202: IngestResponse, 400: ErrorBody, 503: ErrorBody } },
-      // A callback hook (no promise per request), like the global onResponse hook.
-      onRequest: (_request, reply, done) => {
-        const refusal = admission.check();
-        if (refusal === undefined) return done();
-        metrics.batchesRejected.inc({ reason: refusal.reason });
-        reply.code(503).header('retry-after', String(refusal.retryAfterSec)).send({ error: refusal.message });
-      },
+      // Admission (503 under overload) happened before routing, in the refusal gate; here the
+      // batch waits its turn in the ingest queue, unparsed.
+      preParsing: gate.waitTurn('spans'),
     },
     async (request, reply) => {
       let spans: IngestSpan[];

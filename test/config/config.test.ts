@@ -75,9 +75,9 @@ describe('loadConfig', () => {
     ['MAX_BODY_BYTES', '0'],
     ['MAX_BODY_BYTES', '1.5'],
     ['MAX_SPANS', '0'],
-    ['MAX_EVENT_LOOP_LAG_MS', 'fast'],
-    ['MAX_EVENT_LOOP_UTILIZATION', '101'],
-    ['MAX_EVENT_LOOP_UTILIZATION', '0.9'],
+    ['INGEST_DELAY_TARGET_MS', 'fast'],
+    ['INGEST_DELAY_TARGET_MS', '10001'],
+    ['INGEST_DELAY_TARGET_MS', '2.5'],
   ])('%s=%j throws a ConfigError naming the variable', (name, value) => {
     let thrown: unknown;
     try {
@@ -90,16 +90,30 @@ describe('loadConfig', () => {
     expect(message).toContain(name);
     expect(message).not.toContain('\n');
     // Only the variable at fault is named.
-    for (const other of ['WINDOW_MINUTES', 'PORT', 'LOG_LEVEL', 'CORS_ORIGIN', 'MAX_BODY_BYTES', 'HOST', 'MAX_SPANS', 'MAX_EVENT_LOOP_LAG_MS', 'MAX_EVENT_LOOP_UTILIZATION']) {
+    for (const other of ['WINDOW_MINUTES', 'PORT', 'LOG_LEVEL', 'CORS_ORIGIN', 'MAX_BODY_BYTES', 'HOST', 'MAX_SPANS', 'INGEST_DELAY_TARGET_MS']) {
       if (other !== name && !name.startsWith(other)) expect(message).not.toContain(other);
     }
+  });
+});
+
+describe('retired settings', () => {
+  it.each(['MAX_EVENT_LOOP_LAG_MS', 'MAX_EVENT_LOOP_UTILIZATION'])('%s stops start-up and names its replacement', (name) => {
+    expect(() => loadConfig({ [name]: '0' })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: '90' })).toThrow(/INGEST_DELAY_TARGET_MS/);
+    // Empty, as a compose file writes it, it is unset.
+    expect(() => loadConfig({ [name]: '' })).not.toThrow();
+  });
+
+  it('INGEST_DELAY_TARGET_MS defaults to 30 and 0 turns shedding off', () => {
+    expect(loadConfig({}).ingestDelayTargetMs).toBe(30);
+    expect(loadConfig({ INGEST_DELAY_TARGET_MS: '0' }).ingestDelayTargetMs).toBe(0);
   });
 });
 
 describe('empty values', () => {
   it('mean "use the default" for every variable, as compose files write `VAR=`', () => {
     const empty = Object.fromEntries(
-      ['PORT', 'HOST', 'WINDOW_MINUTES', 'MAX_BODY_BYTES', 'LOG_LEVEL', 'CORS_ORIGIN', 'MAX_SPANS', 'MAX_EVENT_LOOP_LAG_MS', 'MAX_EVENT_LOOP_UTILIZATION'].map((n) => [
+      ['PORT', 'HOST', 'WINDOW_MINUTES', 'MAX_BODY_BYTES', 'LOG_LEVEL', 'CORS_ORIGIN', 'MAX_SPANS', 'INGEST_DELAY_TARGET_MS'].map((n) => [
         n,
         '  ',
       ]),

@@ -22,7 +22,7 @@ describe('the demo', () => {
   const spansOf = new Map<string, JsonObject[]>();
 
   beforeAll(async () => {
-    const config: Config = { ...loadConfig({ LOG_LEVEL: 'warn', MAX_EVENT_LOOP_LAG_MS: '0', MAX_EVENT_LOOP_UTILIZATION: '0' }), port: 0, host: '127.0.0.1' };
+    const config: Config = { ...loadConfig({ LOG_LEVEL: 'warn', INGEST_DELAY_TARGET_MS: '0' }), port: 0, host: '127.0.0.1' };
     demo = await startDemo({ config, intervalMs: 20, write: (text) => (output += text) });
     await waitFor('a full cycle of demo requests', async () => demo.requests.length >= SCENARIOS.length + 1, 30_000, 50);
     await demo.stopLoad(); // flushes every service's spans and logs, and prints the last trees

@@ -70,7 +70,7 @@ describe('request logs', () => {
           callback();
         },
       });
-      const config = { ...loadConfig({ LOG_LEVEL: level, MAX_EVENT_LOOP_LAG_MS: '0', MAX_EVENT_LOOP_UTILIZATION: '0' }), port: 0, host: '127.0.0.1' };
+      const config = { ...loadConfig({ LOG_LEVEL: level, INGEST_DELAY_TARGET_MS: '0' }), port: 0, host: '127.0.0.1' };
       const clock = new ManualClock(Date.UTC(2026, 0, 1));
       const { app } = await buildApp({ config, store: new BucketStore({ clock, windowMinutes: 30 }), clock, logger: { level, stream } });
       try {

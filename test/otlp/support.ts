@@ -32,7 +32,7 @@ class SystemManualClock extends ManualClock {
 
 export async function startOtlpCollector(options: OtlpCollectorOptions = {}): Promise<Api> {
   const clock = options.nowMs === 'system' ? new SystemManualClock() : new ManualClock(options.nowMs ?? DEFAULT_NOW_MS);
-  const base = loadConfig({ MAX_EVENT_LOOP_LAG_MS: '0', MAX_EVENT_LOOP_UTILIZATION: '0', LOG_LEVEL: 'silent' });
+  const base = loadConfig({ INGEST_DELAY_TARGET_MS: '0', LOG_LEVEL: 'silent' });
   const config: Config = {
     ...base,
     port: 0,

@@ -35,7 +35,7 @@ afterEach(async () => {
 
 async function start(env: Record<string, string>): Promise<{ clock: ManualClock; collector: Collector }> {
   const clock = new ManualClock(DEFAULT_NOW_MS);
-  const config = loadConfig({ LOG_LEVEL: 'silent', MAX_EVENT_LOOP_LAG_MS: '0', MAX_EVENT_LOOP_UTILIZATION: '0', ...env });
+  const config = loadConfig({ LOG_LEVEL: 'silent', INGEST_DELAY_TARGET_MS: '0', ...env });
   collector = await buildApp({ config, store: new BucketStore({ clock, windowMinutes: config.windowMinutes }), clock, logger: false });
   return { clock, collector };
 }

@@ -250,6 +250,10 @@ export interface StartOptions {
   maxBodyBytes?: number;
   corsOrigin?: true | string[];
   evictionIntervalMs?: number;
+  /** More settings, as the environment would give them (e.g. MAX_SPANS, INGEST_DELAY_TARGET_MS). */
+  env?: Record<string, string>;
+  /** Replaces the V8 heap reading in admission control. */
+  heapShare?: () => number;
 }
 
 export const DEFAULT_NOW_MS = Date.UTC(2024, 3, 19, 0, 10, 0); // 1713485400000
@@ -336,11 +340,11 @@ export class Api {
 /** Starts a collector on 127.0.0.1 with an ephemeral port. */
 export async function startCollector(options: StartOptions = {}): Promise<Api> {
   const clock = new ManualClock(options.nowMs ?? DEFAULT_NOW_MS);
-  // From loadConfig, so that settings added later get their defaults; admission control's
-  // event-loop-lag shedding (where present) is disabled, since a busy test machine is not an
-  // overloaded collector. maxBodyBytes may go below the 1 KiB the environment allows.
+  // From loadConfig, so that settings added later get their defaults; shedding for queueing delay
+  // is off unless asked for, since a busy test machine is not an overloaded collector.
+  // maxBodyBytes may go below the 1 KiB the environment allows.
   const config: Config = {
-    ...loadConfig({ MAX_EVENT_LOOP_LAG_MS: '0', MAX_EVENT_LOOP_UTILIZATION: '0', LOG_LEVEL: 'silent' }),
+    ...loadConfig({ INGEST_DELAY_TARGET_MS: '0', LOG_LEVEL: 'silent', ...options.env }),
     port: 0,
     host: '127.0.0.1',
     windowMinutes: options.windowMinutes ?? 30,
@@ -348,7 +352,7 @@ export async function startCollector(options: StartOptions = {}): Promise<Api> {
     corsOrigin: options.corsOrigin ?? true,
   };
   const store = new BucketStore({ clock, windowMinutes: config.windowMinutes });
-  const collector = await buildApp({ config, store, clock, logger: false, evictionIntervalMs: options.evictionIntervalMs });
+  const collector = await buildApp({ config, store, clock, logger: false, evictionIntervalMs: options.evictionIntervalMs, heapShare: options.heapShare });
   await collector.app.listen({ port: 0, host: '127.0.0.1' });
   const address = collector.app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no TCP address');

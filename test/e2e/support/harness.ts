@@ -93,7 +93,7 @@ export interface RunningCollector {
 
 /** The real collector on 127.0.0.1 and an ephemeral port, with the wall clock. */
 export async function startCollector(windowMinutes = 30): Promise<RunningCollector> {
-  const config = loadConfig({ LOG_LEVEL: 'silent', WINDOW_MINUTES: String(windowMinutes), MAX_EVENT_LOOP_LAG_MS: '0', MAX_EVENT_LOOP_UTILIZATION: '0' });
+  const config = loadConfig({ LOG_LEVEL: 'silent', WINDOW_MINUTES: String(windowMinutes), INGEST_DELAY_TARGET_MS: '0' });
   const store = new BucketStore({ clock: systemClock, windowMinutes: config.windowMinutes });
   const collector = await buildApp({ config, store, logger: false });
   await collector.app.listen({ port: 0, host: '127.0.0.1' });

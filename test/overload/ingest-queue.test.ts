@@ -1,0 +1,74 @@
+// The ingest queue: first in, first out; the wait of each request is what the controller sees;
+// and it yields the loop (timers, sockets, queries) once a turn's budget of ingest work is spent.
+import { describe, expect, it } from 'vitest';
+import { IngestQueue } from '../../src/http/admission/ingest-queue.js';
+import { ShedController } from '../../src/http/admission/shed-controller.js';
+
+const busy = (ms: number) => {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+};
+
+describe('IngestQueue', () => {
+  it('releases in arrival order and reports each wait to the controller', async () => {
+    let now = 0;
+    const controller = new ShedController({ targetDelayMs: 10 });
+    const queue = new IngestQueue(controller, () => now, 1_000);
+    const order: number[] = [];
+    const overdue: boolean[] = [];
+    const done = new Promise<void>((resolve) => {
+      for (let i = 0; i < 5; i++) {
+        queue.enqueue((late) => {
+          order.push(i);
+          overdue.push(late);
+          if (i === 4) resolve();
+        });
+        now += 20; // each waits 20 ms longer than the next
+      }
+    });
+    now = 100;
+    expect(queue.length).toBe(5);
+    expect(queue.oldestWaitingMs(now)).toBe(100);
+    await done;
+    expect(order).toEqual([0, 1, 2, 3, 4]);
+    // Waits of 100, 80, 60, 40 and 20 ms against a 10 ms target: past 50 ms is overdue.
+    expect(overdue).toEqual([true, true, true, false, false]);
+    expect(queue.length).toBe(0);
+    controller.update(0, 0);
+    controller.update(10, 0);
+    expect(controller.delayMs).toBeGreaterThan(20);
+  });
+
+  it('lets a timer run once a turn has spent its budget, instead of working the whole queue first', async () => {
+    const queue = new IngestQueue(new ShedController({ targetDelayMs: 0 }), () => performance.now(), 2);
+    const events: string[] = [];
+    const all = new Promise<void>((resolve) => {
+      for (let i = 0; i < 30; i++) {
+        queue.enqueue(() => {
+          busy(1);
+          events.push('work');
+          if (i === 29) resolve();
+        });
+      }
+    });
+    setTimeout(() => events.push('timer'), 0);
+    await all;
+    expect(events.filter((e) => e === 'work')).toHaveLength(30);
+    // A 2 ms budget of 1 ms batches: the timer gets in after a few, not after all thirty.
+    expect(events.indexOf('timer')).toBeLessThan(8);
+  });
+
+  it('keeps working the queue when a release throws', async () => {
+    const queue = new IngestQueue(new ShedController({ targetDelayMs: 0 }));
+    const reached = new Promise<void>((resolve) => {
+      queue.enqueue(() => {
+        throw new Error('boom');
+      });
+      queue.enqueue(() => resolve());
+    });
+    const onError = (e: Error) => expect(e.message).toBe('boom');
+    process.once('uncaughtException', onError);
+    await reached;
+    process.removeListener('uncaughtException', onError);
+  });
+});
