@@ -104,8 +104,8 @@ describe('retired settings', () => {
     expect(() => loadConfig({ [name]: '' })).not.toThrow();
   });
 
-  it('INGEST_DELAY_TARGET_MS defaults to 30 and 0 turns shedding off', () => {
-    expect(loadConfig({}).ingestDelayTargetMs).toBe(30);
+  it('INGEST_DELAY_TARGET_MS defaults to 50 and 0 turns shedding off', () => {
+    expect(loadConfig({}).ingestDelayTargetMs).toBe(50);
     expect(loadConfig({ INGEST_DELAY_TARGET_MS: '0' }).ingestDelayTargetMs).toBe(0);
   });
 });
