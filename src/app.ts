@@ -104,14 +104,15 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
     return503OnClosing: true,
     // The server Fastify would make, with the refusal gate in front: refused ingest never reaches
     // Fastify (refusal-gate.ts says why).
+    // Fastify passes its options with their defaults filled in.
     serverFactory: (handler, fastifyOptions) => {
-      const serverOptions = fastifyOptions as { keepAliveTimeout?: number; requestTimeout?: number; connectionTimeout?: number };
+      const serverOptions = fastifyOptions as { keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number };
       const server = createServer((req, res) => {
         if (!gate.tryRefuse(req, res)) handler(req, res);
       });
-      server.keepAliveTimeout = serverOptions.keepAliveTimeout ?? 72_000;
-      server.requestTimeout = serverOptions.requestTimeout ?? 0;
-      server.setTimeout(serverOptions.connectionTimeout ?? 0);
+      server.keepAliveTimeout = serverOptions.keepAliveTimeout;
+      server.requestTimeout = serverOptions.requestTimeout;
+      server.setTimeout(serverOptions.connectionTimeout);
       return server;
     },
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -6,6 +6,7 @@
 // does not depend on the answers.
 
 import { connect, type Socket } from 'node:net';
+import { exponential, seededRandom } from '../../tools/emit/random.js';
 import { ResponseReader } from './raw-http-client.js';
 
 export interface OpenLoadOptions {
@@ -36,14 +37,7 @@ export async function runOpenLoad(o: OpenLoadOptions): Promise<OpenLoadResult> {
   const arrivedAt: number[] = [];
   const answeredAt: number[] = [];
   const statuses: number[] = [];
-  let seed = o.seed ?? 12345;
-  const random = () => {
-    seed = (seed + 0x6d2b79f5) >>> 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = seededRandom(o.seed ?? 12345);
   const started = performance.now();
   const backlog: number[] = [];
   let backlogHead = 0;
@@ -112,7 +106,7 @@ export async function runOpenLoad(o: OpenLoadOptions): Promise<OpenLoadResult> {
       while (nextArrival <= now) {
         backlog.push(nextArrival);
         arrivals++;
-        nextArrival += (-Math.log(1 - random()) * 1000) / o.ratePerSec(nextArrival);
+        nextArrival += exponential(random, o.ratePerSec(nextArrival) / 1000);
       }
       dispatch();
       setTimeout(tick, 1);

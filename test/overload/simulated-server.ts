@@ -4,6 +4,7 @@
 // (`serviceMs` per request). The real ShedController decides at arrival; nothing here sleeps.
 
 import { ShedController } from '../../src/http/admission/shed-controller.js';
+import { exponential, seededRandom } from '../../tools/emit/random.js';
 
 export interface SimulationOptions {
   targetDelayMs: number;
@@ -42,21 +43,9 @@ export interface SimulationResult {
   windows: SimulationWindow[];
 }
 
-/** Deterministic uniform numbers in [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function simulate(o: SimulationOptions): SimulationResult {
   const controller = new ShedController({ targetDelayMs: o.targetDelayMs });
-  const rand = random(o.seed ?? 1);
+  const random = seededRandom(o.seed ?? 1);
   const budget = o.turnBudgetMs ?? 2;
   const windows: SimulationWindow[] = [];
   const windowAt = (t: number): SimulationWindow => {
@@ -78,7 +67,7 @@ export function simulate(o: SimulationOptions): SimulationResult {
     while (nextOpenArrival <= until) {
       arrivals.push(nextOpenArrival);
       const rate = o.ratePerSec(nextOpenArrival);
-      nextOpenArrival += (-Math.log(1 - rand()) * 1000) / rate;
+      nextOpenArrival += exponential(random, rate / 1000);
     }
   };
   const queue: number[] = [];
