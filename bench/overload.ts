@@ -67,25 +67,20 @@ async function seedTraceIds(port: number): Promise<string[]> {
 }
 
 /**
- * GET /traces?limit=1000 then GET /traces/{id}, every second, until `untilMs`: a few dashboards
- * and an engineer. A listing over millions of traces is milliseconds of the core's time, so the
- * same probe runs against both sides of every comparison.
+ * GET /traces?limit=1000 then GET /traces/{id}, four times a second while `during` runs: a few
+ * dashboards and an engineer. A listing over millions of traces is milliseconds of the core's
+ * time, so the same probe runs against both sides of every comparison. It runs in its own
+ * process on the load generator's CPU (query-probe.ts says why).
  */
-async function probeQueries(port: number, ids: string[], untilMs: number): Promise<{ listMs: number[]; byIdMs: number[]; failures: number }> {
-  const connection = await RawGetConnection.open('127.0.0.1', port);
-  const listMs: number[] = [];
-  const byIdMs: number[] = [];
-  let failures = 0;
-  for (let i = 0; performance.now() < untilMs; i++) {
-    const list = await connection.get('/traces?limit=1000');
-    listMs.push(list.ms);
-    const one = await connection.get(`/traces/${ids[i % ids.length]}`);
-    byIdMs.push(one.ms);
-    if (list.status !== 200 || one.status !== 200) failures++;
-    await sleep(1000);
-  }
-  connection.close();
-  return { listMs, byIdMs, failures };
+async function probeQueries<T>(port: number, ids: string[], during: () => Promise<T>): Promise<[T, { listMs: number[]; byIdMs: number[]; failures: number }]> {
+  const probe = startWorker('bench/lib/query-probe.ts', [String(port), '250'], { cpu: 1 });
+  await probe.next();
+  probe.send({ ids });
+  const result = await during();
+  probe.send({ stop: true });
+  const queries = await probe.next<{ listMs: number[]; byIdMs: number[]; failures: number }>();
+  await probe.stop();
+  return [result, queries];
 }
 
 export async function run(options: { quick: boolean; port: () => number; sections?: string[] }): Promise<{ rows: Row[]; json: Record<string, unknown> }> {
@@ -104,13 +99,15 @@ export async function run(options: { quick: boolean; port: () => number; section
     const load = (durationMs: number) =>
       runRawLoad({ host: '127.0.0.1', port: server.port, connections, durationMs, path: '/spans', nextBody: () => template.next() });
     await load(3000);
-    const cpu0 = await server.cpuMicros();
-    const started = performance.now();
-    const [r, queries] = await Promise.all([load(segmentMs), withQueries ? probeQueries(server.port, ids, started + segmentMs) : undefined]);
-    const cpu1 = await server.cpuMicros();
+    const measured = async () => {
+      const cpu0 = await server.cpuMicros();
+      const r = await load(segmentMs);
+      return { r, cpuMicros: (await server.cpuMicros()) - cpu0 };
+    };
+    const [{ r, cpuMicros }, queries] = withQueries ? await probeQueries(server.port, ids, measured) : [await measured(), undefined];
     await server.worker.stop();
     const accepted = r.byStatus[202] ?? 0;
-    return { accepted, requests: r.requests, elapsedMs: r.elapsedMs, spans: template.spans, cpuMicros: cpu1 - cpu0, queries, latenciesMs: r.latenciesMs };
+    return { accepted, requests: r.requests, elapsedMs: r.elapsedMs, spans: template.spans, cpuMicros, queries, latenciesMs: r.latenciesMs };
   }
 
   // s and r.
@@ -174,14 +171,12 @@ export async function run(options: { quick: boolean; port: () => number; section
     process.stderr.write(`bench: overload: open loop at ${multiple}× capacity…\n`);
     const server = await startServer('default', options.port());
     const ids = await seedTraceIds(server.port);
-    const cpu0 = await server.cpuMicros();
-    const started = performance.now();
-    const [load, queries] = await Promise.all([
-      runOpenLoad({ host: '127.0.0.1', port: server.port, path: '/spans', durationMs: openMs, ratePerSec: () => capacity * multiple, maxConnections: 1024, nextBody: bodies108() }),
-      probeQueries(server.port, ids, started + openMs),
-    ]);
-    const cpuMicros = (await server.cpuMicros()) - cpu0;
-    const cpuSeconds = (performance.now() - started) / 1000;
+    const [{ load, cpuMicros, cpuSeconds }, queries] = await probeQueries(server.port, ids, async () => {
+      const cpu0 = await server.cpuMicros();
+      const started = performance.now();
+      const load = await runOpenLoad({ host: '127.0.0.1', port: server.port, path: '/spans', durationMs: openMs, ratePerSec: () => capacity * multiple, maxConnections: 1024, nextBody: bodies108() });
+      return { load, cpuMicros: (await server.cpuMicros()) - cpu0, cpuSeconds: (performance.now() - started) / 1000 };
+    });
     await server.worker.stop();
     const o = openFigures(load, s, r);
     // What a refusal cost in this run: the collector's CPU time less s per accepted batch (the

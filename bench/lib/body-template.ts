@@ -2,6 +2,10 @@
 // Buffer, the byte offsets of every id's last 12 hex digits are recorded, and each request copies
 // the template and writes a fresh counter into those digits. The client then costs a memcpy per
 // request, so the collector, not the load generator, is what a benchmark measures.
+//
+// Times are written afresh too, from the clock at each request (plus the request's sequence in
+// the nanoseconds), as real clients stamp them. Bodies that all repeat one set of start times
+// would be a load no client sends: every new root would tie with thousands of earlier ones.
 
 import { SpanBodyFactory } from './span-bodies.js';
 
@@ -14,6 +18,8 @@ export class BodyTemplate {
   private readonly slots: Array<{ offset: number; group: number }> = [];
   private readonly groups: number;
   private sequence = 0;
+  /** Offsets of each 19-digit start_time / end_time, and its distance in ns from the template's now. */
+  private readonly times: Array<{ offset: number; deltaNs: number }> = [];
 
   constructor(run: string, spansPerBody: number, withTags: boolean, nowNs: bigint) {
     const factory = new SpanBodyFactory({ run, spansPerBody, withTags });
@@ -37,6 +43,9 @@ export class BodyTemplate {
       at = body.indexOf(marker, tailOffset);
     }
     this.groups = groupOf.size;
+    for (const match of body.matchAll(/"(?:start|end)_time":(\d{19})[,}]/g)) {
+      this.times.push({ offset: match.index + match[0].length - 20, deltaNs: Number(BigInt(match[1]!) - nowNs) });
+    }
   }
 
   /** A copy of the template with ids no earlier call produced. */
@@ -50,6 +59,24 @@ export class BodyTemplate {
         n = Math.floor(n / 16);
       }
     }
+    const nowMs = Date.now();
+    const sec = Math.floor(nowMs / 1000);
+    const nanos = (nowMs - sec * 1000) * 1_000_000 + (this.sequence % 1_000_000);
+    for (const { offset, deltaNs } of this.times) {
+      let n = nanos + deltaNs;
+      const carry = Math.floor(n / 1e9);
+      n -= carry * 1e9;
+      writeDigits(out, offset, 10, sec + carry);
+      writeDigits(out, offset + 10, 9, n);
+    }
     return out;
+  }
+}
+
+/** Writes `value` as `width` decimal digits, zero-padded, at `offset`. */
+function writeDigits(out: Buffer, offset: number, width: number, value: number): void {
+  for (let d = width - 1; d >= 0; d--) {
+    out[offset + d] = 48 + (value % 10);
+    value = Math.floor(value / 10);
   }
 }

@@ -289,24 +289,30 @@ export class SpanBucket {
     return this.tagChunks[entries.get(o + 1)]!.toString('utf8', offset, offset + entries.get(o + 3));
   }
 
-  addLatency(endpoint: number, durationNs: number, error: boolean): void {
+  /** Counts a span of the endpoint; true when it is the minute's first (the bucket now holds the endpoint). */
+  addLatency(endpoint: number, durationNs: number, error: boolean): boolean {
     let stats = this.latency[endpoint];
+    const first = stats === undefined;
     if (stats === undefined) {
       // Fill holes so the array stays packed.
       while (this.latency.length < endpoint) this.latency.push(undefined);
       stats = this.latency[endpoint] = new LatencyStats();
     }
     stats.add(durationNs, error);
+    return first;
   }
 
-  addEdge(parentService: number, childService: number, durationNs: number, error: boolean): void {
+  /** Counts a call; true when it is the minute's first between these services. */
+  addEdge(parentService: number, childService: number, durationNs: number, error: boolean): boolean {
     const key = parentService * EDGE_KEY_FACTOR + childService;
     let stats = this.edges.get(key);
+    const first = stats === undefined;
     if (stats === undefined) {
       stats = new LatencyStats();
       this.edges.set(key, stats);
     }
     stats.add(durationNs, error);
+    return first;
   }
 
   /** Reserves the next span index. */
@@ -351,27 +357,28 @@ export class SpanBucket {
   sortRoots(): void {
     if (this.sortedCount === this.rootCount) return;
     const order = this.rootOrder;
-    const pending = Array.from(this.roots.subarray(this.sortedCount, this.rootCount)).sort(order);
-    const merged = this.pool.uint32(this.roots.length);
+    const roots = this.roots;
+    const pending = Array.from(roots.subarray(this.sortedCount, this.rootCount)).sort(order);
+    // Late roots are mostly a little late: the sorted prefix before the first of them stays where
+    // it is, so a query after a few late roots costs their number, not the minute's.
+    let lo = 0;
+    let hi = this.sortedCount;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (order(roots[mid]!, pending[0]!) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    const tail = roots.slice(lo, this.sortedCount);
     let a = 0;
     let b = 0;
-    let out = 0;
-    const sorted = this.sortedCount;
-    let firstMoved = -1;
-    while (a < sorted && b < pending.length) {
-      if (order(this.roots[a]!, pending[b]!) <= 0) {
-        merged[out++] = this.roots[a++]!;
-      } else {
-        if (firstMoved < 0) firstMoved = out;
-        merged[out++] = pending[b++]!;
-      }
+    let out = lo;
+    while (a < tail.length && b < pending.length) {
+      if (order(tail[a]!, pending[b]!) <= 0) roots[out++] = tail[a++]!;
+      else roots[out++] = pending[b++]!;
     }
-    if (firstMoved < 0) firstMoved = out;
-    if (firstMoved < this.summaryValid) this.summaryValid = firstMoved;
-    while (a < sorted) merged[out++] = this.roots[a++]!;
-    while (b < pending.length) merged[out++] = pending[b++]!;
-    this.pool.free(this.roots);
-    this.roots = merged;
+    while (a < tail.length) roots[out++] = tail[a++]!;
+    while (b < pending.length) roots[out++] = pending[b++]!;
+    if (lo < this.summaryValid) this.summaryValid = lo;
     this.sortedCount = this.rootCount;
   }
 

@@ -1,0 +1,39 @@
+// Bench worker: the dashboards and the engineer of an overload run. It sits in a process of its
+// own so that its timings hold the collector's answer time, not the wait for the load
+// generator's event loop (which, with hundreds of connections, is itself saturated).
+//
+// argv: port, interval in ms. Messages in: { ids } starts the probe, { stop: true } ends it and
+// is answered with { listMs, byIdMs, failures }.
+
+import { RawGetConnection } from './raw-http-client.js';
+
+const [portText, intervalText] = process.argv.slice(2) as [string, string];
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+let stopped = false;
+
+async function probe(ids: string[]): Promise<{ listMs: number[]; byIdMs: number[]; failures: number }> {
+  const connection = await RawGetConnection.open('127.0.0.1', Number(portText));
+  const listMs: number[] = [];
+  const byIdMs: number[] = [];
+  let failures = 0;
+  for (let i = 0; !stopped; i++) {
+    const list = await connection.get('/traces?limit=1000');
+    listMs.push(list.ms);
+    const one = await connection.get(`/traces/${ids[i % ids.length]}`);
+    byIdMs.push(one.ms);
+    if (list.status !== 200 || one.status !== 200) failures++;
+    await sleep(Number(intervalText));
+  }
+  connection.close();
+  return { listMs, byIdMs, failures };
+}
+
+let running: ReturnType<typeof probe> | undefined;
+process.on('message', (m: { ids?: string[]; stop?: boolean }) => {
+  if (m.ids) running = probe(m.ids);
+  if (m.stop) {
+    stopped = true;
+    void running!.then((result) => process.send!(result, () => process.exit(0)));
+  }
+});
+process.send!({ ready: true });
