@@ -319,6 +319,12 @@ async function main(): Promise<void> {
       reference: '— (scans every trace)',
     });
   }
+  if (all || which === 'bounded') {
+    const { run } = await import('./bounded.js');
+    const r = await run({ quick });
+    rows.push(...r.rows);
+    json.bounded = r.json;
+  }
   if (all || which === 'sampling') {
     process.stderr.write('bench: sampling (bucket)…\n');
     const { run } = await import('./sampling.js');

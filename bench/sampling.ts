@@ -12,6 +12,7 @@
 //
 // run() returns one flat record for the bench table.
 
+import { loadConfig } from '../src/config.js';
 import { SamplingStore, type TailReason } from '../src/sampling/sampling-store.js';
 import { BucketStore } from '../src/store/compact/bucket-store.js';
 import type { IngestSpan } from '../src/store/trace-store.js';
@@ -66,7 +67,7 @@ async function simulate(
     clock,
     windowMinutes: options.windowMinutes,
     headRate: sampling.headRate,
-    tail: sampling.tail ? { slowMs: undefined, keepRate: options.tailKeepRate, decisionSeconds: 10, maxBufferedSpans: 250_000 } : undefined,
+    tail: sampling.tail ? { slowMs: undefined, keepRate: options.tailKeepRate, decisionSeconds: 10, maxBufferedSpans: 250_000, maxBufferedBytes: loadConfig({}).sampling.tailBufferBytes } : undefined,
     observer: {
       sampledOut() {},
       decided(keep: boolean, reason: TailReason | undefined, early: boolean) {

@@ -81,7 +81,7 @@ export async function run(options: SearchBenchOptions = {}): Promise<Record<stri
   out.column_bytes_per_span = Number((store.columnBytes() / spans).toFixed(1));
   out.rss_gib = Number((process.memoryUsage().rss / 2 ** 30).toFixed(2));
 
-  const config = loadConfig({ LOG_LEVEL: 'silent', MAX_EVENT_LOOP_LAG_MS: '0', MAX_EVENT_LOOP_UTILIZATION: '0', MAX_SPANS: String(2 ** 40) });
+  const config = loadConfig({ LOG_LEVEL: 'silent', MAX_SPANS: String(2 ** 40) });
   const { app } = await buildApp({ config, store, logger: false });
   await app.ready();
   const get = async (url: string): Promise<{ ms: number; body: string }> => {

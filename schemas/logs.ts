@@ -2,6 +2,7 @@
 // test/http/openapi-drift.test.ts fails when these and the YAML disagree.
 import Type, { type Static } from 'typebox';
 import { Int64, Uuid } from './common.js';
+import { MAX_TAG_KEY_LENGTH } from './span.js';
 
 export const MAX_LOGS_PER_BATCH = 500;
 export const MAX_LOG_ATTRIBUTES = 50;
@@ -14,6 +15,7 @@ export const LogLevelSchema = Type.Unsafe<LogLevel>({ type: 'string', enum: [...
 export const LogAttributes = Type.Unsafe<Record<string, string>>({
   type: 'object',
   maxProperties: MAX_LOG_ATTRIBUTES,
+  propertyNames: { maxLength: MAX_TAG_KEY_LENGTH },
   additionalProperties: { type: 'string', maxLength: 1024 },
 });
 

@@ -3,6 +3,7 @@
 // as strings or numbers); it is deliberately loose, since the protobuf definition is the authority
 // and unknown fields are ignored. test/http/openapi-drift.test.ts keeps these and the YAML equal.
 import Type from 'typebox';
+import { MAX_TAG_KEY_LENGTH } from './span.js';
 
 /** proto3 JSON writes 64-bit integers as decimal strings and accepts numbers too. */
 const Int64Json = Type.Unsafe<string | number>({ type: ['string', 'integer'] });
@@ -18,8 +19,9 @@ export const OtlpAnyValue = Type.Object({
   kvlistValue: Type.Optional(LooseObject),
 });
 
+/** Span and resource attribute keys become tag keys, so they share MAX_TAG_KEY_LENGTH. */
 export const OtlpKeyValue = Type.Object({
-  key: Type.Optional(Type.String()),
+  key: Type.Optional(Type.String({ maxLength: MAX_TAG_KEY_LENGTH })),
   value: Type.Optional(OtlpAnyValue),
 });
 

@@ -3,10 +3,13 @@ import { Int64, SpanStatus, Uuid } from './common.js';
 
 export const MAX_SPANS_PER_BATCH = 500;
 export const MAX_TAGS_PER_SPAN = 50;
+/** In characters (code points), as JSON Schema's maxLength counts; for every ingest path. */
+export const MAX_TAG_KEY_LENGTH = 256;
 
 export const Tags = Type.Unsafe<Record<string, string>>({
   type: 'object',
   maxProperties: MAX_TAGS_PER_SPAN,
+  propertyNames: { maxLength: MAX_TAG_KEY_LENGTH },
   additionalProperties: { type: 'string', maxLength: 1024 },
 });
 

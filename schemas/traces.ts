@@ -21,6 +21,7 @@ export const TraceListResponse = Type.Object({
   traces: Type.Array(TraceSummary),
   total: Type.Integer(),
   next_cursor: Type.Optional(Type.String()),
+  incomplete: Type.Optional(Type.Boolean()),
 });
 
 /** A span of GET /traces/{trace_id}: the Span fields and its place in the tree. */
@@ -42,6 +43,9 @@ export const TraceDetailResponse = Type.Object({
  * Query of GET /traces. `after`/`before` are re-read as exact text by the handler; `tag` may be
  * repeated, and a single one is made a list before validation.
  */
+/** Distinct `tag` pairs one search may ask for. */
+export const MAX_TAG_FILTERS = 8;
+
 export const TraceListQuery = Type.Object({
   limit: Type.Integer({ default: 20, minimum: 0, maximum: MAX_LIST_LIMIT }),
   after: Type.Optional(Type.Integer({ format: 'int64', minimum: 0 })),

@@ -82,6 +82,7 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
               keepRate: config.sampling.tailKeepRate,
               decisionSeconds: config.sampling.tailDecisionSeconds,
               maxBufferedSpans: config.sampling.tailBufferSpans,
+              maxBufferedBytes: config.sampling.tailBufferBytes,
             }
           : undefined,
       })
@@ -90,6 +91,7 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
   const admission = new AdmissionControl({
     store,
     maxSpans: config.maxSpans,
+    maxSpanBytes: config.maxSpanBytes,
     targetDelayMs: config.ingestDelayTargetMs,
     windowMinutes: config.windowMinutes,
     heapShare: options.heapShare,
@@ -181,8 +183,8 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
   await app.register(statsRoutes, { store });
   await app.register(dependenciesRoutes, { store });
   await app.register(metricsRoutes, { metrics });
-  await app.register(otlpRoutes, { store, metrics, admission, gate, windowMinutes: config.windowMinutes, maxBodyBytes: config.maxBodyBytes });
-  await app.register(logsRoutes, { logStore, store, metrics, gate, maxLogs: config.maxLogs, maxBodyBytes: config.maxBodyBytes });
+  await app.register(otlpRoutes, { store, metrics, admission, gate, windowMinutes: config.windowMinutes, maxBodyBytes: config.maxBodyBytes, maxSpansPerRequest: config.maxOtlpSpansPerRequest });
+  await app.register(logsRoutes, { logStore, store, metrics, gate, maxLogs: config.maxLogs, maxLogBytes: config.maxLogBytes, maxBodyBytes: config.maxBodyBytes });
   await app.register(dashboardRoutes);
 
   const eviction = new EvictionTicker({

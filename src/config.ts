@@ -2,6 +2,7 @@
 // Nothing below this file reads process.env.
 
 import { totalmem } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
 
 export interface Config {
   port: number;
@@ -18,8 +19,27 @@ export interface Config {
    * the share of batches beyond it (0: never refuse for load).
    */
   ingestDelayTargetMs: number;
+  /**
+   * MAX_ENDPOINTS: distinct (service, operation) pairs the window holds at most; spans of further
+   * pairs are stored under the name traced.overflow (store/compact/endpoint-table.ts).
+   */
+  maxEndpoints: number;
+  /**
+   * MAX_SPAN_BYTES: bytes the span store's columns, tag text and trace records may hold; span
+   * ingest answers 503 beyond them, as at MAX_SPANS.
+   */
+  maxSpanBytes: number;
+  /** MAX_LOG_BYTES: heap bytes the log store may hold; POST /logs answers 503 beyond them. */
+  maxLogBytes: number;
+  /**
+   * QUERY_SCAN_BUDGET: spans and rows one search with filters may examine beyond the search
+   * summary before it answers `incomplete` (store/compact/bucket-store.ts).
+   */
+  queryScanBudget: number;
   /** Log budget: POST /logs answers 503 while this many log lines are held. */
   maxLogs: number;
+  /** MAX_OTLP_SPANS_PER_REQUEST: POST /v1/traces answers 400 to a request holding more spans. */
+  maxOtlpSpansPerRequest: number;
   /** Sampling (src/sampling/); the defaults keep every span. */
   sampling: SamplingConfig;
 }
@@ -37,6 +57,8 @@ export interface SamplingConfig {
   tailDecisionSeconds: number;
   /** TAIL_BUFFER_SPANS: spans waiting for decisions at most. */
   tailBufferSpans: number;
+  /** TAIL_BUFFER_BYTES: heap bytes of waiting spans at most; default an eighth of the V8 heap. */
+  tailBufferBytes: number;
 }
 
 /** Default TAIL_BUFFER_SPANS: about 100 MB of waiting span objects. */
@@ -51,14 +73,48 @@ export const DEFAULT_TAIL_BUFFER_SPANS = 250_000;
  */
 export const DEFAULT_INGEST_DELAY_TARGET_MS = 50;
 
+/**
+ * Default MAX_ENDPOINTS. Real fleets hold hundreds to a few thousand pairs; a pair costs up to
+ * ~1 KB of names plus a latency sketch per minute it appears in, so 10,000 pairs stay within tens
+ * of MB even with 256-byte names, while a service that puts ids in its operation names cannot
+ * grow the table (or GET /services) without bound.
+ */
+export const DEFAULT_MAX_ENDPOINTS = 10_000;
+
+/**
+ * Default QUERY_SCAN_BUDGET. A unit (a span read from its trace's chain or tag text, a row tested
+ * from its root words) costs 450–650 ns here (a 200k-trace store, tag and bloom-name searches).
+ * At 64,000 the worst searches held the loop 70 ms with their page's summaries and JSON; at
+ * 32,000, 24–44 ms (npm run bench:bounded): under the 50 ms that any query may take.
+ */
+export const DEFAULT_QUERY_SCAN_BUDGET = 32_000;
+
 /** Default MAX_LOGS: logs are plain objects on the JS heap (~150 bytes plus text each). */
 export const DEFAULT_MAX_LOGS = 200_000;
+
+/**
+ * Default MAX_OTLP_SPANS_PER_REQUEST. One OTLP request is decoded, mapped and stored in one turn
+ * of the event loop, so its size bounds how long everything else waits: 20–40 µs a span with a
+ * dozen attributes (bench/otlp-request-cost.ts): 50–85 ms at 2048, 230–440 ms at 8192 (the
+ * Collector's batch size). SDKs' BatchSpanProcessor sends at most 512; a Collector needs
+ * send_batch_max_size set (unlimited by default, so no cap would fit it unconfigured).
+ */
+export const DEFAULT_MAX_OTLP_SPANS_PER_REQUEST = 2048;
 
 /**
  * Bytes a span may cost on average when the default budget is derived: the compact store needs
  * about 80 with empty tags (bench/memory.ts); the rest leaves room for tags and request buffers.
  */
 export const BUDGET_BYTES_PER_SPAN = 200;
+
+/**
+ * Default MAX_LOG_BYTES: a quarter of the V8 heap. Logs are the only large thing on the heap
+ * that a client controls (span columns and tag text live outside it), and the heap guard refuses
+ * spans past 85%: this way logs alone cannot get there.
+ */
+export function defaultMaxLogBytes(heapLimitBytes: number): number {
+  return Math.floor(heapLimitBytes / 4);
+}
 
 /** Default MAX_SPANS: half of the machine's memory at BUDGET_BYTES_PER_SPAN. */
 export function defaultMaxSpans(totalMemoryBytes: number): number {
@@ -118,7 +174,7 @@ function onOff(env: NodeJS.ProcessEnv, name: string): boolean {
   throw new ConfigError(`${name} must be on or off, got "${env[name]}"`);
 }
 
-function samplingConfig(env: NodeJS.ProcessEnv, windowMinutes: number): SamplingConfig {
+function samplingConfig(env: NodeJS.ProcessEnv, windowMinutes: number, heapLimitBytes: number): SamplingConfig {
   const sampling: SamplingConfig = {
     rate: fraction(env, 'SAMPLING_RATE', 1, 0, 1, true),
     tail: onOff(env, 'TAIL_SAMPLING'),
@@ -126,6 +182,8 @@ function samplingConfig(env: NodeJS.ProcessEnv, windowMinutes: number): Sampling
     tailKeepRate: fraction(env, 'TAIL_KEEP_RATE', 0.1, 0, 1, false),
     tailDecisionSeconds: integer(env, 'TAIL_DECISION_SECONDS', 10, 1, 3600),
     tailBufferSpans: integer(env, 'TAIL_BUFFER_SPANS', DEFAULT_TAIL_BUFFER_SPANS, 1, 2 ** 31),
+    // Waiting spans are objects on the heap, tags and all: their spans count alone cannot bound them.
+    tailBufferBytes: integer(env, 'TAIL_BUFFER_BYTES', Math.floor(heapLimitBytes / 8), 1024 * 1024, 2 ** 50),
   };
   // Buffered spans must still be in the window when their trace is decided.
   if (sampling.tail && sampling.tailDecisionSeconds >= windowMinutes * 60) {
@@ -134,7 +192,7 @@ function samplingConfig(env: NodeJS.ProcessEnv, windowMinutes: number): Sampling
   return sampling;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, totalMemoryBytes = totalmem()): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, totalMemoryBytes = totalmem(), heapLimitBytes = getHeapStatistics().heap_size_limit): Config {
   refuseRetired(env);
   const logLevel = (value(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -162,7 +220,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, totalMemoryByte
     corsOrigin,
     maxSpans: integer(env, 'MAX_SPANS', defaultMaxSpans(totalMemoryBytes), 1, 2 ** 40),
     ingestDelayTargetMs: integer(env, 'INGEST_DELAY_TARGET_MS', DEFAULT_INGEST_DELAY_TARGET_MS, 0, 10_000),
+    maxEndpoints: integer(env, 'MAX_ENDPOINTS', DEFAULT_MAX_ENDPOINTS, 1, 10_000_000),
+    maxSpanBytes: integer(env, 'MAX_SPAN_BYTES', Math.floor(totalMemoryBytes / 2), 1024 * 1024, 2 ** 50),
+    maxLogBytes: integer(env, 'MAX_LOG_BYTES', defaultMaxLogBytes(heapLimitBytes), 1024 * 1024, 2 ** 50),
+    queryScanBudget: integer(env, 'QUERY_SCAN_BUDGET', DEFAULT_QUERY_SCAN_BUDGET, 1000, 2 ** 40),
     maxLogs: integer(env, 'MAX_LOGS', DEFAULT_MAX_LOGS, 1, 2 ** 32),
-    sampling: samplingConfig(env, windowMinutes),
+    maxOtlpSpansPerRequest: integer(env, 'MAX_OTLP_SPANS_PER_REQUEST', DEFAULT_MAX_OTLP_SPANS_PER_REQUEST, 1, 1_000_000),
+    sampling: samplingConfig(env, windowMinutes, heapLimitBytes),
   };
 }

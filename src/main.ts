@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const store = new BucketStore({ clock: systemClock, windowMinutes: config.windowMinutes });
+  const store = new BucketStore({ clock: systemClock, windowMinutes: config.windowMinutes, maxEndpoints: config.maxEndpoints, scanBudget: config.queryScanBudget });
   const { app } = await buildApp({ config, store });
 
   let closing = false;

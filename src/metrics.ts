@@ -37,7 +37,7 @@ export class CollectorMetrics {
       /** Where admission refusals are counted (in plain integers, read here at scrape time). */
       refusals: Pick<RefusalGate, 'drain'>;
     },
-    logs: { stats: () => { logs: number } | Promise<{ logs: number }>; maxLogs: number } = { stats: () => ({ logs: 0 }), maxLogs: 0 },
+    logs: { stats: () => { logs: number; bytes?: number } | Promise<{ logs: number; bytes?: number }>; maxLogs: number } = { stats: () => ({ logs: 0 }), maxLogs: 0 },
   ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
@@ -159,6 +159,14 @@ export class CollectorMetrics {
       },
     });
     new Gauge({
+      name: 'traced_store_log_bytes',
+      help: 'Heap bytes the log lines hold now, as counted against MAX_LOG_BYTES.',
+      registers,
+      async collect() {
+        this.set((await logs.stats()).bytes ?? 0);
+      },
+    });
+    new Gauge({
       name: 'traced_store_max_logs',
       help: 'The log budget (MAX_LOGS): POST /logs answers 503 while this many log lines are held.',
       registers,
@@ -194,6 +202,34 @@ export class CollectorMetrics {
       registers,
       async collect() {
         this.set((await store.stats()).buckets);
+      },
+    });
+
+    new Gauge({
+      name: 'traced_store_bytes',
+      help: 'Bytes of span columns, tag text and trace records held now, as counted against MAX_SPAN_BYTES.',
+      registers,
+      async collect() {
+        this.set((await store.stats()).bytes ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'traced_store_endpoints',
+      help: 'Distinct (service, operation) pairs held now; at most MAX_ENDPOINTS plus the overflow pairs.',
+      registers,
+      async collect() {
+        this.set((await store.stats()).endpoints ?? 0);
+      },
+    });
+    let overflowedSeen = 0;
+    new Counter({
+      name: 'traced_spans_overflowed_total',
+      help: 'Spans stored under the name traced.overflow because MAX_ENDPOINTS pairs were already held.',
+      registers,
+      async collect() {
+        const overflowed = (await store.stats()).overflowedSpans ?? 0;
+        this.inc(overflowed - overflowedSeen);
+        overflowedSeen = overflowed;
       },
     });
 

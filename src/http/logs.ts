@@ -11,6 +11,7 @@ import type { FastifyError } from 'fastify';
 import { ErrorBody } from '../../schemas/common.js';
 import { LogIngestRequest, LogIngestResponse } from '../../schemas/logs.js';
 import { TraceIdParams } from '../../schemas/traces.js';
+import { utf8Problem } from '../ingest/utf8-body.js';
 import { toIngestLogs } from '../logs/ingest-logs.js';
 import { traceLogsJson } from '../logs/log-json.js';
 import type { LogStore } from '../logs/log-store.js';
@@ -27,6 +28,7 @@ export interface LogsRouteOptions {
   metrics: CollectorMetrics;
   gate: RefusalGate;
   maxLogs: number;
+  maxLogBytes: number;
   maxBodyBytes: number;
 }
 
@@ -41,13 +43,20 @@ class LogsBodyError extends Error {
   readonly statusCode = 400;
 }
 
-export const logsRoutes: FastifyPluginAsyncTypebox<LogsRouteOptions> = async (app, { logStore, store, metrics, gate, maxLogs, maxBodyBytes }) => {
+export const logsRoutes: FastifyPluginAsyncTypebox<LogsRouteOptions> = async (app, { logStore, store, metrics, gate, maxLogs, maxLogBytes, maxBodyBytes }) => {
   const validateBody = compileBodyValidator(LogIngestRequest);
 
   app.decorateRequest('exactJson', null);
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = body as string;
+  // As bytes: the string mode would decode bytes that are not UTF-8 as U+FFFD and store them.
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const bytes = body as Buffer;
+    const problem = utf8Problem(bytes);
+    if (problem !== undefined) {
+      done(new LogsBodyError(problem), undefined);
+      return;
+    }
+    const text = bytes.toString('utf8');
     if (text.trim() === '') {
       done(new LogsBodyError('the request body is empty: send a JSON object'), undefined);
       return;
@@ -81,13 +90,16 @@ export const logsRoutes: FastifyPluginAsyncTypebox<LogsRouteOptions> = async (ap
     {
       schema: { response: { 202: LogIngestResponse, 400: ErrorBody, 503: ErrorBody } },
       onRequest: async (_request, reply) => {
-        const held = (await logStore.stats()).logs;
-        if (held >= maxLogs) {
+        const { logs, bytes } = await logStore.stats();
+        let full: string | undefined;
+        if (logs >= maxLogs) full = `${logs} logs, its budget (MAX_LOGS=${maxLogs})`;
+        else if (bytes >= maxLogBytes) full = `${bytes} bytes of logs, its budget (MAX_LOG_BYTES=${maxLogBytes})`;
+        if (full !== undefined) {
           metrics.logBatchesRejected.inc({ reason: 'log_budget' });
           return reply
             .code(503)
             .header('retry-after', String(60 - (Math.floor(Date.now() / 1000) % 60)))
-            .send({ error: `the collector holds ${held} logs, its budget (MAX_LOGS=${maxLogs}); older logs are evicted as the window moves, retry then` });
+            .send({ error: `the collector holds ${full}; older logs are evicted as the window moves, retry then` });
         }
       },
       // Refused for heap or load by the refusal gate, before routing; admitted, it waits its turn.

@@ -3,9 +3,9 @@
 // The parsers here are this plugin's own (Fastify scopes content-type parsers per plugin): the
 // global application/json parser serves POST /spans and is not involved. Answers follow the OTLP
 // spec: 200 with an ExportTraceServiceResponse (partial_success when spans were rejected or fell
-// outside the window), 400 undecodable, 413 too large, 415 other media types or encodings, 503 +
-// Retry-After under the same admission control as POST /spans; error bodies are google.rpc.Status.
-// All in the encoding of the request.
+// outside the window), 400 undecodable or beyond a per-request limit (request-limits.ts), 413 too
+// large, 415 other media types or encodings, 503 + Retry-After under the same admission control as
+// POST /spans; error bodies are google.rpc.Status. All in the encoding of the request.
 
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { CollectorMetrics } from '../metrics.js';
@@ -35,19 +35,21 @@ export interface OtlpRouteOptions {
   gate: RefusalGate;
   windowMinutes: number;
   maxBodyBytes: number;
+  /** MAX_OTLP_SPANS_PER_REQUEST: a request holding more is a 400, counted before decoding its spans. */
+  maxSpansPerRequest: number;
 }
 
 function sendStatus(reply: FastifyReply, encoding: OtlpEncoding, httpStatus: number, code: number, message: string): FastifyReply {
   return reply.code(httpStatus).type(contentTypeFor(encoding)).send(statusBody(encoding, code, message));
 }
 
-export const otlpRoutes: FastifyPluginAsync<OtlpRouteOptions> = async (app, { store, metrics, admission, gate, windowMinutes, maxBodyBytes }) => {
+export const otlpRoutes: FastifyPluginAsync<OtlpRouteOptions> = async (app, { store, metrics, admission, gate, windowMinutes, maxBodyBytes, maxSpansPerRequest }) => {
   app.removeAllContentTypeParsers();
   const parse = async (request: FastifyRequest, body: Buffer): Promise<OtlpTraceRequest> => {
     const encoding = encodingOf(request.headers['content-type']);
     const raw = await decodeContentEncoding(body, request.headers['content-encoding'], maxBodyBytes);
     try {
-      return decodeTraceRequest(raw, encoding);
+      return decodeTraceRequest(raw, encoding, maxSpansPerRequest);
     } catch (error) {
       if (error instanceof OtlpDecodeError) throw new OtlpBodyError(error.message, 400);
       throw error;

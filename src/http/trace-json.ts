@@ -100,6 +100,7 @@ export function traceListJson(list: TraceList, nextCursor?: string): Buffer {
   out.ascii(String(list.total));
   // Cursors are base64url text (cursor.ts).
   if (nextCursor !== undefined) out.ascii(',"next_cursor":' + str(nextCursor));
+  if (list.incomplete === true) out.ascii(',"incomplete":true');
   out.ascii('}');
   return out.result();
 }

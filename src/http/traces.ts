@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { TraceIdParams, TraceListQuery } from '../../schemas/traces.js';
+import { MAX_TAG_FILTERS, TraceIdParams, TraceListQuery } from '../../schemas/traces.js';
 import type { TraceFilter, TraceStore } from '../store/trace-store.js';
 import { decodeCursor, encodeCursor, queryFingerprint } from './cursor.js';
 import { captureTimeBounds, QueryError, registerTimeBounds, timeBounds } from './time-bounds.js';
@@ -22,7 +22,10 @@ function filterOf(query: TraceListQuery): TraceFilter {
     throw new QueryError('min_duration_ms must not be greater than max_duration_ms');
   }
   if (query.tag !== undefined && query.tag.length > 0) {
-    filter.tags = query.tag.map((pair) => {
+    // Each distinct pair is a pass over the spans holding it: repeats are dropped, and the rest capped.
+    const pairs = [...new Set(query.tag)];
+    if (pairs.length > MAX_TAG_FILTERS) throw new QueryError(`tag: at most ${MAX_TAG_FILTERS} distinct key:value pairs per search, got ${pairs.length}`);
+    filter.tags = pairs.map((pair) => {
       const colon = pair.indexOf(':');
       if (colon < 0) throw new QueryError(`tag must be key:value, got ${JSON.stringify(pair)}`);
       return { key: pair.slice(0, colon), value: pair.slice(colon + 1) };

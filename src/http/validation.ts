@@ -62,6 +62,11 @@ export function describeValidationError(error: ErrorObject, part: string): strin
   const path = fieldPath(error.instancePath);
   const subject = path === '' ? (part === 'body' ? 'the request body' : part) : path;
   const p = error.params as Record<string, unknown>;
+  // A key breaking `propertyNames`: the error's path is its object's, so the key is named here.
+  if (error.propertyName !== undefined && error.keyword === 'maxLength') {
+    const key = error.propertyName.length > 40 ? `${error.propertyName.slice(0, 40)}…` : error.propertyName;
+    return `${subject}: keys must be at most ${String(p.limit)} characters, and ${JSON.stringify(key)} is longer`;
+  }
   switch (error.keyword) {
     case 'required': {
       const missing = String(p.missingProperty);

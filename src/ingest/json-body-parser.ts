@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { scanSpanTimeLiterals, type SpanTimeLiterals } from './int64-json.js';
 import type { SpanBatch } from './span-batch.js';
 import { parseSpanBatchFast } from './span-batch-fast.js';
+import { utf8Problem } from './utf8-body.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -45,6 +46,13 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
         done(null, FAST_PATH_BODY);
         return;
       }
+    }
+    // The fast path takes ASCII bodies only, so only bodies that reach this point can hold bytes
+    // that are not UTF-8, which toString would store as U+FFFD.
+    const problem = utf8Problem(bytes);
+    if (problem !== undefined) {
+      done(new BodyError(problem), undefined);
+      return;
     }
     const text = bytes.toString('utf8');
     if (text.trim() === '') {

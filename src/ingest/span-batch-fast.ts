@@ -26,7 +26,7 @@
 // service and operation names, from a cache. Tag text that is already exactly what
 // JSON.stringify would write stays in the body as a byte range, which the store copies.
 
-import { MAX_SPANS_PER_BATCH, MAX_TAGS_PER_SPAN } from '../../schemas/span.js';
+import { MAX_SPANS_PER_BATCH, MAX_TAG_KEY_LENGTH, MAX_TAGS_PER_SPAN } from '../../schemas/span.js';
 import { finishTagHash, FNV_OFFSET, FNV_PRIME, tagHash } from '../store/compact/tag-index.js';
 import { readUuidWords } from '../store/compact/uuid-words.js';
 import { decimalWordValue, digitBits, HIGH_BITS, stringStopBits } from './ascii-words.js';
@@ -268,6 +268,8 @@ function readTags(s: Buffer, i: number, batch: SpanBatch): number {
       if (!plainStringByte(c)) return -1;
       h = Math.imul(h ^ c, FNV_PRIME);
     }
+    // ASCII, so bytes are characters; a longer key is left for the general path to refuse.
+    if (keyClose - keyFrom > MAX_TAG_KEY_LENGTH) return -1;
     h = Math.imul(h ^ (keyClose - keyFrom), FNV_PRIME);
     // `__proto__` needs defineProperty and repeats need last-wins: both rare, both general path.
     if (keyIs(s, j, keyClose, PROTO)) return -1;

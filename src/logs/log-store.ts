@@ -37,6 +37,8 @@ export interface LogIngestResult {
 
 export interface LogStoreStats {
   logs: number;
+  /** Heap bytes the logs hold, estimated high (MAX_LOG_BYTES bounds it). */
+  bytes: number;
   buckets: number;
 }
 

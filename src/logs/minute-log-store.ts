@@ -5,8 +5,9 @@
 //
 // Memory: one small object per log (time as two doubles, the strings as sent, attributes kept as
 // their JSON text, service names interned), about 150 bytes plus the text. That is plain objects,
-// not the span store's typed-array columns: logs are secondary, read per trace, and MAX_LOGS
-// bounds them (POST /logs answers 503 at the budget).
+// not the span store's typed-array columns: logs are secondary, read per trace, and both MAX_LOGS
+// and MAX_LOG_BYTES bound them (POST /logs answers 503 at either), so that logs alone can never
+// fill the heap that spans need too.
 
 import type { Clock } from '../time/clock.js';
 import { nsFromParts, secondsOf, subsecondNanosOf } from '../time/nanos.js';
@@ -33,10 +34,21 @@ interface LogEntry {
 interface LogBucket {
   minute: number;
   count: number;
+  bytes: number;
   byTrace: Map<string, LogEntry[]>;
 }
 
 const MAX_INTERNED_SERVICES = 10_000;
+/** Heap bytes of a log entry besides its text: the object, its list slot, the times. */
+const ENTRY_BYTES = 150;
+
+/**
+ * Heap bytes a log holds, counted high: V8 keeps a string in 1 byte a character only when every
+ * character is Latin-1, so each character counts 2.
+ */
+function entryBytes(entry: LogEntry, traceId: string): number {
+  return ENTRY_BYTES + 2 * (traceId.length + entry.message.length + (entry.spanId?.length ?? 0) + (entry.attributes?.length ?? 0));
+}
 
 function before(sec: number, nsec: number, limit: Instant): boolean {
   return sec < limit.sec || (sec === limit.sec && nsec < limit.nsec);
@@ -48,6 +60,7 @@ export class MinuteLogStore implements LogStore {
   private readonly buckets = new Map<number, LogBucket>();
   private readonly services = new Map<string, string>();
   private held = 0;
+  private heldBytes = 0;
 
   constructor(options: MinuteLogStoreOptions) {
     this.clock = options.clock;
@@ -79,7 +92,7 @@ export class MinuteLogStore implements LogStore {
       const minute = Math.floor(sec / 60);
       let bucket = this.buckets.get(minute);
       if (bucket === undefined) {
-        bucket = { minute, count: 0, byTrace: new Map() };
+        bucket = { minute, count: 0, bytes: 0, byTrace: new Map() };
         this.buckets.set(minute, bucket);
       }
       let service = this.services.get(log.service);
@@ -101,8 +114,11 @@ export class MinuteLogStore implements LogStore {
       const list = bucket.byTrace.get(log.traceId);
       if (list === undefined) bucket.byTrace.set(log.traceId, [entry]);
       else list.push(entry);
+      const bytes = entryBytes(entry, log.traceId);
       bucket.count++;
+      bucket.bytes += bytes;
       this.held++;
+      this.heldBytes += bytes;
       accepted++;
     }
     return { accepted, discardedStale, discardedFuture };
@@ -134,7 +150,7 @@ export class MinuteLogStore implements LogStore {
   }
 
   stats(): LogStoreStats {
-    return { logs: this.held, buckets: this.buckets.size };
+    return { logs: this.held, bytes: this.heldBytes, buckets: this.buckets.size };
   }
 
   evict(): number {
@@ -145,6 +161,7 @@ export class MinuteLogStore implements LogStore {
       if ((minute + 1) * 60 > edge.sec) continue;
       this.buckets.delete(minute);
       this.held -= bucket.count;
+      this.heldBytes -= bucket.bytes;
       evicted += bucket.count;
     }
     return evicted;

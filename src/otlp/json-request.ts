@@ -22,6 +22,7 @@ import {
   type OtlpSpan,
   type OtlpTraceRequest,
 } from './otlp-request.js';
+import { tooManySpans } from './request-limits.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -227,8 +228,30 @@ class JsonRequestReader {
   }
 }
 
-/** Decodes an OTLP/JSON ExportTraceServiceRequest; throws OtlpDecodeError with the field's path. */
-export function decodeJsonTraceRequest(text: string): OtlpTraceRequest {
+/**
+ * Whether the parsed body holds more than `maxSpans` spans. Containers of the wrong type count
+ * nothing here; the reader reports them.
+ */
+function holdsMoreSpansThan(root: unknown, maxSpans: number): boolean {
+  const items = (container: unknown, key: string): unknown[] => {
+    const value = typeof container === 'object' && container !== null ? (container as JsonObject)[key] : undefined;
+    return Array.isArray(value) ? value : [];
+  };
+  let spans = 0;
+  for (const rs of items(root, 'resourceSpans')) {
+    for (const ss of items(rs, 'scopeSpans')) {
+      spans += items(ss, 'spans').length;
+      if (spans > maxSpans) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Decodes an OTLP/JSON ExportTraceServiceRequest; throws OtlpDecodeError with the field's path, or
+ * when it holds more than `maxSpans` spans (counted before any span is read).
+ */
+export function decodeJsonTraceRequest(text: string, maxSpans: number): OtlpTraceRequest {
   let json: ExactJson;
   try {
     json = parseExactJson(text);
@@ -236,5 +259,6 @@ export function decodeJsonTraceRequest(text: string): OtlpTraceRequest {
     if (error instanceof JsonSyntaxError) throw new OtlpDecodeError(`the request body is not valid JSON: ${error.message}`);
     throw error;
   }
+  if (holdsMoreSpansThan(json.value, maxSpans)) throw tooManySpans(maxSpans);
   return new JsonRequestReader(json).request();
 }

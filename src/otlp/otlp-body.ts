@@ -4,9 +4,11 @@
 
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
+import { utf8Problem } from '../ingest/utf8-body.js';
 import { decodeJsonTraceRequest } from './json-request.js';
 import type { OtlpTraceRequest } from './otlp-request.js';
 import { decodeProtobufTraceRequest, encodeProtobufExportResponse, encodeProtobufStatus } from './protobuf-codec.js';
+import { checkAttributeKeys } from './request-limits.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -58,16 +60,25 @@ export async function decodeContentEncoding(body: Buffer, contentEncoding: strin
   }
 }
 
-export function decodeTraceRequest(body: Buffer, encoding: OtlpEncoding): OtlpTraceRequest {
-  if (encoding === 'protobuf') return decodeProtobufTraceRequest(body);
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
-  } catch {
-    throw new OtlpBodyError('the request body is not valid UTF-8 JSON', 400);
+/**
+ * The request, refused with a 400 when it holds more than `maxSpans` spans (counted before the
+ * spans are converted) or breaks a per-request limit (request-limits.ts).
+ */
+export function decodeTraceRequest(body: Buffer, encoding: OtlpEncoding, maxSpans: number): OtlpTraceRequest {
+  let request: OtlpTraceRequest;
+  if (encoding === 'protobuf') {
+    request = decodeProtobufTraceRequest(body, maxSpans);
+  } else {
+    const problem = utf8Problem(body);
+    if (problem !== undefined) throw new OtlpBodyError(problem, 400);
+    // Checked above, so nothing is replaced; TextDecoder (unlike toString) drops a leading BOM.
+    request = decodeJsonTraceRequest(utf8Decoder.decode(body), maxSpans);
   }
-  return decodeJsonTraceRequest(text);
+  checkAttributeKeys(request);
+  return request;
 }
+
+const utf8Decoder = new TextDecoder('utf-8');
 
 /** ExportTraceServiceResponse in `encoding`. JSON writes int64 rejectedSpans as a string (proto3 JSON). */
 export function exportResponseBody(encoding: OtlpEncoding, rejectedSpans: number, errorMessage: string): string | Buffer {

@@ -8,6 +8,7 @@
 import protobuf from 'protobufjs';
 import { OtlpDecodeError, type AnyValueView, type OtlpAttribute, type OtlpSpan, type OtlpTraceRequest } from './otlp-request.js';
 import { OTLP_DESCRIPTOR } from './proto/otlp-descriptor.js';
+import { tooManySpans } from './request-limits.js';
 
 const root = protobuf.Root.fromJSON(OTLP_DESCRIPTOR);
 const ExportTraceServiceRequest = root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
@@ -97,8 +98,50 @@ function span(s: PbSpan): OtlpSpan {
   };
 }
 
-/** Decodes a binary ExportTraceServiceRequest; throws OtlpDecodeError when the bytes are not one. */
-export function decodeProtobufTraceRequest(body: Uint8Array): OtlpTraceRequest {
+// Field numbers and wire type of the messages that hold spans (trace_service.proto, trace.proto).
+const RESOURCE_SPANS_FIELD = 1; // ExportTraceServiceRequest.resource_spans
+const SCOPE_SPANS_FIELD = 2; // ResourceSpans.scope_spans
+const SPANS_FIELD = 2; // ScopeSpans.spans
+const LENGTH_DELIMITED = 2;
+
+/**
+ * Whether the body holds more than `maxSpans` spans, read from the wire format without decoding:
+ * a span costs one tag and one length to skip, where decoding it costs objects for its fields.
+ * Bytes that are not protobuf stop the count; the decoder then says what is wrong with them.
+ */
+function holdsMoreSpansThan(body: Uint8Array, maxSpans: number): boolean {
+  const reader = protobuf.Reader.create(body);
+  let spans = 0;
+  /** Reads fields up to `end`, descending into `field` at depth < 2 and counting it at depth 2. */
+  const fieldsUntil = (end: number, depth: number): boolean => {
+    const field = depth === 0 ? RESOURCE_SPANS_FIELD : depth === 1 ? SCOPE_SPANS_FIELD : SPANS_FIELD;
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      if (tag >>> 3 !== field || (tag & 7) !== LENGTH_DELIMITED) {
+        reader.skipType(tag & 7);
+      } else if (depth === 2) {
+        if (++spans > maxSpans) return true;
+        reader.skipType(LENGTH_DELIMITED);
+      } else {
+        const length = reader.uint32();
+        if (fieldsUntil(reader.pos + length, depth + 1)) return true;
+      }
+    }
+    return false;
+  };
+  try {
+    return fieldsUntil(body.length, 0);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Decodes a binary ExportTraceServiceRequest; throws OtlpDecodeError when the bytes are not one or
+ * hold more than `maxSpans` spans (checked first: decoding is most of a large request's cost).
+ */
+export function decodeProtobufTraceRequest(body: Uint8Array, maxSpans: number): OtlpTraceRequest {
+  if (holdsMoreSpansThan(body, maxSpans)) throw tooManySpans(maxSpans);
   let message: PbRequest;
   try {
     message = ExportTraceServiceRequest.decode(body) as unknown as PbRequest;

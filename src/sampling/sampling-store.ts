@@ -43,6 +43,8 @@ export interface TailSamplingOptions {
   decisionSeconds: number;
   /** Spans the buffer holds at most; beyond it the longest-quiet traces are decided early. */
   maxBufferedSpans: number;
+  /** TAIL_BUFFER_BYTES: heap bytes of waiting spans at most (estimated as spanHeapBytes does). */
+  maxBufferedBytes: number;
 }
 
 export type TailReason = 'error' | 'slow' | 'rate';
@@ -75,8 +77,19 @@ export interface SamplingState {
 
 interface Pending {
   spans: IngestSpan[];
+  bytes: number;
   lastMs: number;
   error: boolean;
+}
+
+/**
+ * Heap bytes a waiting span holds, counted high: the object and its time strings, and its
+ * strings at 2 bytes a character (V8 keeps 1 only for Latin-1 text).
+ */
+function spanHeapBytes(span: IngestSpan): number {
+  let chars = span.service.length + span.operation.length;
+  if (span.tags !== undefined) for (const key in span.tags) chars += key.length + span.tags[key]!.length;
+  return 400 + 2 * chars;
 }
 
 const NO_OBSERVER: SamplingObserver = { sampledOut() {}, decided() {}, flushed() {} };
@@ -88,6 +101,7 @@ export class SamplingStore implements TraceStore {
   /** Traces waiting for a decision, in order of their last span's arrival (oldest first). */
   private readonly buffer = new Map<string, Pending>();
   private bufferedSpans = 0;
+  private bufferedBytes = 0;
   private readonly decisions: DecisionMemory;
   private readonly rootLatency = new RootLatency();
 
@@ -168,7 +182,9 @@ export class SamplingStore implements TraceStore {
       this.observer.sampledOut('tail', tailDropped.length);
       await this.inner.recordUnsampled(tailDropped);
     }
-    if (tail !== undefined && this.bufferedSpans > tail.maxBufferedSpans) await this.decideOldest(tail.maxBufferedSpans);
+    if (tail !== undefined && (this.bufferedSpans > tail.maxBufferedSpans || this.bufferedBytes > tail.maxBufferedBytes)) {
+      await this.decideOldest(tail.maxBufferedSpans, tail.maxBufferedBytes);
+    }
     return {
       accepted: result.accepted + buffered,
       duplicates: result.duplicates,
@@ -181,7 +197,7 @@ export class SamplingStore implements TraceStore {
   private hold(span: IngestSpan, nowMs: number): void {
     let pending = this.buffer.get(span.traceId);
     if (pending === undefined) {
-      pending = { spans: [], lastMs: nowMs, error: false };
+      pending = { spans: [], bytes: 0, lastMs: nowMs, error: false };
       this.buffer.set(span.traceId, pending);
     } else if (pending.lastMs !== nowMs) {
       // Re-inserted, so that the map stays ordered by last arrival.
@@ -190,8 +206,11 @@ export class SamplingStore implements TraceStore {
       pending.lastMs = nowMs;
     }
     pending.spans.push(span);
+    const bytes = spanHeapBytes(span);
+    pending.bytes += bytes;
     if (span.error) pending.error = true;
     this.bufferedSpans++;
+    this.bufferedBytes += bytes;
   }
 
   /** Decides every trace quiet for TAIL_DECISION_SECONDS; the app calls this every second. */
@@ -209,13 +228,15 @@ export class SamplingStore implements TraceStore {
     return due.length;
   }
 
-  private async decideOldest(limit: number): Promise<void> {
+  private async decideOldest(maxSpans: number, maxBytes: number): Promise<void> {
     const due: string[] = [];
     let spans = this.bufferedSpans;
+    let bytes = this.bufferedBytes;
     for (const [traceId, pending] of this.buffer) {
-      if (spans <= limit) break;
+      if (spans <= maxSpans && bytes <= maxBytes) break;
       due.push(traceId);
       spans -= pending.spans.length;
+      bytes -= pending.bytes;
     }
     await this.decide(due, this.options.clock.nowMs(), true);
   }
@@ -236,6 +257,7 @@ export class SamplingStore implements TraceStore {
       const pending = this.buffer.get(traceId)!;
       this.buffer.delete(traceId);
       this.bufferedSpans -= pending.spans.length;
+      this.bufferedBytes -= pending.bytes;
       const root = rootOf(pending.spans);
       const rootNs = root === undefined ? undefined : Number(BigInt(root.endTime) - BigInt(root.startTime));
       let reason: TailReason | undefined;

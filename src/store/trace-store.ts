@@ -137,6 +137,11 @@ export interface TraceList {
   traces: TraceSummary[];
   /** More matches follow the last of `traces`. */
   more: boolean;
+  /**
+   * The search stopped at the store's scan budget: `total` counts the matches found until then
+   * and `traces` may miss some. Absent when the answer is exact.
+   */
+  incomplete?: boolean;
 }
 
 /** A time range for statistics, before alignment (see statsWindow in window.ts). */
@@ -183,6 +188,12 @@ export interface StoreStats {
   traces: number;
   /** Minute buckets currently held (live and still being released). */
   buckets: number;
+  /** Bytes of span columns, tag text and trace records held, where the store counts them (MAX_SPAN_BYTES). */
+  bytes?: number;
+  /** Distinct (service, operation) pairs held, where the store bounds them. */
+  endpoints?: number;
+  /** Spans stored under the overflow name since start, because the endpoint budget was spent. */
+  overflowedSpans?: number;
 }
 
 export interface EvictionResult {

@@ -225,6 +225,7 @@ describe('POST /spans rejects bad input whole, naming the field', () => {
     ['a tag value that is a number', badAt3({ tags: '{"retries":3}' }), 'application/json', 400, /spans\[3\]\.tags/],
     ['a tag value that is null', badAt3({ tags: '{"a":null}' }), 'application/json', 400, /spans\[3\]\.tags/],
     ['a tag value longer than 1024', badAt3({ tags: JSON.stringify({ a: 'x'.repeat(1025) }) }), 'application/json', 400, /spans\[3\]\.tags/],
+    ['a tag key longer than 256', badAt3({ tags: JSON.stringify({ ['k'.repeat(257)]: 'v' }) }), 'application/json', 400, /^spans\[3\]\.tags: keys must be at most 256 characters/],
     ['tags as an array', badAt3({ tags: '["a"]' }), 'application/json', 400, /spans\[3\]\.tags/],
     ['501 spans', validBatch(501), 'application/json', 400, /\bspans\b.*500/],
     ['an empty spans array', '{"spans":[]}', 'application/json', 400, /\bspans\b/],

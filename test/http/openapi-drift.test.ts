@@ -389,6 +389,12 @@ describe('openapi.yaml ↔ TypeBox schemas', () => {
     expect(spans.maxItems).toBe(schemas.MAX_SPANS_PER_BATCH);
     const tags = ((componentSchemas.Span as JsonObject).properties as JsonObject).tags as JsonObject;
     expect(tags.maxProperties).toBe(schemas.MAX_TAGS_PER_SPAN);
+    // Tag keys: every ingest path holds them to one limit (span tags, log attributes, OTLP keys).
+    expect((tags.propertyNames as JsonObject).maxLength).toBe(schemas.MAX_TAG_KEY_LENGTH);
+    const logAttributes = ((componentSchemas.LogRecord as JsonObject).properties as JsonObject).attributes as JsonObject;
+    expect((logAttributes.propertyNames as JsonObject).maxLength).toBe(schemas.MAX_TAG_KEY_LENGTH);
+    const otlpKey = ((componentSchemas.OtlpKeyValue as JsonObject).properties as JsonObject).key as JsonObject;
+    expect(otlpKey.maxLength).toBe(schemas.MAX_TAG_KEY_LENGTH);
     const limit = (tracesGet(doc).parameters as JsonObject[]).find((p) => p.name === 'limit')!.schema as JsonObject;
     expect(limit.maximum).toBe(schemas.MAX_LIST_LIMIT);
   });
@@ -409,6 +415,7 @@ describe('the drift comparison notices changes on either side', () => {
     ['TypeBox Span changes start_time format', (_y, t) => (((t.properties as JsonObject).start_time as JsonObject).format = 'int32'), /Span\.properties\.start_time\.format/],
     ['YAML Span changes a type', (y) => (((y.properties as JsonObject).service as JsonObject).type = 'integer'), /Span\.properties\.service\.type/],
     ['TypeBox Span tag values lose maxLength', (_y, t) => delete (((t.properties as JsonObject).tags as JsonObject).additionalProperties as JsonObject).maxLength, /Span\.properties\.tags\.additionalProperties\.maxLength/],
+    ['TypeBox Span tag keys lose maxLength', (_y, t) => delete ((((t.properties as JsonObject).tags as JsonObject).propertyNames as JsonObject).maxLength), /Span\.properties\.tags\.propertyNames\.maxLength/],
     ['YAML Span changes tags.maxProperties', (y) => (((y.properties as JsonObject).tags as JsonObject).maxProperties = 51), /Span\.properties\.tags\.maxProperties/],
     ['TypeBox Span gains a property', (_y, t) => ((t.properties as JsonObject).kind = { type: 'string' }), /Span\.properties\.kind/],
     ['YAML Span forbids additional properties', (y) => (y.additionalProperties = false), /Span\.additionalProperties/],

@@ -76,7 +76,7 @@ const timeText = fc.oneof(
   { weight: 12, arbitrary: time.map(String) },
   { weight: 1, arbitrary: fc.constantFrom('1.5', '1e3', '1E18', '17.0', '-0', '01', '"123"', 'null', '1713484800123456789.000') },
 );
-const tags = fc.oneof(fc.constant({}), fc.dictionary(fc.constantFrom('a', 'b', 'http.method'), fc.constantFrom('1', 'GET')), fc.dictionary(
+const tags = fc.oneof(fc.constant({}), fc.dictionary(fc.constantFrom('a', 'b', 'http.method', 'k'.repeat(256), 'k'.repeat(257)), fc.constantFrom('1', 'GET')), fc.dictionary(
   fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('__proto__', 'constructor', 'toString', 'a\\b')),
   fc.oneof(fc.string({ maxLength: 8 }), fc.constant('v'.repeat(1025))),
   { maxKeys: 52 },

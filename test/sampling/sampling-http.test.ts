@@ -1,5 +1,6 @@
 // Sampling configured from the environment, through the HTTP API: POST /spans answers 202 for
 // sampled-out spans, /metrics counts them and the tail decisions, queries see the kept traces.
+import { getHeapStatistics } from 'node:v8';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, type Collector } from '../../src/app.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
@@ -102,13 +103,14 @@ describe('sampling configuration', () => {
       tailKeepRate: 0.1,
       tailDecisionSeconds: 10,
       tailBufferSpans: 250_000,
+      tailBufferBytes: Math.floor(getHeapStatistics().heap_size_limit / 8),
     });
   });
 
   it('reads every variable', () => {
     expect(
       loadConfig({ SAMPLING_RATE: '0.05', TAIL_SAMPLING: 'on', TAIL_SLOW_MS: '750', TAIL_KEEP_RATE: '.5', TAIL_DECISION_SECONDS: '30', TAIL_BUFFER_SPANS: '1000' }).sampling,
-    ).toEqual({ rate: 0.05, tail: true, tailSlowMs: 750, tailKeepRate: 0.5, tailDecisionSeconds: 30, tailBufferSpans: 1000 });
+    ).toEqual({ rate: 0.05, tail: true, tailSlowMs: 750, tailKeepRate: 0.5, tailDecisionSeconds: 30, tailBufferSpans: 1000, tailBufferBytes: expect.any(Number) });
     expect(loadConfig({ SAMPLING_RATE: '1', TAIL_KEEP_RATE: '0', TAIL_SAMPLING: 'off' }).sampling).toMatchObject({ rate: 1, tailKeepRate: 0, tail: false });
   });
 

@@ -65,7 +65,7 @@ function setup(headRate: number, tail?: Partial<TailSamplingOptions>) {
     clock,
     windowMinutes: 30,
     headRate,
-    tail: tail === undefined ? undefined : { slowMs: undefined, keepRate: 0, decisionSeconds: 10, maxBufferedSpans: 1_000_000, ...tail },
+    tail: tail === undefined ? undefined : { slowMs: undefined, keepRate: 0, decisionSeconds: 10, maxBufferedSpans: 1_000_000, maxBufferedBytes: 2 ** 40, ...tail },
     observer,
   });
   return { clock, inner, store, seen: observer.seen };
@@ -207,6 +207,19 @@ describe('tail sampling', () => {
     expect(store.state().bufferedSpans).toBeLessThanOrEqual(10);
     expect(seen.decisions.filter((d) => d.early)).toHaveLength(3);
     expect((await store.listTraces({ limit: 10 })).traces.map((t) => t.trace_id).sort()).toEqual([0, 1, 2].map(traceId).sort());
+  });
+
+  it('decides early by bytes too, when waiting spans are heavy with tags', async () => {
+    // Each span holds ~20 KB of tag text; 200 KB of buffer fits about 3 traces of 3 spans.
+    const { clock, store, seen } = setup(1, { keepRate: 1, maxBufferedBytes: 200_000 });
+    const tags = { payload: 'p'.repeat(10_000) };
+    for (let n = 0; n < 6; n++) {
+      await store.ingest(trace(clock, n).map((s) => ({ ...s, tags })));
+      clock.advance(100);
+    }
+    expect(seen.decisions.filter((d) => d.early).length).toBeGreaterThanOrEqual(2);
+    expect(store.state().bufferedSpans).toBeLessThanOrEqual(9);
+    expect(seen.decisions.filter((d) => d.early).length + store.state().bufferedTraces).toBe(6);
   });
 
   it('applies after head sampling, and remembers decisions for the window only', async () => {

@@ -351,7 +351,7 @@ export async function startCollector(options: StartOptions = {}): Promise<Api> {
     maxBodyBytes: options.maxBodyBytes ?? 16 * 1024 * 1024,
     corsOrigin: options.corsOrigin ?? true,
   };
-  const store = new BucketStore({ clock, windowMinutes: config.windowMinutes });
+  const store = new BucketStore({ clock, windowMinutes: config.windowMinutes, maxEndpoints: config.maxEndpoints, scanBudget: config.queryScanBudget });
   const collector = await buildApp({ config, store, clock, logger: false, evictionIntervalMs: options.evictionIntervalMs, heapShare: options.heapShare });
   await collector.app.listen({ port: 0, host: '127.0.0.1' });
   const address = collector.app.server.address();

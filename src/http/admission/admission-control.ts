@@ -28,6 +28,8 @@ export interface Refusal {
 export interface AdmissionOptions {
   store: TraceStore;
   maxSpans: number;
+  /** MAX_SPAN_BYTES, against the store's `bytes` where it reports them. */
+  maxSpanBytes?: number;
   /** INGEST_DELAY_TARGET_MS; 0 never sheds. */
   targetDelayMs: number;
   windowMinutes: number;
@@ -45,6 +47,7 @@ export class AdmissionControl {
   readonly queue: IngestQueue;
   private readonly now: () => number;
   private heldSpans = 0;
+  private heldSpanBytes = 0;
   private lagMs = 0;
   private heapShare = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -88,7 +91,9 @@ export class AdmissionControl {
 
   /** Refreshes the memory signals; exposed so tests need not wait for the timer. */
   async sample(): Promise<void> {
-    this.heldSpans = (await this.options.store.stats()).spans;
+    const stats = await this.options.store.stats();
+    this.heldSpans = stats.spans;
+    this.heldSpanBytes = stats.bytes ?? 0;
     const heap = this.options.heapShare;
     if (heap !== undefined) this.heapShare = heap();
     else {
@@ -123,7 +128,9 @@ export class AdmissionControl {
    * their own (MAX_LOGS) instead of MAX_SPANS.
    */
   check(countsSpans: boolean): Refusal | undefined {
-    if (countsSpans && this.heldSpans >= this.options.maxSpans) return (this.memoryRefusal ??= this.buildMemoryRefusal());
+    if (countsSpans && (this.heldSpans >= this.options.maxSpans || this.heldSpanBytes >= (this.options.maxSpanBytes ?? Infinity))) {
+      return (this.memoryRefusal ??= this.buildMemoryRefusal());
+    }
     if (this.heapShare > HEAP_SHARE_LIMIT) return (this.heapRefusal ??= this.buildHeapRefusal());
     const controller = this.controller;
     if (!controller.enabled) return undefined;
@@ -157,8 +164,13 @@ export class AdmissionControl {
       reason: 'memory',
       // Room appears when the oldest minute leaves the window: at most a minute away.
       retryAfterSec: 60 - (Math.floor(Date.now() / 1000) % 60),
-      message: `the collector holds ${this.heldSpans} spans, its budget (MAX_SPANS=${this.options.maxSpans}); older spans are evicted as the ${this.options.windowMinutes}-minute window moves, retry then`,
+      message: `the collector holds ${this.heldFigure()}; older spans are evicted as the ${this.options.windowMinutes}-minute window moves, retry then`,
     };
+  }
+
+  private heldFigure(): string {
+    if (this.heldSpans >= this.options.maxSpans) return `${this.heldSpans} spans, its budget (MAX_SPANS=${this.options.maxSpans})`;
+    return `${this.heldSpanBytes} bytes of spans, its budget (MAX_SPAN_BYTES=${this.options.maxSpanBytes})`;
   }
 
   private buildHeapRefusal(): Refusal {

@@ -91,6 +91,13 @@ export interface BucketStoreOptions {
   bigTraceSpans?: number;
   /** Root ranges at least this long keep their search counts between scans (tests lower it). */
   countCacheRows?: number;
+  /** Distinct (service, operation) pairs held at most (endpoint-table.ts); unbounded when unset. */
+  maxEndpoints?: number;
+  /**
+   * Spans and rows one search may examine outside the summary scan before it stops with an
+   * incomplete answer (QUERY_SCAN_BUDGET); unbounded when unset.
+   */
+  scanBudget?: number;
 }
 
 /** Past this many spans a trace gets a span-id index instead of chain walks for duplicates. */
@@ -171,10 +178,21 @@ export class BucketStore implements TraceStore {
   private readonly releaseSlice: number;
   private readonly bigTraceSpans: number;
   private readonly countCacheRows: number;
+  private readonly scanBudget: number;
+  /**
+   * Work of the current search beyond the summary: spans read from chains and tag text, rows
+   * tested from their root words. Past scanBudget the search stops. A row that the summary
+   * decides costs a few ns and is not counted, so a listing without filters is never cut.
+   */
+  private scanWork = 0;
+  /** scanBudget for a search with filters, unbounded for the plain listing. */
+  private searchBudget = Number.POSITIVE_INFINITY;
+  /** Most scan work any one search has done (tests read it against the budget). */
+  maxScanWork = 0;
   /** Memory for the columns of buckets, tag indexes and trace records (block-pool.ts). */
   private readonly pool = new BlockPool();
   private readonly traces = new TraceTable(this.pool);
-  private readonly endpoints = new EndpointTable();
+  private readonly endpoints: EndpointTable;
   /** Unix minute that store-relative minute 0 stands for. */
   private readonly baseMinute: number;
   /** Live buckets by relative minute modulo the ring size. */
@@ -204,6 +222,8 @@ export class BucketStore implements TraceStore {
     this.releaseSlice = options.releaseSliceSpans ?? 20_000;
     this.bigTraceSpans = options.bigTraceSpans ?? BIG_TRACE_SPANS;
     this.countCacheRows = options.countCacheRows ?? COUNT_CACHE_ROWS;
+    this.endpoints = new EndpointTable(options.maxEndpoints);
+    this.scanBudget = options.scanBudget ?? Number.POSITIVE_INFINITY;
     // Relative minutes stay positive even if the wall clock steps back (by up to 2^24 minutes, 31
     // years), and refs stay below 2^53 for as long forward (span-ref.ts).
     this.baseMinute = Math.floor(options.clock.nowMs() / 60_000) - options.windowMinutes - 2 - 2 ** 24;
@@ -252,7 +272,7 @@ export class BucketStore implements TraceStore {
       const absMinute = Math.floor(batch.times[i * TIME_FIELDS]! / 60);
       const bucket = this.bucketFor(absMinute - this.baseMinute, absMinute);
       const endpoint = this.endpoints.intern(batch.services[i]!, batch.operations[i]!);
-      bucket.addLatency(endpoint, batch.durationNs(i), (batch.flags[i]! & SPAN_ERROR) !== 0);
+      if (bucket.addLatency(endpoint, batch.durationNs(i), (batch.flags[i]! & SPAN_ERROR) !== 0)) this.endpoints.retain(endpoint);
     }
   }
 
@@ -334,7 +354,7 @@ export class BucketStore implements TraceStore {
       chunk.duration[at] = LONG_DURATION;
       bucket.longEnds.set(index, batch.endText(i));
     }
-    bucket.addLatency(endpoint, durationNs, error);
+    if (bucket.addLatency(endpoint, durationNs, error)) this.endpoints.retain(endpoint);
 
     // Dependency edges: with the parent, when held; with children that were waiting for this span.
     const serviceId = this.endpoints.serviceOf[endpoint]!;
@@ -348,7 +368,7 @@ export class BucketStore implements TraceStore {
       if (parentBucket !== undefined) {
         const parentChunk = parentBucket.chunks[parentIndex >>> SPAN_CHUNK_BITS]!;
         const parentService = this.endpoints.serviceOf[parentChunk.endpoint[parentIndex & SPAN_CHUNK_MASK]!]!;
-        if (parentService !== serviceId) bucket.addEdge(parentService, serviceId, durationNs, error);
+        if (parentService !== serviceId) this.addEdge(bucket, parentService, serviceId, durationNs, error);
       }
     }
     chunk.flags[at] = flags;
@@ -417,6 +437,13 @@ export class BucketStore implements TraceStore {
     for (let h = i === 0 ? 0 : batch.tagEnds[i - 1]!, end = batch.tagEnds[i]!; h < end; h++) tagIndex.add(hashes[h]!, index);
   }
 
+  /** Counts a call in the child's bucket, which then holds both service names. */
+  private addEdge(bucket: SpanBucket, parentService: number, childService: number, durationNs: number, error: boolean): void {
+    if (!bucket.addEdge(parentService, childService, durationNs, error)) return;
+    this.endpoints.retainService(parentService);
+    this.endpoints.retainService(childService);
+  }
+
   /** Counts the edge of a child (span `index` of `bucket`) that was waiting for the span just stored (service `parentService`). */
   private linkChild(bucket: SpanBucket, index: number, parentService: number): void {
     const chunk = bucket.chunk(index);
@@ -426,7 +453,7 @@ export class BucketStore implements TraceStore {
     chunk.flags[at] = flags | FLAG_LINKED;
     const childService = this.endpoints.serviceOf[chunk.endpoint[at]!]!;
     if (childService !== parentService) {
-      bucket.addEdge(parentService, childService, this.durationNsAt({ bucket, index }), (flags & FLAG_ERROR) !== 0);
+      this.addEdge(bucket, parentService, childService, this.durationNsAt({ bucket, index }), (flags & FLAG_ERROR) !== 0);
     }
   }
 
@@ -721,6 +748,21 @@ export class BucketStore implements TraceStore {
   // ---- listing and search ---------------------------------------------------------------
 
   listTraces(query: ListQuery): TraceList {
+    this.scanWork = 0;
+    // The contract's listing (no filters) is exact whatever it costs: its clients compare totals.
+    this.searchBudget = query.filter !== undefined && hasConditions(query.filter) ? this.scanBudget : Number.POSITIVE_INFINITY;
+    const list = this.search(query);
+    if (this.scanWork > this.maxScanWork) this.maxScanWork = this.scanWork;
+    if (this.overBudget) list.incomplete = true;
+    return list;
+  }
+
+  /** Whether the current search has spent its budget (and must stop where it is). */
+  private get overBudget(): boolean {
+    return this.scanWork >= this.searchBudget;
+  }
+
+  private search(query: ListQuery): TraceList {
     const edge = windowEdge(this.clock.nowMs(), this.windowMinutes);
     let lo: Instant = edge;
     if (query.after !== undefined) {
@@ -770,7 +812,7 @@ export class BucketStore implements TraceStore {
         afterCursor += after;
         // The count says how many rows to find: stop there rather than at the bucket's end.
         let wanted = Math.min(after, limit - traces.length);
-        for (let k = cut - 1; k >= from && wanted > 0; k--) {
+        for (let k = cut - 1; k >= from && wanted > 0 && !this.overBudget; k--) {
           if (!this.summaryRowMatches(summary, k, bucket, edge, filter, scan)) continue;
           traces.push(this.summaryOf(bucket, roots[k]!, edge));
           wanted--;
@@ -778,6 +820,7 @@ export class BucketStore implements TraceStore {
         continue;
       }
       for (let k = to - 1; k >= from; k--) {
+        if (this.overBudget) break;
         if (!this.summaryRowMatches(summary, k, bucket, edge, filter, scan)) continue;
         total++;
         if (k >= cut) continue;
@@ -893,6 +936,7 @@ export class BucketStore implements TraceStore {
    * be recomputed or a name past the exact mask bits needs confirming.
    */
   private rowMatches(bucket: SpanBucket, index: number, edge: Instant, f: CompiledFilter | undefined): boolean {
+    this.scanWork++;
     const chunk = bucket.chunks[index >>> SPAN_CHUNK_BITS]!;
     const at = index & SPAN_CHUNK_MASK;
     const words = chunk.parentId;
@@ -948,6 +992,7 @@ export class BucketStore implements TraceStore {
   /** A trace from its spans in the window (positions newest bucket first). */
   private factsOf(rec: number, edge: Instant): TraceFacts {
     const spans = this.heldSpansOf(rec, edge);
+    this.scanWork += spans.length;
     const facts: TraceFacts = { spans, root: undefined, errors: 0, services: new Set(), operations: new Set(), partial: false };
     for (const pos of spans) {
       const chunk = pos.bucket.chunk(pos.index);
@@ -1053,6 +1098,7 @@ export class BucketStore implements TraceStore {
       if (bucket === undefined || bucket.tagIndex === undefined) continue;
       const edgeOffset = offsetIn(bucket, edge);
       for (const index of bucket.tagIndex.spansWith(hash)) {
+        if (this.scanWork++ >= this.searchBudget) return records;
         const chunk = bucket.chunk(index);
         const at = index & SPAN_CHUNK_MASK;
         if (chunk.startOffset[at]! < edgeOffset) continue;
@@ -1074,6 +1120,7 @@ export class BucketStore implements TraceStore {
   ): TraceList {
     const hits: SpanPosition[] = [];
     for (const rec of records) {
+      if (this.overBudget) break;
       const root = this.factsOf(rec, edge).root;
       if (root === undefined) continue;
       const start = this.instantOf(root);
@@ -1206,7 +1253,8 @@ export class BucketStore implements TraceStore {
     let names = this.servicesByMask.get(mask);
     if (names === undefined) {
       names = this.serviceNamesOf(bitsOf(mask));
-      // Ids never change their name, so entries stay right; the bound is for pathological data.
+      // An id keeps its name while any bucket holds it (dispose() clears this map when an exact
+      // one is freed); the bound is for pathological data.
       if (this.servicesByMask.size >= 4096) this.servicesByMask.clear();
       this.servicesByMask.set(mask, names);
     }
@@ -1328,7 +1376,7 @@ export class BucketStore implements TraceStore {
   stats(): StoreStats {
     let buckets = this.releasing.length;
     for (const b of this.ring) if (b !== undefined) buckets++;
-    return { spans: this.heldSpans, traces: this.traces.size, buckets };
+    return { spans: this.heldSpans, traces: this.traces.size, buckets, bytes: this.pool.inUseBytes, endpoints: this.endpoints.held, overflowedSpans: this.endpoints.overflowed };
   }
 
   /**
@@ -1367,9 +1415,23 @@ export class BucketStore implements TraceStore {
       bucket.releaseCursor = stop;
       budget -= done;
       evictedSpans += done;
-      if (stop === bucket.count) this.releasing.shift()!.dispose();
+      if (stop === bucket.count) this.dispose(this.releasing.shift()!);
     }
     return { evictedSpans, pending: this.releasing.length > 0 };
+  }
+
+  /** Frees a released bucket's columns and the names that only it still held. */
+  private dispose(bucket: SpanBucket): void {
+    let exactFreed = false;
+    const latency = bucket.latency;
+    for (let e = 0; e < latency.length; e++) if (latency[e] !== undefined && this.endpoints.release(e)) exactFreed = true;
+    for (const key of bucket.edges.keys()) {
+      if (this.endpoints.releaseService(Math.floor(key / EDGE_KEY_FACTOR))) exactFreed = true;
+      if (this.endpoints.releaseService(key % EDGE_KEY_FACTOR)) exactFreed = true;
+    }
+    // Those ids will name other services: mask answers derived from them would be wrong.
+    if (exactFreed) this.servicesByMask.clear();
+    bucket.dispose();
   }
 
   /** Takes a span of a detached bucket out of its trace's counters. */
