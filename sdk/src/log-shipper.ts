@@ -2,7 +2,7 @@ import { nowNs } from './clock.js';
 import { suppressTracing } from './context.js';
 import { unwrapFetch } from './fetch.js';
 import { isUuid } from './ids.js';
-import { truncate } from './limits.js';
+import { MAX_TAG_KEY_LENGTH, truncate } from './limits.js';
 import { backoffDelayMs, DEFAULT_RETRY_POLICY, isRetryableStatus, parseRetryAfter, sleep, type RetryPolicy } from './retry.js';
 import { RingBuffer } from './ring-buffer.js';
 
@@ -197,7 +197,7 @@ export class TracedLogShipper {
     let attributes = '';
     let count = 0;
     for (const key of Object.keys(parsed)) {
-      if (this.skipFields.has(key) || count >= MAX_ATTRIBUTES) continue;
+      if (this.skipFields.has(key) || count >= MAX_ATTRIBUTES || key.length > MAX_TAG_KEY_LENGTH) continue;
       const value = parsed[key];
       const text = typeof value === 'string' ? value : JSON.stringify(value);
       if (text === undefined) continue;

@@ -1,6 +1,6 @@
 import { nowNs } from './clock.js';
 import { dashSpanId, dashTraceId } from './ids.js';
-import { MAX_OPERATION_LENGTH, MAX_TAGS, MAX_TAG_VALUE_LENGTH, truncate } from './limits.js';
+import { MAX_OPERATION_LENGTH, MAX_TAG_KEY_LENGTH, MAX_TAGS, MAX_TAG_VALUE_LENGTH, truncate } from './limits.js';
 
 export type SpanStatus = 'ok' | 'error';
 
@@ -181,7 +181,7 @@ export class RecordingSpan implements Span, ReadableSpan {
   }
 
   setTag(key: string, value: unknown): this {
-    if (this.ended) return this;
+    if (this.ended || key.length > MAX_TAG_KEY_LENGTH) return this;
     const tags = this.tags;
     // Own tags are always strings; anything else found here (undefined, or an inherited
     // Object.prototype member for keys like "constructor") means the key is new.

@@ -194,6 +194,13 @@ describe('spans', () => {
     expect(s.name).toHaveLength(256);
   });
 
+  it('drops a tag whose key is longer than the collector takes (256 characters)', async () => {
+    const { tracer, finished } = setup();
+    tracer.startSpan('t').setTag('k'.repeat(257), 'x').setTag('k'.repeat(256), 'kept').end();
+    const [s] = await finished();
+    expect(Object.keys(s.tags)).toEqual(['k'.repeat(256)]);
+  });
+
   it('cuts a value without splitting a surrogate pair', async () => {
     const { tracer, finished } = setup();
     tracer.startSpan('t').setTag('v', 'a' + '😀'.repeat(600)).end();
