@@ -6,10 +6,13 @@ import { createServer } from 'node:http';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import { AdmissionControl } from './http/admission/admission-control.js';
+import { InflightBodies } from './http/admission/inflight-bodies.js';
 import { RefusalGate } from './http/admission/refusal-gate.js';
+import { clientErrorHandler } from './http/client-errors.js';
 import { dashboardRoutes } from './http/dashboard.js';
 import { dependenciesRoutes } from './http/dependencies.js';
 import { docsRoutes } from './http/docs.js';
+import { ConnectionDrain } from './http/drain.js';
 import { healthRoutes } from './http/health.js';
 import { logsRoutes } from './http/logs.js';
 import { metricsRoutes } from './http/metrics.js';
@@ -50,6 +53,8 @@ export interface Collector {
   eviction: EvictionTicker;
   admission: AdmissionControl;
   gate: RefusalGate;
+  /** Graceful shutdown: `drain.close(app, graceMs)` (main.ts on SIGTERM). */
+  drain: ConnectionDrain;
   logStore: LogStore;
   /** The sampler in front of the store, when SAMPLING_RATE < 1 or TAIL_SAMPLING=on. */
   sampling: SamplingStore | undefined;
@@ -96,7 +101,8 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
     windowMinutes: config.windowMinutes,
     heapShare: options.heapShare,
   });
-  const gate = new RefusalGate(admission, config.corsOrigin, config.maxBodyBytes);
+  const gate = new RefusalGate(admission, config.corsOrigin, config.maxBodyBytes, new InflightBodies(config.maxInflightBodyBytes));
+  const drain = new ConnectionDrain();
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
     // Per-request lines at info would dominate the hot path's cost; they are logged at debug.
@@ -104,16 +110,31 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
     bodyLimit: config.maxBodyBytes,
     schemaErrorFormatter,
     return503OnClosing: true,
+    requestTimeout: config.requestTimeoutMs,
+    clientErrorHandler: clientErrorHandler(config.requestTimeoutMs),
+    forceCloseConnections: 'idle',
     // The server Fastify would make, with the refusal gate in front: refused ingest never reaches
     // Fastify (refusal-gate.ts says why).
     // Fastify passes its options with their defaults filled in.
     serverFactory: (handler, fastifyOptions) => {
       const serverOptions = fastifyOptions as { keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number };
-      const server = createServer((req, res) => {
-        if (!gate.tryRefuse(req, res)) handler(req, res);
-      });
-      server.keepAliveTimeout = serverOptions.keepAliveTimeout;
-      server.requestTimeout = serverOptions.requestTimeout;
+      const server = createServer(
+        {
+          ServerResponse: drain.Response,
+          keepAliveTimeout: serverOptions.keepAliveTimeout,
+          // The whole request, headers included, within REQUEST_TIMEOUT_MS (Node's default for
+          // headers is 60 s, beyond it); the preParsing hook reads ingest bodies under the same
+          // clock, since Node times the request until its last byte has arrived.
+          requestTimeout: serverOptions.requestTimeout,
+          headersTimeout: serverOptions.requestTimeout,
+          // Node looks for expired requests on this timer (30 s by default, which would double
+          // the timeout): a tenth of it, so a request ends at most 10% late.
+          connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(serverOptions.requestTimeout / 10))),
+        },
+        (req, res) => {
+          if (!gate.tryRefuse(req, res)) handler(req, res);
+        },
+      );
       server.setTimeout(serverOptions.connectionTimeout);
       return server;
     },
@@ -131,6 +152,8 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
       queueDelayMs: () => admission.queueDelayMs,
       queueLength: () => admission.queue.length,
       refusals: gate,
+      inflightBodyBytes: () => gate.inflight.bytes,
+      maxInflightBodyBytes: config.maxInflightBodyBytes,
     },
     { stats: () => logStore.stats(), maxLogs: config.maxLogs },
   );
@@ -209,5 +232,5 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
     admission.stop();
     if (sweeper !== undefined) clearInterval(sweeper);
   });
-  return { app, metrics, eviction, admission, gate, logStore, sampling };
+  return { app, metrics, eviction, admission, gate, drain, logStore, sampling };
 }

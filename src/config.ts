@@ -40,6 +40,18 @@ export interface Config {
   maxLogs: number;
   /** MAX_OTLP_SPANS_PER_REQUEST: POST /v1/traces answers 400 to a request holding more spans. */
   maxOtlpSpansPerRequest: number;
+  /**
+   * REQUEST_TIMEOUT_MS: a request whose headers and body have not all arrived this long after it
+   * began is answered 408 and its connection closed (headers alike: Node's headersTimeout).
+   */
+  requestTimeoutMs: number;
+  /**
+   * MAX_INFLIGHT_BODY_BYTES: bytes of ingest bodies held from their headers to their answer;
+   * a body that would take the total past it is refused with 503 (admission/inflight-bodies.ts).
+   */
+  maxInflightBodyBytes: number;
+  /** SHUTDOWN_GRACE_MS: how long SIGTERM lets in-flight requests finish before closing them. */
+  shutdownGraceMs: number;
   /** Sampling (src/sampling/); the defaults keep every span. */
   sampling: SamplingConfig;
 }
@@ -100,6 +112,29 @@ export const DEFAULT_MAX_LOGS = 200_000;
  * send_batch_max_size set (unlimited by default, so no cap would fit it unconfigured).
  */
 export const DEFAULT_MAX_OTLP_SPANS_PER_REQUEST = 2048;
+
+/**
+ * Default REQUEST_TIMEOUT_MS. OpenTelemetry exporters give up on a request after 10 s, so a body
+ * still arriving after 30 s has no one waiting for its answer; and a full 16 MiB body still
+ * arrives in that time at 4.5 Mbit/s.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * Default SHUTDOWN_GRACE_MS. Admitted batches and queries are answered in milliseconds, so this is
+ * for slow clients only; 10 s also leaves a third of Kubernetes' default 30 s before SIGKILL.
+ */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * Default MAX_INFLIGHT_BODY_BYTES: a sixteenth of the machine's memory, at most 1 GiB, and never
+ * less than one largest body. Span bytes may take half the memory (MAX_SPAN_BYTES), and a body
+ * costs several times its size again while it is parsed; a sixteenth leaves room for both. 1 GiB
+ * is 64 bodies of 16 MiB, or thousands of ordinary batches (500 spans are ~150 KB), at once.
+ */
+export function defaultMaxInflightBodyBytes(totalMemoryBytes: number, maxBodyBytes: number): number {
+  return Math.max(maxBodyBytes, Math.min(2 ** 30, Math.floor(totalMemoryBytes / 16)));
+}
 
 /**
  * Bytes a span may cost on average when the default budget is derived: the compact store needs
@@ -211,11 +246,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, totalMemoryByte
   }
   // Up to a week: the ring of minute buckets is sized by the window.
   const windowMinutes = integer(env, 'WINDOW_MINUTES', 30, 1, 10_080);
+  const maxBodyBytes = integer(env, 'MAX_BODY_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024);
+  // A budget smaller than one largest body would refuse that body forever.
+  const maxInflightBodyBytes = integer(env, 'MAX_INFLIGHT_BODY_BYTES', defaultMaxInflightBodyBytes(totalMemoryBytes, maxBodyBytes), 1024, 2 ** 50);
+  if (maxInflightBodyBytes < maxBodyBytes) {
+    throw new ConfigError(`MAX_INFLIGHT_BODY_BYTES must be at least MAX_BODY_BYTES (${maxBodyBytes}), so that one largest body fits, got ${maxInflightBodyBytes}`);
+  }
   return {
     port: integer(env, 'PORT', 8080, 0, 65535),
     host,
     windowMinutes,
-    maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    maxBodyBytes,
     logLevel: logLevel as LogLevel,
     corsOrigin,
     maxSpans: integer(env, 'MAX_SPANS', defaultMaxSpans(totalMemoryBytes), 1, 2 ** 40),
@@ -226,6 +267,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, totalMemoryByte
     queryScanBudget: integer(env, 'QUERY_SCAN_BUDGET', DEFAULT_QUERY_SCAN_BUDGET, 1000, 2 ** 40),
     maxLogs: integer(env, 'MAX_LOGS', DEFAULT_MAX_LOGS, 1, 2 ** 32),
     maxOtlpSpansPerRequest: integer(env, 'MAX_OTLP_SPANS_PER_REQUEST', DEFAULT_MAX_OTLP_SPANS_PER_REQUEST, 1, 1_000_000),
+    requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', DEFAULT_REQUEST_TIMEOUT_MS, 100, 600_000),
+    maxInflightBodyBytes,
+    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', DEFAULT_SHUTDOWN_GRACE_MS, 0, 600_000),
     sampling: samplingConfig(env, windowMinutes, heapLimitBytes),
   };
 }

@@ -17,17 +17,30 @@ async function main(): Promise<void> {
     throw error;
   }
   const store = new BucketStore({ clock: systemClock, windowMinutes: config.windowMinutes, maxEndpoints: config.maxEndpoints, scanBudget: config.queryScanBudget });
-  const { app } = await buildApp({ config, store });
+  const { app, drain } = await buildApp({ config, store });
 
+  // Orderly either way: in-flight requests are answered, and a client still sending when
+  // SHUTDOWN_GRACE_MS is over has its connection closed, which is not a failure of ours.
   let closing = false;
   const shutdown = (signal: string): void => {
-    if (closing) return;
+    if (closing) {
+      app.log.info({ signal }, 'second signal: closing the connections still open');
+      drain.force();
+      return;
+    }
     closing = true;
-    app.log.info({ signal }, 'shutting down: finishing in-flight requests');
-    // A second signal, or a stuck connection, must not keep the process alive forever.
-    setTimeout(() => process.exit(1), 10_000).unref();
-    app.close().then(
-      () => process.exit(0),
+    app.log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: answering in-flight requests');
+    // Only a close that hangs past its own deadline (a stuck onClose hook) is a failure.
+    setTimeout(() => {
+      app.log.error({ graceMs: config.shutdownGraceMs }, 'shutdown did not finish after the grace period');
+      process.exit(1);
+    }, config.shutdownGraceMs + 5000).unref();
+    drain.close(app, config.shutdownGraceMs).then(
+      ({ forced }) => {
+        if (forced) app.log.warn({ graceMs: config.shutdownGraceMs }, 'grace period over: closed the connections of clients still sending');
+        app.log.info('shut down');
+        process.exit(0);
+      },
       (error: unknown) => {
         app.log.error({ err: error }, 'shutdown failed');
         process.exit(1);

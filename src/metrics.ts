@@ -36,6 +36,9 @@ export class CollectorMetrics {
       queueLength: () => number;
       /** Where admission refusals are counted (in plain integers, read here at scrape time). */
       refusals: Pick<RefusalGate, 'drain'>;
+      /** Bytes of ingest bodies held now, against MAX_INFLIGHT_BODY_BYTES. */
+      inflightBodyBytes?: () => number;
+      maxInflightBodyBytes?: number;
     },
     logs: { stats: () => { logs: number; bytes?: number } | Promise<{ logs: number; bytes?: number }>; maxLogs: number } = { stats: () => ({ logs: 0 }), maxLogs: 0 },
   ) {
@@ -71,7 +74,7 @@ export class CollectorMetrics {
       };
     this.batchesRejected = new Counter({
       name: 'traced_batches_rejected_total',
-      help: 'POST /spans requests refused without storing anything, by reason (invalid, too_large, media_type: 4xx; memory, heap, queue_delay, queue_timeout: 503).',
+      help: 'POST /spans requests refused without storing anything, by reason (invalid, too_large, media_type: 4xx; memory, heap, queue_delay, queue_timeout, inflight_bytes: 503).',
       labelNames: ['reason'],
       registers,
       collect: drainRefusals('spans'),
@@ -110,6 +113,22 @@ export class CollectorMetrics {
       },
     });
     new Gauge({
+      name: 'traced_inflight_body_bytes',
+      help: 'Bytes of ingest request bodies held now, from their headers to their answer, against MAX_INFLIGHT_BODY_BYTES.',
+      registers,
+      collect() {
+        this.set(limits.inflightBodyBytes?.() ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'traced_max_inflight_body_bytes',
+      help: 'The in-flight body budget (MAX_INFLIGHT_BODY_BYTES): an ingest body that would take traced_inflight_body_bytes past it answers 503.',
+      registers,
+      collect() {
+        this.set(limits.maxInflightBodyBytes ?? 0);
+      },
+    });
+    new Gauge({
       name: 'traced_ingest_queue_length',
       help: 'Ingest batches admitted and waiting their turn now.',
       registers,
@@ -120,7 +139,7 @@ export class CollectorMetrics {
     // OTLP (POST /v1/traces): spans it stores count in the span counters above.
     this.otlpRequestsRejected = new Counter({
       name: 'traced_otlp_requests_rejected_total',
-      help: 'POST /v1/traces requests refused without storing anything, by reason (invalid, too_large, media_type: 4xx; memory, heap, queue_delay, queue_timeout: 503).',
+      help: 'POST /v1/traces requests refused without storing anything, by reason (invalid, too_large, media_type: 4xx; memory, heap, queue_delay, queue_timeout, inflight_bytes: 503).',
       labelNames: ['reason'],
       registers,
       collect: drainRefusals('otlp'),
@@ -144,12 +163,12 @@ export class CollectorMetrics {
     this.logsEvicted = new Counter({ name: 'traced_evicted_logs_total', help: 'Log lines released because the window moved past them.', registers });
     this.logBatchesRejected = new Counter({
       name: 'traced_log_batches_rejected_total',
-      help: 'POST /logs requests refused without storing anything, by reason (invalid, too_large, media_type: 4xx; log_budget, heap, queue_delay, queue_timeout: 503).',
+      help: 'POST /logs requests refused without storing anything, by reason (invalid, too_large, media_type: 4xx; log_budget, heap, queue_delay, queue_timeout, inflight_bytes: 503).',
       labelNames: ['reason'],
       registers,
       collect: drainRefusals('logs'),
     });
-    for (const reason of ['invalid', 'log_budget', 'heap', 'queue_delay', 'queue_timeout']) this.logBatchesRejected.inc({ reason }, 0);
+    for (const reason of ['invalid', 'log_budget', 'heap', 'queue_delay', 'queue_timeout', 'inflight_bytes']) this.logBatchesRejected.inc({ reason }, 0);
     new Gauge({
       name: 'traced_store_logs',
       help: 'Log lines held in memory now.',

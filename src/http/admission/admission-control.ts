@@ -8,7 +8,9 @@
 //   the span budget; refuse above 85% of it;
 // - queueing delay: admitted ingest waits in the ingest queue (ingest-queue.ts); the shed
 //   controller (shed-controller.ts) refuses the share of batches that keeps that wait near
-//   INGEST_DELAY_TARGET_MS, so only the load beyond what the core can take is refused.
+//   INGEST_DELAY_TARGET_MS, so only the load beyond what the core can take is refused;
+// - bodies in flight: their bytes past MAX_INFLIGHT_BODY_BYTES (inflight-bodies.ts, counted by
+//   the refusal gate, since it sees every body).
 // The memory signals are sampled on a 100 ms timer, so the per-request check is a few comparisons.
 
 import { getHeapStatistics } from 'node:v8';
@@ -16,8 +18,8 @@ import type { TraceStore } from '../../store/trace-store.js';
 import { IngestQueue, type Release } from './ingest-queue.js';
 import { ShedController, OVERDUE_TARGETS } from './shed-controller.js';
 
-export type RefusalReason = 'memory' | 'heap' | 'queue_delay' | 'queue_timeout';
-export const REFUSAL_REASONS: readonly RefusalReason[] = ['memory', 'heap', 'queue_delay', 'queue_timeout'];
+export type RefusalReason = 'memory' | 'heap' | 'queue_delay' | 'queue_timeout' | 'inflight_bytes';
+export const REFUSAL_REASONS: readonly RefusalReason[] = ['memory', 'heap', 'queue_delay', 'queue_timeout', 'inflight_bytes'];
 
 export interface Refusal {
   reason: RefusalReason;

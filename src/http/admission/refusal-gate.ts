@@ -8,12 +8,17 @@
 // Admitted ingest requests are read whole, then wait their turn in the ingest queue (preParsing
 // hook, before the body parser), so that their parsing and storing is the work the queue paces;
 // one that waited too long is refused there, still unparsed.
+//
+// Every ingest body counts against the in-flight budget (inflight-bodies.ts) until it is answered:
+// a declared length is held, or refused, here before the body is read; a chunked body is counted
+// as the parser reads it, and refused (closing the connection) when it no longer fits.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Transform, type Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest, preParsingHookHandler } from 'fastify';
 import { encodingOf, RpcCode, statusBody } from '../../otlp/otlp-body.js';
 import { REFUSAL_REASONS, type AdmissionControl, type Refusal, type RefusalReason } from './admission-control.js';
+import type { InflightBodies } from './inflight-bodies.js';
 
 export type IngestKind = 'spans' | 'otlp' | 'logs';
 
@@ -46,6 +51,8 @@ export class RefusalGate {
     private readonly corsOrigin: true | readonly string[],
     /** MAX_BODY_BYTES: a body announced larger is left to Fastify's 413, unread. */
     private readonly maxBodyBytes: number,
+    /** MAX_INFLIGHT_BODY_BYTES and the bytes held against it. */
+    readonly inflight: InflightBodies,
   ) {}
 
   /** Answers 503 and returns true when an ingest request is refused; false lets it through. */
@@ -56,9 +63,20 @@ export class RefusalGate {
     const kind = INGEST_PATHS.get(query < 0 ? url : url.slice(0, query));
     if (kind === undefined) return false;
     const refusal = this.admission.check(kind !== 'logs');
-    if (refusal === undefined) return false;
-    this.respond(kind, refusal, req, res);
-    return true;
+    if (refusal !== undefined) {
+      this.respond(kind, refusal, req, res);
+      return true;
+    }
+    // A body announced over MAX_BODY_BYTES is answered 413 unread, and an unread body holds nothing.
+    const length = Number(req.headers['content-length']);
+    if (length > 0 && length <= this.maxBodyBytes) {
+      const hold = new BodyHold(this.inflight, req, res);
+      if (!hold.add(length)) {
+        this.respond(kind, this.inflight.refusal, req, res);
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -76,7 +94,11 @@ export class RefusalGate {
       };
       const length = Number(request.headers['content-length']);
       if (!(length > 0 && length <= this.maxBodyBytes)) {
-        this.admission.waitTurn((overdue) => (overdue ? refuseOverdue() : done(null, payload)));
+        const chunked = request.headers['content-length'] === undefined;
+        this.admission.waitTurn((overdue) => {
+          if (overdue) return refuseOverdue();
+          done(null, chunked ? this.counted(kind, request, reply, payload) : payload);
+        });
         return;
       }
       const chunks: Buffer[] = [];
@@ -100,12 +122,38 @@ export class RefusalGate {
       const onError = (error: Error) => {
         payload.removeListener('data', onData);
         payload.removeListener('end', onEnd);
+        // Aborted by the client, or closed at REQUEST_TIMEOUT_MS after its 408: no one is left to
+        // answer, and answering would only log a failure of the collector's own.
+        if (request.raw.destroyed) return;
         done(error);
       };
       payload.on('data', onData);
       payload.once('end', onEnd);
       payload.once('error', onError);
     };
+  }
+
+  /**
+   * A chunked body, counted against the in-flight budget as the parser reads it. One that no
+   * longer fits is refused and its connection closed, since the rest of it is still to come.
+   */
+  private counted(kind: IngestKind, request: FastifyRequest, reply: FastifyReply, payload: Readable): Readable {
+    const hold = new BodyHold(this.inflight, request.raw, reply.raw);
+    const counter = new Transform({
+      transform: (chunk: Buffer, _encoding, callback) => {
+        if (hold.add(chunk.length)) return callback(null, chunk);
+        // The rest of the body is read and dropped until the connection closes after the answer:
+        // closing on unread bytes would reset the connection, and the answer with it.
+        payload.unpipe(counter);
+        payload.resume();
+        reply.hijack();
+        this.respond(kind, this.inflight.refusal, request.raw, reply.raw, true);
+        // The parser is left waiting for an end that never comes; it goes with the request.
+        callback();
+      },
+    });
+    // An abort ends nothing here either: the request and its parser are dropped together.
+    return payload.pipe(counter);
   }
 
   /** Refusals since the last call, by kind and reason; the counts start again from zero. */
@@ -117,7 +165,7 @@ export class RefusalGate {
     }
   }
 
-  private respond(kind: IngestKind, refusal: Refusal, req: IncomingMessage, res: ServerResponse): void {
+  private respond(kind: IngestKind, refusal: Refusal, req: IncomingMessage, res: ServerResponse, closeConnection = false): void {
     this.tally[kind][refusal.reason]++;
     let encoded = this.encoded.get(refusal);
     if (encoded === undefined) {
@@ -143,11 +191,52 @@ export class RefusalGate {
       if (allowed !== undefined) headers.push('access-control-allow-origin', allowed, 'access-control-expose-headers', 'retry-after');
       if (this.corsOrigin !== true) headers.push('vary', 'Origin');
     }
+    if (closeConnection) headers.push('connection', 'close');
     res.writeHead(503, headers);
     res.end(body);
   }
 }
 
 function zeroCounts(): Record<RefusalReason, number> {
-  return { memory: 0, heap: 0, queue_delay: 0, queue_timeout: 0 };
+  return { memory: 0, heap: 0, queue_delay: 0, queue_timeout: 0, inflight_bytes: 0 };
+}
+
+/**
+ * Bytes of one request's body held against the in-flight budget, released once: when its answer
+ * is sent, or when its connection closes first. A pipelined response waiting behind another one
+ * gets no 'close' of its own when the connection dies, hence the socket's.
+ */
+class BodyHold {
+  private bytes = 0;
+  private released = false;
+  private readonly socket: IncomingMessage['socket'];
+
+  constructor(
+    private readonly bodies: InflightBodies,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ) {
+    this.socket = req.socket;
+    res.once('close', this.release);
+    this.socket.once('close', this.release);
+  }
+
+  /** Holds `bytes` more; false (holding nothing more, and releasing the rest) when they do not fit. */
+  add(bytes: number): boolean {
+    if (this.released) return false;
+    if (this.bodies.tryHold(bytes)) {
+      this.bytes += bytes;
+      return true;
+    }
+    this.release();
+    return false;
+  }
+
+  private readonly release = (): void => {
+    if (this.released) return;
+    this.released = true;
+    this.bodies.release(this.bytes);
+    this.bytes = 0;
+    this.socket.removeListener('close', this.release);
+  };
 }
