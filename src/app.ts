@@ -168,7 +168,9 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.requestDuration.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
-    if (reply.statusCode >= 500) request.log.error({ route, statusCode: reply.statusCode }, 'request failed');
+    // A 503 is a refusal the collector chose (a budget, overload), counted by reason: logging each
+    // one at error would flood the log exactly when the collector is busiest.
+    if (reply.statusCode >= 500 && reply.statusCode !== 503) request.log.error({ route, statusCode: reply.statusCode }, 'request failed');
     else if (request.log.level === 'debug' || request.log.level === 'trace') {
       request.log.debug({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: reply.elapsedTime }, 'request');
     }
