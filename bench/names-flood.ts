@@ -1,17 +1,21 @@
 // Issue 14's first reproduction at its own size, against the real process with the shipped
 // defaults: WINDOW_MINUTES=1, 4 clients posting 500-span batches in which every span has a new
-// (service, operation) pair, for 60 s; then GET /services; then the window passes and a new
-// batch must be taken. /health is timed every 100 ms throughout.
+// (service, operation) pair, for 60 s (3 M pairs at the issue's 100 batches/s; --rate=0 sends
+// as fast as the collector takes them); then GET /services; then the window passes and a new
+// batch must be taken. /health is timed every 100 ms throughout, from a process of its own.
 //
-//   npx tsx bench/names-flood.ts [--seconds=60]
+//   npx tsx bench/names-flood.ts [--seconds=60] [--rate=100]
 //
 // Prints one JSON line: pairs sent, answers by status, /health worst latency, /services time and
 // rows, and the heap (after a GC the collector runs on its own) before, at the peak and after.
 
 import { spawn } from 'node:child_process';
+import { startWorker } from './lib/child.js';
 import { RawGetConnection, runRawLoad } from './lib/raw-http-client.js';
 
-const seconds = Number(process.argv.find((a) => a.startsWith('--seconds='))?.split('=')[1] ?? 60);
+const argument = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
+const seconds = argument('seconds', 60);
+const batchesPerSec = argument('rate', 100);
 const port = 18000 + Math.floor(Math.random() * 1000);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -41,16 +45,8 @@ try {
     return Number(/^nodejs_heap_size_used_bytes (\S+)$/m.exec(m)?.[1]);
   };
   const heapBefore = await heapUsed();
-  let healthWorstMs = 0;
-  let probing = true;
-  const healthProbe = (async () => {
-    const connection = await RawGetConnection.open('127.0.0.1', port);
-    while (probing) {
-      const r = await connection.get('/health');
-      healthWorstMs = Math.max(healthWorstMs, r.ms);
-      await sleep(100);
-    }
-  })();
+  const healthProbe = startWorker('bench/lib/health-probe.ts', [String(port), '100']);
+  await healthProbe.next();
 
   let pair = 0;
   const run = Math.floor(Math.random() * 0xffffff).toString(16).padStart(6, '0');
@@ -68,15 +64,15 @@ try {
   };
   let heapPeak = 0;
   const peakProbe = setInterval(() => void heapUsed().then((h) => (heapPeak = Math.max(heapPeak, h))), 2000);
-  const load = await runRawLoad({ host: '127.0.0.1', port, connections: 4, durationMs: seconds * 1000, path: '/spans', nextBody });
+  const load = await runRawLoad({ host: '127.0.0.1', port, connections: 4, durationMs: seconds * 1000, path: '/spans', nextBody, ratePerSec: batchesPerSec });
   clearInterval(peakProbe);
   const services = await get('/services');
   const servicesRows = (JSON.parse(services.body.toString('utf8')) as { services: unknown[] }).services.length;
 
   // The window (1 minute, plus the minute bucket's own length) passes.
   await sleep(125_000);
-  probing = false;
-  await healthProbe;
+  healthProbe.send({ stop: true });
+  const health = await healthProbe.next<{ worstMs: number; count: number; slow: Array<{ atMs: number; ms: number }> }>();
   const heapAfter = await heapUsed();
   const after = await runRawLoad({ host: '127.0.0.1', port, connections: 1, durationMs: 1000, maxRequests: 1, path: '/spans', nextBody });
   process.stdout.write(
@@ -84,7 +80,9 @@ try {
       seconds,
       pairs_sent: pair,
       answers: load.byStatus,
-      health_worst_ms: Number(healthWorstMs.toFixed(1)),
+      health_probes: health.count,
+      health_worst_ms: Number(health.worstMs.toFixed(1)),
+      health_over_100ms: health.slow,
       services_ms: Number(services.ms.toFixed(1)),
       services_rows: servicesRows,
       heap_mib: { before: heapBefore / 2 ** 20, peak: heapPeak / 2 ** 20, after_window: heapAfter / 2 ** 20 },

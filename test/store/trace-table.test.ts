@@ -2,7 +2,7 @@
 // records, and with ids whose hashes share their low bits (so fingerprints decide).
 import { describe, expect, it } from 'vitest';
 import { BlockPool } from '../../src/store/compact/block-pool.js';
-import { TraceTable } from '../../src/store/compact/trace-table.js';
+import { DRAIN_STEP, TraceTable } from '../../src/store/compact/trace-table.js';
 
 describe('TraceTable', () => {
   it('finds exactly the traces inserted and not removed, through many rehashes', () => {
@@ -35,5 +35,32 @@ describe('TraceTable', () => {
       const [a, b, c, d] = idOf(Number(key));
       expect(table.find(a, b, c, d)).toBe(rec);
     }
+  });
+
+  it('spreads each rebuild of its index over later inserts, a few slots at a time, and finds every trace meanwhile', () => {
+    const table = new TraceTable(new BlockPool());
+    const ids: number[] = [];
+    let rebuilds = 0;
+    let before = 0;
+    for (let n = 0; n < 200_000; n++) {
+      const rec = table.insert(n, 0x9e3779b9, n * 31, 7);
+      ids.push(rec);
+      const after = table.slotsToDrain;
+      if (after > before) {
+        // A rebuild began: nothing of the old table (4,096 slots, doubling each time) moved yet.
+        rebuilds++;
+        expect(after).toBe(4096 * 2 ** (rebuilds - 1));
+      } else if (before - after > DRAIN_STEP) {
+        throw new Error(`insert ${n} moved ${before - after} slots, more than ${DRAIN_STEP}`);
+      }
+      before = after;
+      // Every trace is found while the index drains, on either side of the cursor.
+      if (after > 0 && n % 97 === 0) {
+        for (let k = 0; k <= n; k += 1 + (n >>> 6)) if (table.find(k, 0x9e3779b9, k * 31, 7) !== ids[k]) throw new Error(`find(${k}) at ${n}`);
+      }
+    }
+    // 200,000 traces at most 0.6 of the slots: 2^12 slots doubled seven times, to 2^19.
+    expect(rebuilds).toBe(7);
+    expect(table.size).toBe(200_000);
   });
 });
