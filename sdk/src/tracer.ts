@@ -66,7 +66,7 @@ export class TracedTracer implements Tracer {
     this.service = service;
     const processors = [...(options.processor ? [options.processor] : []), ...(options.processors ?? [])];
     this.processor =
-      processors.length === 0 ? new NoopSpanProcessor() : processors.length === 1 ? processors[0] : new MultiSpanProcessor(processors);
+      processors.length === 0 ? new NoopSpanProcessor() : processors.length === 1 ? processors[0]! : new MultiSpanProcessor(processors);
     this.ids = options.idGenerator ?? new RandomIdGenerator();
   }
 
