@@ -6,6 +6,7 @@ import uPlot from 'uplot';
 import type { TraceSummary } from '../../api/types.js';
 import { ERROR_COLOR, OK_COLOR, serviceColor, withAlpha } from '../../model/colors.js';
 import type { ColorBy } from '../../model/view-state.js';
+import { scaleOf } from './plot-options.js';
 import type { Points } from './points.js';
 
 // Dots are drawn as pre-rendered sprites (one per colour, radius and ring), copied with
@@ -106,8 +107,8 @@ function renderLayer(
     span: (xMax - xMin) / 3,
     plotWidth: width / 3,
     height,
-    yMin: u.scales.y.min,
-    yMax: u.scales.y.max,
+    yMin: scaleOf(u, 'y').min,
+    yMax: scaleOf(u, 'y').max,
     pad,
   };
 }
@@ -152,10 +153,10 @@ export function drawDots(u: uPlot, input: DrawInput, cache: { layer: Layer | und
     if (id === selectedTraceId) selected = i;
     if (id === hoveredTraceId) hovered = i;
   }
-  const xMin = u.scales.x.min!;
-  const xMax = u.scales.x.max!;
+  const xMin = scaleOf(u, 'x').min!;
+  const xMax = scaleOf(u, 'x').max!;
   const span = xMax - xMin;
-  const y = u.scales.y;
+  const y = scaleOf(u, 'y');
   let layer = cache.layer;
   const reusable =
     layer !== undefined &&

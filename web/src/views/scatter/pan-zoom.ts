@@ -4,6 +4,7 @@
 // for the next query.
 
 import type uPlot from 'uplot';
+import { scaleOf } from './plot-options.js';
 
 export interface RangeHandlers {
   onRange: (minMs: number, maxMs: number) => void;
@@ -30,7 +31,7 @@ export function createPanZoom(h: RangeHandlers): PanZoom {
   const bind: uPlot.Cursor.Bind = {
     mousedown: (u, _target, handler) => (e: MouseEvent) => {
       if (e.shiftKey && e.button === 0) {
-        const sx = u.scales.x;
+        const sx = scaleOf(u, 'x');
         pan = { startX: e.clientX, min: sx.min!, max: sx.max! };
         e.preventDefault();
         return null;
@@ -62,15 +63,15 @@ export function createPanZoom(h: RangeHandlers): PanZoom {
     const onWindowUp = (): void => {
       if (pan === undefined) return;
       pan = undefined;
-      h.onRange(u.scales.x.min!, u.scales.x.max!);
+      h.onRange(scaleOf(u, 'x').min!, scaleOf(u, 'x').max!);
     };
     const onWheel = (e: WheelEvent): void => {
       e.preventDefault();
       const rect = over.getBoundingClientRect();
       const pivot = u.posToVal(e.clientX - rect.left, 'x');
       const factor = e.deltaY > 0 ? 1.25 : 0.8;
-      const min = pivot - (pivot - u.scales.x.min!) * factor;
-      const max = pivot + (u.scales.x.max! - pivot) * factor;
+      const min = pivot - (pivot - scaleOf(u, 'x').min!) * factor;
+      const max = pivot + (scaleOf(u, 'x').max! - pivot) * factor;
       if (max - min < MIN_SPAN_MS) return;
       u.setScale('x', { min, max });
       h.onRange(min, max);

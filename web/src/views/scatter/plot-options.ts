@@ -9,6 +9,13 @@ import type { PanZoom } from './pan-zoom.js';
 /** The plot never shrinks below this, so a collapsed container still has axes. */
 const MIN_SIZE_PX = 200;
 
+/** One of the two scales `scatterOptions` declares: uPlot keeps them for the plot's lifetime. */
+export function scaleOf(u: uPlot, key: 'x' | 'y'): uPlot.Scale {
+  const scale = u.scales[key];
+  if (scale === undefined) throw new Error(`the scatter plot has no ${key} scale`);
+  return scale;
+}
+
 export function plotSize(container: HTMLElement): { width: number; height: number } {
   return { width: Math.max(MIN_SIZE_PX, container.clientWidth), height: Math.max(MIN_SIZE_PX, container.clientHeight) };
 }
