@@ -42,7 +42,9 @@ function parseArgs(argv: readonly string[]): Args {
 }
 
 function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
+  const value = sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
+  if (value === undefined) throw new Error('a percentile of no samples');
+  return value;
 }
 
 const sortNumbers = (values: number[]): number[] => values.sort((a, b) => a - b);

@@ -67,10 +67,12 @@ export function instrumentFetch<F extends Fetch>(fetchImpl: F, options: Instrume
 /** The uninstrumented fetch behind `fetchImpl` (itself if it was never wrapped). */
 export function unwrapFetch<F extends Fetch>(fetchImpl: F): F {
   let current: F = fetchImpl;
-  while (typeof current === 'function' && (current as unknown as Record<symbol, F>)[ORIGINAL_FETCH] !== undefined) {
-    current = (current as unknown as Record<symbol, F>)[ORIGINAL_FETCH];
+  for (;;) {
+    if (typeof current !== 'function') return current;
+    const original = (current as unknown as Record<symbol, F | undefined>)[ORIGINAL_FETCH];
+    if (original === undefined) return current;
+    current = original;
   }
-  return current;
 }
 
 /** origin + pathname: no query, fragment or credentials. Unparseable input is kept as given. */

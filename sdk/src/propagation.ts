@@ -95,7 +95,12 @@ export function parseTraceparent(value: string | readonly string[] | null | unde
   if (header.length < 55) return undefined;
   const match = TRACEPARENT.exec(header);
   if (match === null) return undefined;
-  const [, version, traceId, spanId, flags, rest] = match;
+  // Groups 1-4 are mandatory in TRACEPARENT, so a match has them; only the suffix may be absent.
+  const version = match[1]!;
+  const traceId = match[2]!;
+  const spanId = match[3]!;
+  const flags = match[4]!;
+  const rest = match[5];
   if (version === 'ff') return undefined;
   if (version === '00' && rest !== undefined) return undefined;
   if (!isValidTraceId(traceId) || !isValidSpanId(spanId)) return undefined;

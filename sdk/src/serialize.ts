@@ -26,7 +26,7 @@ export function encodeIngestRequest(spans: readonly ReadableSpan[]): string {
   let json = '{"spans":[';
   for (let i = 0; i < spans.length; i++) {
     if (i > 0) json += ',';
-    json += encodeSpan(spans[i]);
+    json += encodeSpan(spans[i]!);
   }
   return json + ']}';
 }

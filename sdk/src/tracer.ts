@@ -66,7 +66,7 @@ export class TracedTracer implements Tracer {
     this.service = service;
     const processors = [...(options.processor ? [options.processor] : []), ...(options.processors ?? [])];
     this.processor =
-      processors.length === 0 ? new NoopSpanProcessor() : processors.length === 1 ? processors[0] : new MultiSpanProcessor(processors);
+      processors.length === 0 ? new NoopSpanProcessor() : processors.length === 1 ? processors[0]! : new MultiSpanProcessor(processors);
     this.ids = options.idGenerator ?? new RandomIdGenerator();
   }
 
@@ -92,37 +92,28 @@ export class TracedTracer implements Tracer {
     const spanId = this.ids.generateSpanId();
     const kind = options?.kind ?? 'internal';
     const startTimeNs = options?.startTimeNs;
-    let span: RecordingSpan;
+    let context: SpanContext;
     if (parentContext === undefined) {
-      span = new RecordingSpan({
-        context: { traceId: this.ids.generateTraceId(), spanId, traceFlags: TRACE_FLAG_SAMPLED },
-        parentSpanId: undefined,
-        parentTracedSpanId: undefined,
-        parentIsRemote: false,
-        service: this.service,
-        name: String(name),
-        kind,
-        startTimeNs,
-        onEnd: this.endListener,
-      });
+      context = { traceId: this.ids.generateTraceId(), spanId, traceFlags: TRACE_FLAG_SAMPLED };
     } else {
       // The child's context reuses the parent's traceId / traceState strings.
       const traceState = parentContext.traceState;
-      span = new RecordingSpan({
-        context:
-          traceState === undefined
-            ? { traceId: parentContext.traceId, spanId, traceFlags: TRACE_FLAG_SAMPLED }
-            : { traceId: parentContext.traceId, spanId, traceFlags: TRACE_FLAG_SAMPLED, traceState },
-        parentSpanId: parentContext.spanId,
-        parentTracedSpanId: parentContext.tracedSpanId,
-        parentIsRemote: parentContext.isRemote === true,
-        service: this.service,
-        name: String(name),
-        kind,
-        startTimeNs,
-        onEnd: this.endListener,
-      });
+      context =
+        traceState === undefined
+          ? { traceId: parentContext.traceId, spanId, traceFlags: TRACE_FLAG_SAMPLED }
+          : { traceId: parentContext.traceId, spanId, traceFlags: TRACE_FLAG_SAMPLED, traceState };
     }
+    const span = new RecordingSpan({
+      context,
+      parentSpanId: parentContext?.spanId,
+      parentTracedSpanId: parentContext?.tracedSpanId,
+      parentIsRemote: parentContext?.isRemote === true,
+      service: this.service,
+      name: String(name),
+      kind,
+      startTimeNs,
+      onEnd: this.endListener,
+    });
     if (options?.tags !== undefined) span.setTags(options.tags);
     try {
       this.processor.onStart(span);

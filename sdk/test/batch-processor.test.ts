@@ -115,7 +115,7 @@ describe('BatchSpanProcessor', () => {
     const processor = new BatchSpanProcessor(new InMemoryExporter());
     new TracedTracer({ service: 's', processor }).startSpan('x').end();
     expect(timers).toHaveLength(1);
-    expect(timers[0].hasRef()).toBe(false);
-    clearTimeout(timers[0]);
+    expect(timers[0]!.hasRef()).toBe(false);
+    clearTimeout(timers[0]!);
   });
 });

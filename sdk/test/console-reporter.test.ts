@@ -57,7 +57,7 @@ describe('ConsoleTraceReporter', () => {
     const roots = Array.from({ length: 5 }, () => tracer.startSpan('root'));
     for (const root of roots) tracer.startSpan('child', { parent: root }).end();
     expect((reporter as unknown as { traces: Map<string, unknown> }).traces.size).toBe(3);
-    roots[0].end(); // its children were evicted: the tree shows the root alone
-    expect(writes[0].trim().split('\n')).toHaveLength(2);
+    roots[0]!.end(); // its children were evicted: the tree shows the root alone
+    expect(writes[0]?.trim().split('\n')).toHaveLength(2);
   });
 });

@@ -48,9 +48,10 @@ describe('TracedHttpExporter with BatchSpanProcessor, against a real local serve
     expect(collector.batches.map((b) => b.spans.length)).toEqual([500, 500, 234]);
     const raw = collector.batches.map((b) => b.raw).join('');
     const sentStarts = [...raw.matchAll(/"start_time":(\d+),"end_time":(\d+)/g)];
-    expect(sentStarts.map((m) => BigInt(m[1]))).toEqual(starts);
-    expect(sentStarts.every((m) => BigInt(m[2]) - BigInt(m[1]) === 150_000_001n)).toBe(true);
-    expect(collector.batches[0].spans[0]).toMatchObject({ service: 'checkout', operation: 'op0', status: 'ok' });
+    // Both groups of the pattern are mandatory: every match has them.
+    expect(sentStarts.map((m) => BigInt(m[1]!))).toEqual(starts);
+    expect(sentStarts.every((m) => BigInt(m[2]!) - BigInt(m[1]!) === 150_000_001n)).toBe(true);
+    expect(collector.batches[0]!.spans[0]).toMatchObject({ service: 'checkout', operation: 'op0', status: 'ok' });
     expect(exporter.stats()).toMatchObject({ sentBatches: 3, acceptedSpans: 1_234, failedBatches: 0 });
   });
 
@@ -59,7 +60,7 @@ describe('TracedHttpExporter with BatchSpanProcessor, against a real local serve
     for (let i = 0; i < 250; i++) tracer.startSpan(`op${i}`).end();
     await tracer.forceFlush();
     expect(collector.spanCount).toBe(100);
-    expect(collector.batches[0].spans[0].operation).toBe('op150');
+    expect(collector.batches[0]?.spans[0]?.operation).toBe('op150');
     expect(collector.batches.at(-1)!.spans.at(-1)!.operation).toBe('op249');
     expect(processor.stats()).toMatchObject({ droppedSpans: 150, exportedSpans: 100 });
   });
@@ -70,7 +71,7 @@ describe('TracedHttpExporter with BatchSpanProcessor, against a real local serve
     tracer.startSpan('op').end();
     await tracer.forceFlush();
     expect(collector.batches).toHaveLength(2);
-    expect(collector.batches[1].raw).toBe(collector.batches[0].raw);
+    expect(collector.batches[1]!.raw).toBe(collector.batches[0]!.raw);
     expect(waits).toEqual([2_000]);
     expect(exporter.stats()).toMatchObject({ retries: 1, sentBatches: 1, failedBatches: 0 });
     expect(processor.stats()).toMatchObject({ exportedSpans: 1, failedSpans: 0 });

@@ -5,6 +5,7 @@ import { withSpan } from '../src/context.js';
 import { pinoTraceMixin } from '../src/pino.js';
 import { NonRecordingSpan } from '../src/span.js';
 import { TracedTracer } from '../src/tracer.js';
+import { firstItems } from './support/first-items.js';
 
 function logger() {
   const lines: Array<Record<string, unknown>> = [];
@@ -31,11 +32,12 @@ describe('pinoTraceMixin', () => {
       span.end();
     });
     log.info('outside');
-    expect(lines[0]).toMatchObject({ msg: 'inside', trace_id: ids!.traceUuid, span_id: ids!.spanUuid });
-    expect(lines[0].trace_id).toMatch(UUID);
-    expect(lines[0].span_id).toMatch(/^00000000-0000-0000-/);
-    expect(lines[1].msg).toBe('outside');
-    expect(lines[1]).not.toHaveProperty('trace_id');
+    const [inside, outside] = firstItems(lines, 2);
+    expect(inside).toMatchObject({ msg: 'inside', trace_id: ids!.traceUuid, span_id: ids!.spanUuid });
+    expect(inside.trace_id).toMatch(UUID);
+    expect(inside.span_id).toMatch(/^00000000-0000-0000-/);
+    expect(outside.msg).toBe('outside');
+    expect(outside).not.toHaveProperty('trace_id');
     expect(lines[1]).not.toHaveProperty('span_id');
   });
 

@@ -4,6 +4,7 @@ import { InMemoryExporter } from '../src/exporter.js';
 import { SimpleSpanProcessor, type SpanProcessor } from '../src/processor.js';
 import { RecordingSpan, type ReadableSpan } from '../src/span.js';
 import { NoopTracer, TracedTracer } from '../src/tracer.js';
+import { firstItems } from './support/first-items.js';
 
 function setup(service = 'checkout') {
   const exporter = new InMemoryExporter();
@@ -73,7 +74,7 @@ describe('context propagation', () => {
       expect(getActiveSpan()).toBe(root);
       root.end();
     });
-    const [grandchild, child, root] = await finished();
+    const [grandchild, child, root] = firstItems(await finished(), 3);
     expect(root.parentSpanUuid).toBeUndefined();
     expect(child.parentSpanUuid).toBe(root.spanUuid);
     expect(grandchild.parentSpanUuid).toBe(child.spanUuid);
@@ -129,7 +130,7 @@ describe('context propagation', () => {
         parent: { traceId: '550e8400e29b41d4a716446655440000', spanId: '80b400c04fd430c8', traceFlags: 1, isRemote: true, tracedSpanId: '6ba7b810-9dad-11d1-80b4-00c04fd430c8' },
       })
       .end();
-    expect((await finished())[0].parentSpanUuid).toBe('6ba7b810-9dad-11d1-80b4-00c04fd430c8');
+    expect((await finished())[0]?.parentSpanUuid).toBe('6ba7b810-9dad-11d1-80b4-00c04fd430c8');
   });
 
   it('records nothing while tracing is suppressed', async () => {
@@ -149,7 +150,7 @@ describe('spans', () => {
     const { tracer, finished } = setup('inventory');
     const span = tracer.startSpan('reserve', { kind: 'client', startTimeNs: 1713484800000000001n, tags: { n: 1 } });
     span.end(1713484800150000003n);
-    const [s] = await finished();
+    const [s] = firstItems(await finished(), 1);
     expect(s).toMatchObject({ service: 'inventory', name: 'reserve', kind: 'client', status: 'ok' });
     expect(s.startTimeNs).toBe(1713484800000000001n);
     expect(s.endTimeNs).toBe(1713484800150000003n);
@@ -160,7 +161,7 @@ describe('spans', () => {
     const { tracer, finished } = setup();
     const before = BigInt(Date.now()) * 1_000_000n;
     tracer.startSpan('timed').end();
-    const [s] = await finished();
+    const [s] = firstItems(await finished(), 1);
     expect(s.startTimeNs >= before - 5_000_000n).toBe(true);
     expect(s.startTimeNs <= BigInt(Date.now() + 5) * 1_000_000n).toBe(true);
     expect(s.endTimeNs >= s.startTimeNs).toBe(true);
@@ -177,7 +178,7 @@ describe('spans', () => {
       .setTag('u', undefined)
       .setTag('__proto__', 'safe')
       .end();
-    const [s] = await finished();
+    const [s] = firstItems(await finished(), 1);
     expect({ ...s.tags }).toEqual({ n: '42', b: 'false', big: '1180591620717411303424', o: '{"a":[1]}', u: 'undefined', ['__proto__']: 'safe' });
   });
 
@@ -188,7 +189,7 @@ describe('spans', () => {
     span.setTag('k0', 'y'.repeat(2000)); // overwriting an existing key is still allowed
     span.setTag('emoji', '😀'.repeat(600));
     span.end();
-    const [s] = await finished();
+    const [s] = firstItems(await finished(), 1);
     expect(Object.keys(s.tags)).toHaveLength(50);
     expect(s.tags.k0).toHaveLength(1024);
     expect(s.name).toHaveLength(256);
@@ -197,23 +198,23 @@ describe('spans', () => {
   it('drops a tag whose key is longer than the collector takes (256 characters)', async () => {
     const { tracer, finished } = setup();
     tracer.startSpan('t').setTag('k'.repeat(257), 'x').setTag('k'.repeat(256), 'kept').end();
-    const [s] = await finished();
+    const [s] = firstItems(await finished(), 1);
     expect(Object.keys(s.tags)).toEqual(['k'.repeat(256)]);
   });
 
   it('cuts a value without splitting a surrogate pair', async () => {
     const { tracer, finished } = setup();
     tracer.startSpan('t').setTag('v', 'a' + '😀'.repeat(600)).end();
-    const [s] = await finished();
-    expect(s.tags.v.length).toBe(1023);
-    expect(s.tags.v.endsWith('😀')).toBe(true);
+    const [s] = firstItems(await finished(), 1);
+    expect(s.tags.v?.length).toBe(1023);
+    expect(s.tags.v?.endsWith('😀')).toBe(true);
   });
 
   it('recordException sets error and the exception tags', async () => {
     const { tracer, finished } = setup();
     tracer.startSpan('a').recordException(new TypeError('bad input')).end();
     tracer.startSpan('b').recordException('plain string').end();
-    const [a, b] = await finished();
+    const [a, b] = firstItems(await finished(), 2);
     expect(a.status).toBe('error');
     expect(a.tags).toMatchObject({ 'exception.type': 'TypeError', 'exception.message': 'bad input' });
     expect(b.tags).toMatchObject({ 'exception.type': 'string', 'exception.message': 'plain string' });
@@ -228,7 +229,7 @@ describe('spans', () => {
     const spans = await finished();
     expect(spans).toHaveLength(1);
     expect(spans[0]).toMatchObject({ name: 'once', status: 'ok', endTimeNs: 10n ** 18n + 5n });
-    expect(spans[0].tags.late).toBeUndefined();
+    expect(spans[0]!.tags.late).toBeUndefined();
   });
 
   it('never lets a throwing processor reach application code', () => {

@@ -13,7 +13,8 @@ import { Ledger } from './ledger.js';
 import { inSurge, nextArrivalMs, planSurges, type Surge } from './poisson.js';
 import { cryptoRandom, seededRandom, type Random } from './random.js';
 import { BatchBuilder, encodeBatch, generateTrace, type Span } from './traffic.js';
-import { formatReport, verify } from './verify.js';
+import { formatReport } from './verify-report.js';
+import { verify } from './verify.js';
 
 const PROGRESS_EVERY_MS = 5_000;
 

@@ -4,7 +4,9 @@ import { parseJsonLossless } from './json.js';
 import { Ledger, verdictOf } from './ledger.js';
 import { seededRandom } from './random.js';
 import { expectedSummary, generateTrace, type Span, type Trace } from './traffic.js';
-import { formatReport, verify, type TraceApi, type VerifyOptions } from './verify.js';
+import { formatReport } from './verify-report.js';
+import type { TraceApi, VerifyOptions } from './verify-run.js';
+import { verify } from './verify.js';
 
 const S = 1_000_000_000n;
 const NOW = 1_713_484_800_000_000_000n + 123_456_789n;

@@ -2,7 +2,7 @@
 // scatter and the summary bar, the ingest counter), and the view switch.
 
 import { useCallback, useMemo, useRef, useState } from 'react';
-import { ApiError } from './api/client.js';
+import { isCancelled } from './api/client.js';
 import { loadTraceWindow, type TraceWindow } from './api/trace-window.js';
 import { useConnection } from './hooks/connection.js';
 import { usePolling } from './hooks/polling.js';
@@ -56,7 +56,7 @@ export function App() {
         setLoadedAtMs(requestedAt);
         reportOk();
       } catch (error) {
-        if (error instanceof ApiError && error.kind === 'aborted') return;
+        if (isCancelled(error)) return;
         reportError(error);
       }
     },

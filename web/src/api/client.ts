@@ -27,6 +27,11 @@ export class ApiError extends Error {
   }
 }
 
+/** A request its caller cancelled (a poll restarting, a view closing): not a failure to show. */
+export function isCancelled(error: unknown): boolean {
+  return error instanceof ApiError && error.kind === 'aborted';
+}
+
 const TIMEOUT_MS = 8000;
 
 /** "" means the page's own origin. Trailing slashes are dropped. */
@@ -264,7 +269,7 @@ export class TracedApi {
       try {
         return (await this.raw(path, params, signal)).status;
       } catch (error) {
-        if (error instanceof ApiError && error.kind === 'aborted') throw error;
+        if (isCancelled(error)) throw error;
         return 0;
       }
     };

@@ -28,6 +28,14 @@ export function rangeBounds(range: TimeRange, nowMs: number): { after: string; b
   return { after: msToNs(Math.max(0, nowMs - range.lastMs)), before: undefined };
 }
 
+/** `after` and, for a fixed range, `before`: the query parameters of the extension endpoints. */
+export function rangeParams(range: TimeRange, nowMs: number): Params {
+  const { after, before } = rangeBounds(range, nowMs);
+  const params: Params = [['after', after]];
+  if (before !== undefined) params.push(['before', before]);
+  return params;
+}
+
 export async function loadTraceWindow(
   api: TracedApi,
   caps: Capabilities,

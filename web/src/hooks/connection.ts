@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { ApiError, TracedApi, normalizeBaseUrl } from '../api/client.js';
+import { ApiError, TracedApi, isCancelled, normalizeBaseUrl } from '../api/client.js';
 import { NO_CAPABILITIES, type Capabilities } from '../api/types.js';
 
 const STORAGE_KEY = 'traced.serverUrl';
@@ -20,6 +20,9 @@ export interface Connection {
   reportOk: () => void;
   reportError: (error: unknown) => void;
 }
+
+/** What a view that polls the server for itself takes from the connection. */
+export type ServerAccess = Pick<Connection, 'api' | 'caps' | 'reportOk' | 'reportError'>;
 
 function readStored(): string {
   try {
@@ -59,7 +62,7 @@ export function useConnection(): Connection {
         failed.current = false;
         setState({ kind: 'connected', lastOkAt: Date.now() });
       } catch (error) {
-        if (cancelled || (error instanceof ApiError && error.kind === 'aborted')) return;
+        if (cancelled || isCancelled(error)) return;
         failed.current = true;
         setState({ kind: 'failed', message: messageOf(error), since: Date.now() });
       }
@@ -93,7 +96,7 @@ export function useConnection(): Connection {
   }, []);
 
   const reportError = useCallback((error: unknown) => {
-    if (error instanceof ApiError && error.kind === 'aborted') return;
+    if (isCancelled(error)) return;
     failed.current = true;
     setState((s) => ({ kind: 'failed', message: messageOf(error), since: s.kind === 'failed' ? s.since : Date.now() }));
   }, []);

@@ -6,11 +6,13 @@
 // the page says it is a sample.
 
 import { useMemo, useRef, useState } from 'react';
-import { ApiError, type TracedApi } from '../api/client.js';
+import { ApiError } from '../api/client.js';
 import { mapLimited } from '../api/concurrency.js';
-import { rangeBounds, type TraceWindow } from '../api/trace-window.js';
-import type { Capabilities, DependencyEdge, Span } from '../api/types.js';
+import { rangeParams, type TraceWindow } from '../api/trace-window.js';
+import type { DependencyEdge, Span } from '../api/types.js';
 import { deriveEdges } from '../model/dependencies.js';
+import type { ServerAccess } from '../hooks/connection.js';
+import { usePollFailure } from '../hooks/poll-failure.js';
 import { usePolling } from '../hooks/polling.js';
 import { ERROR_COLOR, serviceColor } from '../model/colors.js';
 import { formatCount, formatMs, formatPct } from '../model/format.js';
@@ -22,13 +24,9 @@ const NODE_W = 150;
 export const MAP_SAMPLE = 200;
 const NODE_H = 40;
 
-export interface ServiceMapProps {
-  api: TracedApi;
-  caps: Capabilities;
+export interface ServiceMapProps extends ServerAccess {
   range: TimeRange;
   data: TraceWindow | undefined;
-  reportOk: () => void;
-  reportError: (error: unknown) => void;
   openService: (service: string) => void;
 }
 
@@ -45,7 +43,8 @@ function edgeColor(errorRate: number): string {
 export function ServiceMap(props: ServiceMapProps) {
   const { api, caps, range } = props;
   const [edges, setEdges] = useState<DependencyEdge[] | undefined>();
-  const [error, setError] = useState('');
+  // The sampled and the /dependencies polls share it: only one of them runs for a server.
+  const failure = usePollFailure(props.reportError);
   const [hovered, setHovered] = useState<string | undefined>();
   const [sampled, setSampled] = useState<number | undefined>();
   const latest = useRef(props.data);
@@ -59,7 +58,7 @@ export function ServiceMap(props: ServiceMapProps) {
       const traces = (latest.current?.traces ?? []).slice(0, MAP_SAMPLE);
       const cache = details.current;
       const stale = traces.filter((t) => cache.get(t.trace_id)?.spanCount !== t.span_count);
-      try {
+      await failure.watch(async () => {
         await mapLimited(stale, 6, async (t) => {
           try {
             const detail = await api.getTrace(t.trace_id, signal);
@@ -77,12 +76,7 @@ export function ServiceMap(props: ServiceMapProps) {
         });
         setEdges(deriveEdges(spans));
         setSampled(spans.length);
-        setError('');
-      } catch (e) {
-        if (e instanceof ApiError && e.kind === 'aborted') return;
-        setError((e as Error).message);
-        props.reportError(e);
-      }
+      });
     },
     3000,
     [api, caps.dependencies, JSON.stringify(range)],
@@ -91,19 +85,11 @@ export function ServiceMap(props: ServiceMapProps) {
   usePolling(
     async (signal) => {
       if (!caps.dependencies) return;
-      try {
-        const { after, before } = rangeBounds(range, Date.now());
-        const params: Array<[string, string]> = [['after', after]];
-        if (before !== undefined) params.push(['before', before]);
-        const found = await api.dependencies(params, signal);
+      await failure.watch(async () => {
+        const found = await api.dependencies(rangeParams(range, Date.now()), signal);
         props.reportOk();
-        setError('');
         setEdges(found);
-      } catch (e) {
-        if (e instanceof ApiError && e.kind === 'aborted') return;
-        setError((e as Error).message);
-        props.reportError(e);
-      }
+      });
     },
     5000,
     [api, caps.dependencies, range],
@@ -124,7 +110,7 @@ export function ServiceMap(props: ServiceMapProps) {
           {' · edge width = calls · colour = error rate'}
         </span>
       </div>
-      {error !== '' && <p className="error-text">{error}</p>}
+      {failure.message !== '' && <p className="error-text">{failure.message}</p>}
       {edges === undefined || layout === undefined ? (
         <p className="muted pad">Loading…</p>
       ) : edges.length === 0 ? (

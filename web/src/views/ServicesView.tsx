@@ -7,10 +7,11 @@
 // spans of the loaded traces, and says so.
 
 import { Fragment, useMemo, useState } from 'react';
-import { ApiError, type TracedApi } from '../api/client.js';
 import { mapLimited } from '../api/concurrency.js';
-import { rangeBounds, type TraceWindow } from '../api/trace-window.js';
-import type { Capabilities, LatencyRow, Stats } from '../api/types.js';
+import { rangeBounds, rangeParams, type TraceWindow } from '../api/trace-window.js';
+import type { LatencyRow, Stats } from '../api/types.js';
+import type { ServerAccess } from '../hooks/connection.js';
+import { usePollFailure } from '../hooks/poll-failure.js';
 import { usePolling } from '../hooks/polling.js';
 import { serviceColor } from '../model/colors.js';
 import { formatCount, formatMs, formatPct, formatRate } from '../model/format.js';
@@ -66,20 +67,9 @@ function fromSamples(name: string, durations: number[], errors: number, rangeSec
   };
 }
 
-function rangeParams(range: TimeRange): Array<[string, string]> {
-  const { after, before } = rangeBounds(range, Date.now());
-  const params: Array<[string, string]> = [['after', after]];
-  if (before !== undefined) params.push(['before', before]);
-  return params;
-}
-
-export interface ServicesViewProps {
-  api: TracedApi;
-  caps: Capabilities;
+export interface ServicesViewProps extends ServerAccess {
   range: TimeRange;
   data: TraceWindow | undefined;
-  reportOk: () => void;
-  reportError: (error: unknown) => void;
   openService: (service: string, operation?: string) => void;
 }
 
@@ -89,17 +79,17 @@ export function ServicesView(props: ServicesViewProps) {
   const [opRows, setOpRows] = useState<Map<string, Row[]>>(new Map());
   const [expanded, setExpanded] = useState<Set<string>>(new Set());
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'requests', desc: true });
-  const [error, setError] = useState('');
+  const failure = usePollFailure(props.reportError);
   const useServer = caps.services;
 
   usePolling(
     async (signal) => {
       if (!useServer) return;
-      try {
+      await failure.watch(async () => {
         const services = await api.services(signal);
         const rows = caps.stats
           ? await mapLimited(services, 4, async (s) =>
-              fromStats(s.service, await api.stats([['service', s.service], ...rangeParams(range)], signal)),
+              fromStats(s.service, await api.stats([['service', s.service], ...rangeParams(range, Date.now())], signal)),
             )
           : services.map((s) => fromWindow(s.service, s));
         const ops = new Map<string, Row[]>();
@@ -110,20 +100,15 @@ export function ServicesView(props: ServicesViewProps) {
             service,
             caps.stats
               ? await mapLimited(list, 4, async (o) =>
-                  fromStats(o.operation, await api.stats([['service', service], ['operation', o.operation], ...rangeParams(range)], signal)),
+                  fromStats(o.operation, await api.stats([['service', service], ['operation', o.operation], ...rangeParams(range, Date.now())], signal)),
                 )
               : list.map((o) => fromWindow(o.operation, o)),
           );
         }
         props.reportOk();
-        setError('');
         setServerRows(rows);
         setOpRows(ops);
-      } catch (e) {
-        if (e instanceof ApiError && e.kind === 'aborted') return;
-        setError((e as Error).message);
-        props.reportError(e);
-      }
+      });
     },
     5000,
     [api, useServer, caps.stats, range, [...expanded].join('\n')],
@@ -198,7 +183,7 @@ export function ServicesView(props: ServicesViewProps) {
             : 'computed in the browser from the root spans of the loaded traces: this server has no /services endpoint'}
         </span>
       </div>
-      {error !== '' && <p className="error-text">{error}</p>}
+      {failure.message !== '' && <p className="error-text">{failure.message}</p>}
       {rows === undefined ? (
         <p className="muted pad">Loading…</p>
       ) : rows.length === 0 ? (

@@ -4,7 +4,7 @@
 // arrived are listed after the tree with a plain explanation. Selecting a row shows its tags.
 
 import { useMemo, useState } from 'react';
-import { ApiError, type TracedApi } from '../api/client.js';
+import { ApiError, isCancelled, type TracedApi } from '../api/client.js';
 import type { Span, TraceDetail } from '../api/types.js';
 import { usePolling } from '../hooks/polling.js';
 import { ERROR_COLOR, registerServices, serviceColor } from '../model/colors.js';
@@ -44,7 +44,7 @@ export function TraceView(props: TraceViewProps) {
         props.reportOk();
         setLoad({ kind: 'loaded', detail });
       } catch (error) {
-        if (error instanceof ApiError && error.kind === 'aborted') return;
+        if (isCancelled(error)) return;
         if (error instanceof ApiError && error.status === 404) {
           props.reportOk();
           setLoad((previous) => (previous.kind === 'loaded' ? previous : { kind: 'missing' }));
