@@ -16,7 +16,7 @@ import { toIngestLogs } from '../logs/ingest-logs.js';
 import { traceLogsJson } from '../logs/log-json.js';
 import type { LogStore } from '../logs/log-store.js';
 import type { CollectorMetrics } from '../metrics.js';
-import { JsonSyntaxError, parseExactJson, type ExactJson } from '../otlp/exact-json.js';
+import { JsonSyntaxError, parseExactJson, type ExactJson } from '../codec/exact-json.js';
 import type { TraceStore } from '../store/trace-store.js';
 import type { RefusalGate } from './admission/refusal-gate.js';
 import { compileBodyValidator, describeValidationError } from './validation.js';

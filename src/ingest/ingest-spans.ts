@@ -4,7 +4,7 @@
 import type { WireSpan } from '../../schemas/span.js';
 import type { IngestSpan } from '../store/trace-store.js';
 import { compareNs, int64FromJsonNumber } from '../time/nanos.js';
-import type { SpanTimeLiterals } from './int64-json.js';
+import type { SpanTimeLiterals } from '../codec/int64-json.js';
 
 export type IngestConversion = { ok: true; spans: IngestSpan[] } | { ok: false; error: string };
 

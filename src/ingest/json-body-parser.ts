@@ -3,7 +3,7 @@
 // contract allows as ordinary tag names (JSON.parse makes them own properties, never prototypes).
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { scanSpanTimeLiterals, type SpanTimeLiterals } from './int64-json.js';
+import { scanSpanTimeLiterals, type SpanTimeLiterals } from '../codec/int64-json.js';
 import type { SpanBatch } from './span-batch.js';
 import { parseSpanBatchFast } from './span-batch-fast.js';
 import { utf8Problem } from './utf8-body.js';

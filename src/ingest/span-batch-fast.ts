@@ -21,15 +21,15 @@
 // throw, so each one is preceded by a length check. The cursor is a local passed into and
 // returned from small functions (a module-level cursor would be a memory load and store per
 // byte), keys are recognised in place four bytes at a time without allocating a string, UUIDs,
-// integers and names are read four bytes a step where they can be (ascii-words.ts), hashes are
-// computed in the same pass that finds where a string ends, and the only strings made are
+// integers and names are read four bytes a step where they can be (codec/ascii-words.ts), hashes
+// are computed in the same pass that finds where a string ends, and the only strings made are
 // service and operation names, from a cache. Tag text that is already exactly what
 // JSON.stringify would write stays in the body as a byte range, which the store copies.
 
 import { MAX_SPANS_PER_BATCH, MAX_TAG_KEY_LENGTH, MAX_TAGS_PER_SPAN } from '../../schemas/span.js';
-import { finishTagHash, FNV_OFFSET, FNV_PRIME, tagHash } from '../store/compact/tag-index.js';
-import { readUuidWords } from '../store/compact/uuid-words.js';
-import { decimalWordValue, digitBits, HIGH_BITS, stringStopBits } from './ascii-words.js';
+import { finishTagHash, FNV_OFFSET, FNV_PRIME, tagHash } from '../codec/tag-hash.js';
+import { readUuidWords } from '../codec/uuid-words.js';
+import { decimalWordValue, digitBits, HIGH_BITS, stringStopBits } from '../codec/ascii-words.js';
 import { ID_WORDS, SPAN_ERROR, SPAN_HAS_PARENT, SpanBatch, TIME_FIELDS } from './span-batch.js';
 
 const MAX_NAME = 256;

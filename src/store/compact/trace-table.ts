@@ -12,7 +12,7 @@
 // slots, at no cost in memory.
 
 import { sharedInt32Array, type BlockPool } from './block-pool.js';
-import { hashWords } from './uuid-words.js';
+import { hashWords } from '../../codec/uuid-words.js';
 
 const CHUNK_BITS = 16;
 const CHUNK = 1 << CHUNK_BITS;
