@@ -11,7 +11,7 @@ import type { FastifyError } from 'fastify';
 import { ErrorBody } from '../../schemas/common.js';
 import { LogIngestRequest, LogIngestResponse } from '../../schemas/logs.js';
 import { TraceIdParams } from '../../schemas/traces.js';
-import { utf8Problem } from '../ingest/utf8-body.js';
+import { utf8Problem } from '../codec/utf8-body.js';
 import { toIngestLogs } from '../logs/ingest-logs.js';
 import { traceLogsJson } from '../logs/log-json.js';
 import type { LogStore } from '../logs/log-store.js';

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { scanSpanTimeLiterals, type SpanTimeLiterals } from '../codec/int64-json.js';
 import type { SpanBatch } from './span-batch.js';
 import { parseSpanBatchFast } from './span-batch-fast.js';
-import { utf8Problem } from './utf8-body.js';
+import { utf8Problem } from '../codec/utf8-body.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
