@@ -12,7 +12,7 @@
 
 import { tagHash } from '../codec/tag-hash.js';
 import { uuidFromWords, writeUuidWords } from '../codec/uuid-words.js';
-import type { IngestSpan } from '../store/trace-store.js';
+import type { IngestSpan } from './ingest-span.js';
 import { NS_PER_SEC, nsFromParts, secondsOf, subsecondNanosOf } from '../time/nanos.js';
 
 /** Words per span in `ids`: trace id [0, 4), span id [4, 8), parent span id [8, 12). */

@@ -24,7 +24,7 @@
 import { spanIdBytesToUuid, spanIdToUuid, traceIdBytesToUuid, traceIdToUuid } from '../../sdk/src/ids.js';
 import { truncate } from '../../sdk/src/limits.js';
 import { MAX_TAGS_PER_SPAN } from '../../schemas/span.js';
-import type { IngestSpan } from '../store/trace-store.js';
+import type { IngestSpan } from '../ingest/ingest-span.js';
 import { compareNs, INT64_MAX } from '../time/nanos.js';
 import { anyValueText } from './any-value.js';
 import type { OtlpAttribute, OtlpSpan, OtlpTraceRequest, RawId } from './otlp-request.js';
