@@ -15,7 +15,7 @@ import { utf8Problem } from '../codec/utf8-body.js';
 import { toIngestLogs } from '../logs/ingest-logs.js';
 import { traceLogsJson } from '../logs/log-json.js';
 import type { LogStore } from '../logs/log-store.js';
-import type { CollectorMetrics } from '../metrics.js';
+import type { CollectorMetrics } from './collector-metrics.js';
 import { JsonSyntaxError, parseExactJson, type ExactJson } from '../codec/exact-json.js';
 import type { TraceStore } from '../store/trace-store.js';
 import type { RefusalGate } from './admission/refusal-gate.js';

@@ -8,7 +8,7 @@
 // POST /spans; error bodies are google.rpc.Status. All in the encoding of the request.
 
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { CollectorMetrics } from '../metrics.js';
+import type { CollectorMetrics } from './collector-metrics.js';
 import { mapOtlpRequest, partialSuccessMessage } from '../otlp/map-spans.js';
 import {
   contentTypeFor,

@@ -6,7 +6,7 @@ import { toIngestSpans } from '../ingest/ingest-spans.js';
 import type { AdmissionControl } from './admission/admission-control.js';
 import type { RefusalGate } from './admission/refusal-gate.js';
 import { compileBodyValidator, describeValidationError } from './validation.js';
-import type { CollectorMetrics } from '../metrics.js';
+import type { CollectorMetrics } from './collector-metrics.js';
 import type { IngestResult, IngestSpan, TraceStore } from '../store/trace-store.js';
 
 export interface SpansRouteOptions {
