@@ -1,10 +1,10 @@
 // POST /logs and GET /traces/{trace_id}/logs.
 //
-// POST /logs parses its own JSON (this plugin's content-type parser; the global one serves
-// POST /spans) with exact-json, so `time` keeps all 19 digits; then the LogIngestRequest schema
-// validates the batch whole, as POST /spans does. Refused with 503 + Retry-After at the MAX_LOGS
-// budget, and when admission control sheds load for heap or queueing-delay reasons (not for the
-// span budget: a full span store is no reason to drop logs).
+// POST /logs parses its own JSON (this plugin's content-type parser, as POST /spans has its own)
+// with exact-json, so `time` keeps all 19 digits; then the LogIngestRequest schema validates the
+// batch whole, as POST /spans does. Refused with 503 + Retry-After at the MAX_LOGS budget, and
+// when admission control sheds load for heap or queueing-delay reasons (not for the span budget:
+// a full span store is no reason to drop logs).
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyError } from 'fastify';
