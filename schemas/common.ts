@@ -7,7 +7,7 @@ export const Uuid = Type.String({ format: 'uuid' });
 
 /**
  * An int64 count of nanoseconds. Validation sees the JSON number; the exact digits travel
- * beside it (src/ingest/int64-json.ts) because a double holds only 15–17 of them.
+ * beside it (src/codec/int64-json.ts) because a double holds only 15–17 of them.
  */
 export const Int64 = Type.Integer({ format: 'int64' });
 

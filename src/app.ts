@@ -3,17 +3,20 @@
 import cors from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { createServer } from 'node:http';
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import { AdmissionControl } from './http/admission/admission-control.js';
 import { InflightBodies } from './http/admission/inflight-bodies.js';
 import { RefusalGate } from './http/admission/refusal-gate.js';
 import { clientErrorHandler } from './http/client-errors.js';
+import { CollectorMetrics } from './http/collector-metrics.js';
 import { dashboardRoutes } from './http/dashboard.js';
 import { dependenciesRoutes } from './http/dependencies.js';
 import { docsRoutes } from './http/docs.js';
 import { ConnectionDrain } from './http/drain.js';
+import { answerErrors } from './http/error-answer.js';
 import { healthRoutes } from './http/health.js';
+import { registerJsonBodyParser } from './http/json-body-parser.js';
 import { logsRoutes } from './http/logs.js';
 import { metricsRoutes } from './http/metrics.js';
 import { otlpRoutes } from './http/otlp.js';
@@ -22,11 +25,9 @@ import { spansRoutes } from './http/spans.js';
 import { statsRoutes } from './http/stats.js';
 import { tracesRoutes } from './http/traces.js';
 import { schemaErrorFormatter, validatorCompiler } from './http/validation.js';
-import { registerJsonBodyParser } from './ingest/json-body-parser.js';
 import { withLogEviction } from './logs/eviction.js';
 import type { LogStore } from './logs/log-store.js';
 import { MinuteLogStore } from './logs/minute-log-store.js';
-import { CollectorMetrics } from './metrics.js';
 import { SamplingStore } from './sampling/sampling-store.js';
 import { EvictionTicker } from './store/eviction-ticker.js';
 import type { TraceStore } from './store/trace-store.js';
@@ -58,19 +59,6 @@ export interface Collector {
   logStore: LogStore;
   /** The sampler in front of the store, when SAMPLING_RATE < 1 or TAIL_SAMPLING=on. */
   sampling: SamplingStore | undefined;
-}
-
-function errorMessage(error: FastifyError, maxBodyBytes: number): string {
-  switch (error.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return `the request body is larger than the limit of ${maxBodyBytes} bytes (MAX_BODY_BYTES)`;
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return 'unsupported content type: send the body as application/json';
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return 'the request body is empty: send a JSON object';
-    default:
-      return error.message;
-  }
 }
 
 export async function buildApp(options: AppOptions): Promise<Collector> {
@@ -177,17 +165,7 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
     done();
   });
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
-    if (status >= 500) {
-      request.log.error({ err: error }, 'unhandled error');
-      return reply.code(status).send({ error: 'internal error' });
-    }
-    if (request.routeOptions.url === '/spans') {
-      metrics.batchesRejected.inc({ reason: status === 413 ? 'too_large' : status === 415 ? 'media_type' : 'invalid' });
-    }
-    return reply.code(status).send({ error: errorMessage(error, config.maxBodyBytes) });
-  });
+  app.setErrorHandler(answerErrors(config.maxBodyBytes));
 
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: `no route for ${request.method} ${request.url.split('?')[0]}` }),

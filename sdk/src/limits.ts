@@ -15,13 +15,5 @@ export const MAX_TAG_KEY_LENGTH = 256;
 /** `maxItems` of `IngestRequest.spans`. */
 export const MAX_SPANS_PER_REQUEST = 500;
 
-/**
- * Cuts `value` to at most `max` UTF-16 code units without splitting a surrogate pair. The contract
- * counts code points, and code points <= code units, so the result always fits.
- */
-export function truncate(value: string, max: number): string {
-  if (value.length <= max) return value;
-  const last = value.charCodeAt(max - 1);
-  const cut = last >= 0xd800 && last <= 0xdbff ? max - 1 : max;
-  return value.slice(0, cut);
-}
+// Cutting to these limits is the collector's own function, so both cut text the same way.
+export { truncate } from '../../src/codec/truncate.js';

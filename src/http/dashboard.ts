@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
-import { projectRoot } from '../paths.js';
+import { projectRoot } from './paths.js';
 
 export const dashboardDir = join(projectRoot, 'web', 'dist');
 

@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyPluginAsync } from 'fastify';
-import { openapiPath } from '../paths.js';
+import { openapiPath } from './paths.js';
 
 export const docsRoutes: FastifyPluginAsync = async (app) => {
   const yamlText = readFileSync(openapiPath, 'utf8');

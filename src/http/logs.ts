@@ -1,22 +1,22 @@
 // POST /logs and GET /traces/{trace_id}/logs.
 //
-// POST /logs parses its own JSON (this plugin's content-type parser; the global one serves
-// POST /spans) with exact-json, so `time` keeps all 19 digits; then the LogIngestRequest schema
-// validates the batch whole, as POST /spans does. Refused with 503 + Retry-After at the MAX_LOGS
-// budget, and when admission control sheds load for heap or queueing-delay reasons (not for the
-// span budget: a full span store is no reason to drop logs).
+// POST /logs parses its own JSON (this plugin's content-type parser, as POST /spans has its own)
+// with exact-json, so `time` keeps all 19 digits; then the LogIngestRequest schema validates the
+// batch whole, as POST /spans does. Refused with 503 + Retry-After at the MAX_LOGS budget, and
+// when admission control sheds load for heap or queueing-delay reasons (not for the span budget:
+// a full span store is no reason to drop logs).
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyError } from 'fastify';
 import { ErrorBody } from '../../schemas/common.js';
 import { LogIngestRequest, LogIngestResponse } from '../../schemas/logs.js';
 import { TraceIdParams } from '../../schemas/traces.js';
-import { utf8Problem } from '../ingest/utf8-body.js';
+import { utf8Problem } from '../codec/utf8-body.js';
 import { toIngestLogs } from '../logs/ingest-logs.js';
 import { traceLogsJson } from '../logs/log-json.js';
 import type { LogStore } from '../logs/log-store.js';
-import type { CollectorMetrics } from '../metrics.js';
-import { JsonSyntaxError, parseExactJson, type ExactJson } from '../otlp/exact-json.js';
+import type { CollectorMetrics } from './collector-metrics.js';
+import { JsonSyntaxError, parseExactJson, type ExactJson } from '../codec/exact-json.js';
 import type { TraceStore } from '../store/trace-store.js';
 import type { RefusalGate } from './admission/refusal-gate.js';
 import { compileBodyValidator, describeValidationError } from './validation.js';

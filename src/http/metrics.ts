@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { CollectorMetrics } from '../metrics.js';
+import type { CollectorMetrics } from './collector-metrics.js';
 
 export const metricsRoutes: FastifyPluginAsync<{ metrics: CollectorMetrics }> = async (app, { metrics }) => {
   app.get('/metrics', async (_request, reply) => {

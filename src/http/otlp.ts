@@ -1,14 +1,14 @@
 // POST /v1/traces: OTLP/HTTP trace export, JSON or protobuf, optionally gzip-compressed.
 //
 // The parsers here are this plugin's own (Fastify scopes content-type parsers per plugin): the
-// global application/json parser serves POST /spans and is not involved. Answers follow the OTLP
+// application's application/json parser is not involved. Answers follow the OTLP
 // spec: 200 with an ExportTraceServiceResponse (partial_success when spans were rejected or fell
 // outside the window), 400 undecodable or beyond a per-request limit (request-limits.ts), 413 too
 // large, 415 other media types or encodings, 503 + Retry-After under the same admission control as
 // POST /spans; error bodies are google.rpc.Status. All in the encoding of the request.
 
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { CollectorMetrics } from '../metrics.js';
+import type { CollectorMetrics } from './collector-metrics.js';
 import { mapOtlpRequest, partialSuccessMessage } from '../otlp/map-spans.js';
 import {
   contentTypeFor,

@@ -5,8 +5,9 @@ import { IngestRequest, IngestResponse } from '../../schemas/span.js';
 import { toIngestSpans } from '../ingest/ingest-spans.js';
 import type { AdmissionControl } from './admission/admission-control.js';
 import type { RefusalGate } from './admission/refusal-gate.js';
+import { registerSpansBody } from './spans-body.js';
 import { compileBodyValidator, describeValidationError } from './validation.js';
-import type { CollectorMetrics } from '../metrics.js';
+import type { CollectorMetrics } from './collector-metrics.js';
 import type { IngestResult, IngestSpan, TraceStore } from '../store/trace-store.js';
 
 export interface SpansRouteOptions {
@@ -17,6 +18,7 @@ export interface SpansRouteOptions {
 }
 
 export const spansRoutes: FastifyPluginAsyncTypebox<SpansRouteOptions> = async (app, { store, metrics, admission, gate }) => {
+  registerSpansBody(app, metrics);
   // The IngestRequest schema validates here rather than in Fastify's route validation, because
   // most bodies never become a plain object: the fast path (span-batch-fast.ts) has parsed and
   // validated them already. Every other body is checked against the schema exactly as before.

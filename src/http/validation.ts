@@ -7,6 +7,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
+import { fieldPath } from '../codec/field-path.js';
 
 // ajv-formats ships CommonJS with the plugin on `default`.
 type FormatsPlugin = (ajv: Ajv) => Ajv;
@@ -38,19 +39,6 @@ export function validatorCompiler(): FastifySchemaCompiler<unknown> {
     const ajv = httpPart === 'body' ? strict : coercing;
     return ajv.compile(schema as object) as ValidateFunction;
   };
-}
-
-/** JSON-pointer instance path → `spans[3].tags["a b"]`. */
-export function fieldPath(instancePath: string): string {
-  if (instancePath === '') return '';
-  let out = '';
-  for (const raw of instancePath.slice(1).split('/')) {
-    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (/^\d+$/.test(segment)) out += `[${segment}]`;
-    else if (/^[A-Za-z_$][\w$]*$/.test(segment)) out += out === '' ? segment : `.${segment}`;
-    else out += `[${JSON.stringify(segment)}]`;
-  }
-  return out;
 }
 
 function article(type: string): string {

@@ -2,9 +2,9 @@
 // JSON schema cannot express. Any problem rejects the whole batch with the span's index.
 
 import type { WireSpan } from '../../schemas/span.js';
-import type { IngestSpan } from '../store/trace-store.js';
+import type { IngestSpan } from './ingest-span.js';
 import { compareNs, int64FromJsonNumber } from '../time/nanos.js';
-import type { SpanTimeLiterals } from './int64-json.js';
+import type { SpanTimeLiterals } from '../codec/int64-json.js';
 
 export type IngestConversion = { ok: true; spans: IngestSpan[] } | { ok: false; error: string };
 

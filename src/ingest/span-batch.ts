@@ -10,9 +10,9 @@
 // Stores that want IngestSpans get them from toIngestSpans(); any IngestSpan[] becomes a batch
 // through fromSpans(), so the bucket store has a single ingest path whatever the source.
 
-import { tagHash } from '../store/compact/tag-index.js';
-import { uuidFromWords, writeUuidWords } from '../store/compact/uuid-words.js';
-import type { IngestSpan } from '../store/trace-store.js';
+import { tagHash } from '../codec/tag-hash.js';
+import { uuidFromWords, writeUuidWords } from '../codec/uuid-words.js';
+import type { IngestSpan } from './ingest-span.js';
 import { NS_PER_SEC, nsFromParts, secondsOf, subsecondNanosOf } from '../time/nanos.js';
 
 /** Words per span in `ids`: trace id [0, 4), span id [4, 8), parent span id [8, 12). */

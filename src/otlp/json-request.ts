@@ -3,7 +3,7 @@
 // The proto3 JSON mapping with OTLP's deviations (opentelemetry-proto docs/specification.md,
 // "JSON Protobuf Encoding"): lowerCamelCase keys, trace and span ids as hex strings, enums as
 // integers, unknown fields ignored, 64-bit integers as decimal strings or numbers. Numbers keep
-// their literal digits (exact-json.ts), so 19-digit times and int64 attribute values are exact.
+// their literal digits (codec/exact-json.ts), so 19-digit times and int64 attribute values are exact.
 //
 // What is a 400 here: text that is not JSON, or JSON whose values do not fit the message types
 // (a string where an array belongs, "abc" as a time). Values that fit the types but cannot become
@@ -11,7 +11,7 @@
 // the mapper rejects those spans one by one, and the rest of the request is stored.
 
 import { int64FromJsonNumber } from '../time/nanos.js';
-import { parseExactJson, JsonSyntaxError, type ExactJson } from './exact-json.js';
+import { parseExactJson, JsonSyntaxError, type ExactJson } from '../codec/exact-json.js';
 import {
   OtlpDecodeError,
   UINT64_MAX,

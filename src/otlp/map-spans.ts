@@ -21,10 +21,10 @@
 // Rejected (counted in partial_success.rejected_spans): invalid trace or span id (wrong length or
 // all zero), a parent id that is neither empty nor valid, a time beyond int64, end before start.
 
-import { spanIdBytesToUuid, spanIdToUuid, traceIdBytesToUuid, traceIdToUuid } from '../../sdk/src/ids.js';
-import { truncate } from '../../sdk/src/limits.js';
+import { spanIdBytesToUuid, spanIdToUuid, traceIdBytesToUuid, traceIdToUuid } from '../codec/w3c-ids.js';
+import { truncate } from '../codec/truncate.js';
 import { MAX_TAGS_PER_SPAN } from '../../schemas/span.js';
-import type { IngestSpan } from '../store/trace-store.js';
+import type { IngestSpan } from '../ingest/ingest-span.js';
 import { compareNs, INT64_MAX } from '../time/nanos.js';
 import { anyValueText } from './any-value.js';
 import type { OtlpAttribute, OtlpSpan, OtlpTraceRequest, RawId } from './otlp-request.js';

@@ -4,7 +4,7 @@
 
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { utf8Problem } from '../ingest/utf8-body.js';
+import { utf8Problem } from '../codec/utf8-body.js';
 import { decodeJsonTraceRequest } from './json-request.js';
 import type { OtlpTraceRequest } from './otlp-request.js';
 import { decodeProtobufTraceRequest, encodeProtobufExportResponse, encodeProtobufStatus } from './protobuf-codec.js';

@@ -3,27 +3,13 @@
 // Every method may answer with a promise so that a store backed by I/O fits the same shape.
 // Returned objects are fresh copies: callers may keep or change them without touching the store.
 
+import type { IngestSpan } from '../ingest/ingest-span.js';
 import type { SpanBatch } from '../ingest/span-batch.js';
 import type { NsText } from '../time/nanos.js';
 import type { LatencyStats } from './sketch.js';
 
-/** A validated span with exact times, ready to store. Ids are lowercase canonical UUIDs. */
-export interface IngestSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string | undefined;
-  service: string;
-  operation: string;
-  startTime: NsText;
-  endTime: NsText;
-  error: boolean;
-  tags: Record<string, string> | undefined;
-  /**
-   * When a producer has it for free: exactly `JSON.stringify(tags)` (a SpanBatch turned back into
-   * IngestSpans has it), so stores need not serialise the tags again.
-   */
-  tagsJson?: string | undefined;
-}
+// The store's input is defined by ingest (below the store); stores and tests name it from here.
+export type { IngestSpan };
 
 export interface IngestResult {
   /** Spans now held: newly stored plus re-sent ones that were already held. */

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SHUTDOWN_GRACE_MS, loadConfig } from '../../src/config.js';
-import { projectRoot } from '../../src/paths.js';
+import { projectRoot } from '../../src/http/paths.js';
 import { spansBody, startCollector, waitFor, type Api } from '../support/http.js';
 import { bodyOf, openRaw, statusOf, type RawConnection } from '../support/raw-connection.js';
 import { nsAt, uuid } from '../support/spans.js';

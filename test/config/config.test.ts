@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { projectRoot } from '../../src/paths.js';
+import { projectRoot } from '../../src/http/paths.js';
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {

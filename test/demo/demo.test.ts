@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
-import { projectRoot } from '../../src/paths.js';
+import { projectRoot } from '../../src/http/paths.js';
 import { parseArgs, parseDuration } from '../../demo/cli.js';
 import { SCENARIOS, startDemo, type Demo, type DemoRequest } from '../../demo/demo.js';
 import { parseJsonLossless, waitFor, type JsonObject } from '../support/http.js';

@@ -4,7 +4,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRoot } from '../../src/paths.js';
+import { projectRoot } from '../../src/http/paths.js';
 import { ensureDashboardBuilt, eventually, launchBrowser, startCollector } from './support/harness.js';
 import { knownTrace, postSpans, shopTraffic } from './support/seed.js';
 

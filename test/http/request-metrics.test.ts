@@ -6,7 +6,7 @@ import { Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { RequestDurationHistogram } from '../../src/request-duration-histogram.js';
+import { RequestDurationHistogram } from '../../src/http/request-duration-histogram.js';
 import { BucketStore } from '../../src/store/compact/bucket-store.js';
 import { ManualClock } from '../../src/time/clock.js';
 import { metricValue, startCollector } from '../support/http.js';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { IngestRequest, type IngestRequest as IngestRequestBody } from '../../schemas/span.js';
 import { compileBodyValidator } from '../../src/http/validation.js';
 import { toIngestSpans } from '../../src/ingest/ingest-spans.js';
-import { scanSpanTimeLiterals } from '../../src/ingest/int64-json.js';
+import { scanSpanTimeLiterals } from '../../src/codec/int64-json.js';
 import { ID_WORDS, SpanBatch, TIME_FIELDS } from '../../src/ingest/span-batch.js';
 import { parseSpanBatchFast } from '../../src/ingest/span-batch-fast.js';
 import type { IngestSpan } from '../../src/store/trace-store.js';

@@ -13,7 +13,7 @@ import { request as undiciRequest } from 'undici';
 import { parse as parseYaml } from 'yaml';
 import { buildApp, type Collector } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { projectRoot } from '../../src/paths.js';
+import { projectRoot } from '../../src/http/paths.js';
 import { BucketStore } from '../../src/store/compact/bucket-store.js';
 import { ManualClock } from '../../src/time/clock.js';
 

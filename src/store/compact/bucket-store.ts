@@ -77,10 +77,11 @@ import {
   SUMMARY_ROOT_SERVICE_SHIFT,
 } from './span-bucket.js';
 import { NO_SPAN, RefList, refIndex, refMinute, SPANS_PER_BUCKET_LIMIT, spanRef } from './span-ref.js';
-import { TagIndex, tagHash } from './tag-index.js';
+import { TagIndex } from './tag-index.js';
+import { tagHash } from '../../codec/tag-hash.js';
 import { TraceTable } from './trace-table.js';
 import { BlockPool } from './block-pool.js';
-import { uuidFromWords, writeUuidWords } from './uuid-words.js';
+import { uuidFromWords, writeUuidWords } from '../../codec/uuid-words.js';
 
 export interface BucketStoreOptions {
   clock: Clock;

@@ -3,8 +3,9 @@
 //
 // Pairs are known by a 32-bit hash only: a hash table maps each distinct hash to the newest of
 // its postings, and postings chain to older ones. Two pairs with the same hash share a chain, so
-// a search confirms every posting against the span's tag text. Cost: 8 bytes per (span, tag)
-// posting plus ~16 bytes per distinct pair in the minute; nothing for spans without tags.
+// a search confirms every posting against the span's tag text. The hash is tagHash
+// (codec/tag-hash.ts). Cost: 8 bytes per (span, tag) posting plus ~16 bytes per distinct pair in
+// the minute; nothing for spans without tags.
 //
 // The hash table grows incrementally, as the trace index does (trace-table.ts): moving 2 M
 // distinct pairs in one go held the event loop 70 ms, and a tag that carries a request id has a
@@ -24,28 +25,6 @@ const POSTING = 2;
  * many adds as the old table had slots; at 4 a step the drain takes a quarter of that.
  */
 export const DRAIN_STEP = 4;
-
-/** FNV-1a over the key, the key's length and the value (UTF-16 code units), then a final mix. */
-export function tagHash(key: string, value: string): number {
-  return finishTagHash(fnv(Math.imul(fnv(FNV_OFFSET, key) ^ key.length, FNV_PRIME), value));
-}
-
-// The POST /spans fast parser (span-batch-fast.ts) computes the same hash from ASCII bytes while
-// it scans them, from these parts: the length follows the key so that it is known by then.
-export const FNV_OFFSET = 0x811c9dc5;
-export const FNV_PRIME = 0x01000193;
-
-function fnv(h: number, s: string): number {
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
-  return h;
-}
-
-export function finishTagHash(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  return h >>> 0;
-}
 
 export class TagIndex {
   private keys: Uint32Array;

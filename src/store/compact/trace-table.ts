@@ -20,7 +20,7 @@
 // next DRAIN_STEP old slots across. The total work is the same; no single call holds the loop.
 
 import { sharedInt32Array, type BlockPool } from './block-pool.js';
-import { hashWords } from './uuid-words.js';
+import { hashWords } from '../../codec/uuid-words.js';
 
 const CHUNK_BITS = 16;
 const CHUNK = 1 << CHUNK_BITS;

@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { buildApp, type Collector } from '../../../src/app.js';
 import { loadConfig } from '../../../src/config.js';
-import { projectRoot } from '../../../src/paths.js';
+import { projectRoot } from '../../../src/http/paths.js';
 import { BucketStore } from '../../../src/store/compact/bucket-store.js';
 import { systemClock } from '../../../src/time/clock.js';
 

@@ -3,7 +3,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { JsonSyntaxError, parseExactJson } from '../../src/otlp/exact-json.js';
+import { JsonSyntaxError, parseExactJson } from '../../src/codec/exact-json.js';
 
 function jsonParseOutcome(text: string): { ok: true; value: unknown } | { ok: false } {
   try {

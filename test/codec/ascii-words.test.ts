@@ -1,7 +1,7 @@
 // The four-bytes-at-a-time tests (ascii-words.ts) against byte-by-byte definitions, over every
 // byte value in every position of a word.
 import { describe, expect, it } from 'vitest';
-import { decimalWordValue, digitBits, HIGH_BITS, hexWordValue, stringStopBits } from '../../src/ingest/ascii-words.js';
+import { decimalWordValue, digitBits, HIGH_BITS, hexWordValue, stringStopBits } from '../../src/codec/ascii-words.js';
 
 const isDigit = (b: number) => b >= 48 && b <= 57;
 const hexValue = (b: number) => (isDigit(b) ? b - 48 : b >= 97 && b <= 102 ? b - 87 : b >= 65 && b <= 70 ? b - 55 : -1);

@@ -6,7 +6,7 @@
 // that follows. Only a refused body is looked at again, to name the field.
 
 import { isUtf8 } from 'node:buffer';
-import { fieldPath } from '../http/validation.js';
+import { fieldPath } from './field-path.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;

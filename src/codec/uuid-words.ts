@@ -2,7 +2,7 @@
 // Word k holds hex digits 8k..8k+7 of the 32-digit form, so comparing words in order compares
 // the lowercase strings.
 
-import { hexWordValue } from '../../ingest/ascii-words.js';
+import { hexWordValue } from './ascii-words.js';
 
 /**
  * Reads the 8-4-4-4-12 hex UUID (any case) whose first digit is at byte `first` of `view` into

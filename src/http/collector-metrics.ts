@@ -1,11 +1,11 @@
 // Prometheus metrics. One registry per app instance, so tests can run several apps side by side.
 
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { REFUSAL_REASONS } from './http/admission/admission-control.js';
-import type { IngestKind, RefusalGate } from './http/admission/refusal-gate.js';
+import { REFUSAL_REASONS } from './admission/admission-control.js';
+import type { IngestKind, RefusalGate } from './admission/refusal-gate.js';
 import { RequestDurationHistogram } from './request-duration-histogram.js';
-import type { SamplingObserver, SamplingState } from './sampling/sampling-store.js';
-import type { TraceStore } from './store/trace-store.js';
+import type { SamplingObserver, SamplingState } from '../sampling/sampling-store.js';
+import type { TraceStore } from '../store/trace-store.js';
 
 export class CollectorMetrics {
   readonly registry = new Registry();
