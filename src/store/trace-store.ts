@@ -1,11 +1,16 @@
-// The storage boundary. HTTP handlers and tests see only this interface; the minute-bucket
-// store, the reference store and later durable or shared stores are interchangeable behind it.
+// The storage boundary. HTTP handlers and tests see only these interfaces; the minute-bucket
+// store, the reference store and later durable or shared stores are interchangeable behind them.
+// The boundary is split by role, one small interface per file (writer.ts, reader.ts, stats.ts,
+// lifecycle.ts); this file holds the types they exchange and TraceStore, their composition.
 // Every method may answer with a promise so that a store backed by I/O fits the same shape.
 // Returned objects are fresh copies: callers may keep or change them without touching the store.
 
-import type { SpanBatch } from '../ingest/span-batch.js';
 import type { NsText } from '../time/nanos.js';
+import type { StoreLifecycle } from './lifecycle.js';
+import type { TraceReader } from './reader.js';
 import type { LatencyStats } from './sketch.js';
+import type { TraceStats } from './stats.js';
+import type { TraceWriter } from './writer.js';
 
 /** A validated span with exact times, ready to store. Ids are lowercase canonical UUIDs. */
 export interface IngestSpan {
@@ -203,30 +208,9 @@ export interface EvictionResult {
   pending: boolean;
 }
 
-export interface TraceStore {
-  ingest(spans: readonly IngestSpan[]): IngestResult | Promise<IngestResult>;
-  /**
-   * ingest() for a batch in columns (src/ingest/span-batch.ts), as the POST /spans fast parser
-   * produces it; stores without it are given batch.toIngestSpans(). The batch is reused once the
-   * call returns (or its promise settles): a store copies what it keeps.
-   */
-  ingestBatch?(batch: SpanBatch): IngestResult | Promise<IngestResult>;
-  listTraces(query: ListQuery): TraceList | Promise<TraceList>;
-  getTrace(traceId: string): TraceDetail | undefined | Promise<TraceDetail | undefined>;
-  /** Span counts, errors and latency per (service, operation) over whole minutes of the window. */
-  latency(range: RangeQuery): LatencyReport | Promise<LatencyReport>;
-  /**
-   * Calls between services: a child span is counted on the edge (parent's service → its service)
-   * once both it and its parent span have been held in the window together (whichever arrived
-   * last), in the minute of the child's start.
-   */
-  dependencies(range: RangeQuery): DependencyReport | Promise<DependencyReport>;
-  /**
-   * Counts spans that a sampler dropped in the latency statistics only: they never become part
-   * of a trace, a search result or a dependency edge. Spans outside the window are ignored.
-   */
-  recordUnsampled(spans: readonly IngestSpan[]): void | Promise<void>;
-  stats(): StoreStats | Promise<StoreStats>;
-  /** Releases data older than the window; does at most a bounded slice of work per call. */
-  evict(): EvictionResult | Promise<EvictionResult>;
-}
+/**
+ * A whole store: the four roles (writer.ts, reader.ts, stats.ts, lifecycle.ts) together. Code that
+ * needs one role takes that interface; wrappers (sampling) implement all four and pass through
+ * what they do not change.
+ */
+export interface TraceStore extends TraceWriter, TraceReader, TraceStats, StoreLifecycle {}

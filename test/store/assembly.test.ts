@@ -6,6 +6,7 @@ import { ReferenceStore } from '../../src/store/reference-store.js';
 import type { IngestSpan, TraceStore } from '../../src/store/trace-store.js';
 import { ManualClock } from '../../src/time/clock.js';
 import { nsAt, span, uuid } from '../support/spans.js';
+import { applySpans } from '../support/store.js';
 
 const NOW = Date.UTC(2026, 10, 21, 10, 15, 0);
 const TRACE = uuid(1, 0x7ace);
@@ -62,7 +63,7 @@ describe.each(stores)('%s assembles out-of-order traces', (_name, makeStore) => 
         const store = makeStore(new ManualClock(NOW));
         const visible: number[] = [];
         for (const batch of requests) {
-          await store.ingest(batch);
+          await applySpans(store, batch);
           visible.push((await store.listTraces({ limit: 10 })).total);
         }
         // Listed from the moment the root is stored, never before.
@@ -96,19 +97,19 @@ describe.each(stores)('%s assembles out-of-order traces', (_name, makeStore) => 
   it('counts children that arrived before the root from the moment the root arrives', async () => {
     const store = makeStore(new ManualClock(NOW));
     const [root, ...children] = trace();
-    await store.ingest(children);
+    await applySpans(store, children);
     expect((await store.listTraces({ limit: 10 })).total).toBe(0);
     // The children are already retrievable as a partial trace.
     expect((await store.getTrace(TRACE))?.spans).toHaveLength(3);
-    await store.ingest([root!]);
+    await applySpans(store, [root!]);
     expect((await store.listTraces({ limit: 10 })).traces[0]?.span_count).toBe(4);
   });
 
   it('ignores re-sent spans, also inside one batch', async () => {
     const store = makeStore(new ManualClock(NOW));
     const spans = trace();
-    expect(await store.ingest([...spans, spans[1]!])).toEqual({ accepted: 5, duplicates: 1, discardedStale: 0, discardedFuture: 0 });
-    expect(await store.ingest(spans)).toEqual({ accepted: 4, duplicates: 4, discardedStale: 0, discardedFuture: 0 });
+    expect(await applySpans(store, [...spans, spans[1]!])).toEqual({ accepted: 5, duplicates: 1, discardedStale: 0, discardedFuture: 0 });
+    expect(await applySpans(store, spans)).toEqual({ accepted: 4, duplicates: 4, discardedStale: 0, discardedFuture: 0 });
     expect((await store.listTraces({ limit: 10 })).traces[0]?.span_count).toBe(4);
     expect((await store.stats()).spans).toBe(4);
   });
@@ -116,9 +117,9 @@ describe.each(stores)('%s assembles out-of-order traces', (_name, makeStore) => 
   it('marks a trace as error when only a late child failed', async () => {
     const store = makeStore(new ManualClock(NOW));
     const spans = trace().map((s) => ({ ...s, error: false }));
-    await store.ingest(spans.slice(0, 3));
+    await applySpans(store, spans.slice(0, 3));
     expect((await store.listTraces({ limit: 1 })).traces[0]?.status).toBe('ok');
-    await store.ingest([{ ...spans[3]!, spanId: uuid(99), error: true }]);
+    await applySpans(store, [{ ...spans[3]!, spanId: uuid(99), error: true }]);
     expect((await store.listTraces({ limit: 1 })).traces[0]).toMatchObject({ status: 'error', span_count: 4 });
   });
 });
@@ -130,8 +131,8 @@ describe('search summary of a big trace', () => {
     for (const makeStore of [(clock: ManualClock) => new BucketStore({ clock, windowMinutes: 30, bigTraceSpans: 2 }), (clock: ManualClock) => new ReferenceStore(clock, 30)]) {
       const store = makeStore(new ManualClock(NOW));
       const [root, ...children] = trace();
-      await store.ingest(children);
-      await store.ingest([root!]);
+      await applySpans(store, children);
+      await applySpans(store, [root!]);
       expect((await store.listTraces({ limit: 1 })).traces[0]).toMatchObject({ partial: false, span_count: 4 });
       expect((await store.listTraces({ limit: 1, filter: { partial: false } })).total).toBe(1);
     }
@@ -144,10 +145,10 @@ describe('search counts', () => {
     // Every count cached: a stale one would show here.
     const store = new BucketStore({ clock, windowMinutes: 30, countCacheRows: 0 });
     const [root, ...children] = trace().map((s) => ({ ...s, error: false }));
-    await store.ingest([root!, children[0]!]);
+    await applySpans(store, [root!, children[0]!]);
     expect((await store.listTraces({ limit: 0, filter: { status: 'error' } })).total).toBe(0);
     expect((await store.listTraces({ limit: 0, filter: { service: 'payment' } })).total).toBe(0);
-    await store.ingest([{ ...children[1]!, error: true }]);
+    await applySpans(store, [{ ...children[1]!, error: true }]);
     expect((await store.listTraces({ limit: 0, filter: { status: 'error' } })).total).toBe(1);
     expect((await store.listTraces({ limit: 0, filter: { service: 'payment' } })).total).toBe(1);
   });

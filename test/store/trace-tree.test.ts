@@ -6,6 +6,7 @@ import { ReferenceStore } from '../../src/store/reference-store.js';
 import type { TraceStore } from '../../src/store/trace-store.js';
 import { ManualClock } from '../../src/time/clock.js';
 import { nsAt, span, uuid } from '../support/spans.js';
+import { applySpans } from '../support/store.js';
 
 const NOW = Date.UTC(2026, 10, 21, 10, 0, 0);
 const TRACE = uuid(1, 0x77ee);
@@ -24,7 +25,7 @@ function s(n: number, parent?: number) {
 describe.each(stores)('%s trace tree', (_name, makeStore) => {
   async function tree(spans: ReturnType<typeof s>[]) {
     const store = makeStore(new ManualClock(NOW));
-    await store.ingest(spans);
+    await applySpans(store, spans);
     const detail = (await store.getTrace(TRACE))!;
     return {
       root: detail.root_span_id,

@@ -6,6 +6,7 @@ import { ReferenceStore } from '../../src/store/reference-store.js';
 import type { TraceStore } from '../../src/store/trace-store.js';
 import { ManualClock } from '../../src/time/clock.js';
 import { nsAt, span, uuid } from '../support/spans.js';
+import { applySpans } from '../support/store.js';
 
 const W = 30;
 const NOW = Date.UTC(2026, 10, 21, 10, 15, 42, 500);
@@ -29,7 +30,7 @@ describe.each(stores)('%s window', (_name, makeStore) => {
   it('keeps a span exactly at the edge and discards one a nanosecond older', async () => {
     const store = makeStore(new ManualClock(NOW));
     const edge = BigInt(NOW - W * MIN) * 1_000_000n;
-    const r = await store.ingest([
+    const r = await applySpans(store, [
       span({ traceId: uuid(1), spanId: uuid(1), startTime: edge.toString() }),
       span({ traceId: uuid(2), spanId: uuid(2), startTime: (edge - 1n).toString() }),
     ]);
@@ -40,7 +41,7 @@ describe.each(stores)('%s window', (_name, makeStore) => {
   it('accepts spans up to five minutes ahead and discards later ones', async () => {
     const store = makeStore(new ManualClock(NOW));
     const limit = BigInt(NOW + 5 * MIN) * 1_000_000n;
-    const r = await store.ingest([
+    const r = await applySpans(store, [
       span({ traceId: uuid(1), spanId: uuid(1), startTime: limit.toString() }),
       span({ traceId: uuid(2), spanId: uuid(2), startTime: (limit + 1n).toString() }),
       span({ traceId: uuid(3), spanId: uuid(3), startTime: '-5', endTime: '0' }),
@@ -52,7 +53,7 @@ describe.each(stores)('%s window', (_name, makeStore) => {
     const clock = new ManualClock(NOW);
     const store = makeStore(clock);
     const start = nsAt(NOW, 1n); // one nanosecond after the current millisecond
-    await store.ingest([span({ traceId: uuid(1), spanId: uuid(1), startTime: start })]);
+    await applySpans(store, [span({ traceId: uuid(1), spanId: uuid(1), startTime: start })]);
     clock.advance(W * MIN); // edge = NOW: the span (NOW + 1 ns) is still inside
     expect((await store.listTraces({ limit: 10 })).total).toBe(1);
     expect(await drain(store)).toBe(0);
@@ -68,7 +69,7 @@ describe.each(stores)('%s window', (_name, makeStore) => {
   it('lowers span_count when a child older than its root ages out first', async () => {
     const clock = new ManualClock(NOW);
     const store = makeStore(clock);
-    await store.ingest([
+    await applySpans(store, [
       span({ traceId: uuid(1), spanId: uuid(10), startTime: nsAt(NOW) }),
       // A child whose clock ran 10 s behind the root's.
       span({ traceId: uuid(1), spanId: uuid(11), parentSpanId: uuid(10), startTime: nsAt(NOW - 10_000), error: true }),
@@ -85,7 +86,7 @@ describe.each(stores)('%s window', (_name, makeStore) => {
     const store = makeStore(new ManualClock(NOW));
     const minuteStart = BigInt(Math.floor(NOW / MIN) * MIN) * 1_000_000n;
     const times = [minuteStart - 1n, minuteStart, minuteStart + 1n, minuteStart - 60_000_000_000n, minuteStart + 59_999_999_999n];
-    await store.ingest(times.map((t, i) => span({ traceId: uuid(i), spanId: uuid(100 + i), startTime: t.toString() })));
+    await applySpans(store, times.map((t, i) => span({ traceId: uuid(i), spanId: uuid(100 + i), startTime: t.toString() })));
     const all = await store.listTraces({ limit: 10 });
     expect(all.traces.map((t) => t.start_time)).toEqual([...times].sort((a, b) => (a > b ? -1 : 1)).map(String));
     const range = await store.listTraces({ limit: 10, after: minuteStart.toString(), before: (minuteStart + 1n).toString() });
@@ -97,7 +98,7 @@ describe.each(stores)('%s window', (_name, makeStore) => {
   it('breaks start_time ties by trace_id ascending and counts total before limit', async () => {
     const store = makeStore(new ManualClock(NOW));
     const t = nsAt(NOW - 1000, 77n);
-    await store.ingest([5, 3, 9, 1].map((n) => span({ traceId: uuid(n), spanId: uuid(n), startTime: t })));
+    await applySpans(store, [5, 3, 9, 1].map((n) => span({ traceId: uuid(n), spanId: uuid(n), startTime: t })));
     const page = await store.listTraces({ limit: 3 });
     expect(page.total).toBe(4);
     expect(page.traces.map((x) => x.trace_id)).toEqual([uuid(1), uuid(3), uuid(5)]);
@@ -109,7 +110,7 @@ describe.each(stores)('%s window', (_name, makeStore) => {
     const spans = Array.from({ length: 100 }, (_, i) =>
       span({ traceId: uuid(i % 10), spanId: uuid(i), parentSpanId: i < 10 ? undefined : uuid(i % 10), startTime: nsAt(NOW - 1000, BigInt(i)) }),
     );
-    await store.ingest(spans);
+    await applySpans(store, spans);
     expect((await store.listTraces({ limit: 0 })).total).toBe(10);
     clock.advance(W * MIN + MIN);
     expect(await drain(store)).toBe(100);

@@ -24,7 +24,7 @@
 //   the spans holding the tag (the bucket's tag index), so they cost what the tag matches.
 // - Statistics (latency per endpoint, dependency edges) are kept per bucket and leave with it.
 
-import { ID_WORDS, SPAN_ERROR, SPAN_HAS_PARENT, SPAN_NEGATIVE_START, SpanBatch, TIME_FIELDS } from '../../ingest/span-batch.js';
+import { ID_WORDS, SPAN_ERROR, SPAN_HAS_PARENT, TIME_FIELDS, type SpanBatch } from '../../ingest/span-batch.js';
 import type { Clock } from '../../time/clock.js';
 import { durationMsBetween, NS_PER_SEC, nsFromParts, secondsOf, subsecondNanosOf, type NsText } from '../../time/nanos.js';
 import { LatencyStats } from '../sketch.js';
@@ -35,7 +35,6 @@ import type {
   EndpointLatency,
   EvictionResult,
   IngestResult,
-  IngestSpan,
   LatencyReport,
   ListPosition,
   ListQuery,
@@ -48,7 +47,8 @@ import type {
   TraceStore,
   TraceSummary,
 } from '../trace-store.js';
-import { futureLimit, minuteStartNs, statsWindow, windowEdge, type Instant } from '../window.js';
+import { compareText } from '../compare-text.js';
+import { FUTURE, futureLimit, IN_WINDOW, minuteStartNs, STALE, statsWindow, windowEdge, windowPlace, type Instant } from '../window.js';
 import { EndpointTable, exactBit, operationBloomBit, serviceBloomBit } from './endpoint-table.js';
 import {
   EDGE_KEY_FACTOR,
@@ -208,7 +208,7 @@ export class BucketStore implements TraceStore {
   /** Trace id words [0, 4), span id [4, 8), parent id [8, 12) of the span being stored. */
   private readonly ids = new Uint32Array(12);
   // What the duplicate walk found besides duplicates; reused so that ingest allocates nothing.
-  /** Record and id words of the trace of the span stored last in the current ingestBatch() call. */
+  /** Record and id words of the trace of the span stored last in the current apply() call. */
   private lastRec = -1;
   private readonly lastTrace = new Uint32Array(4);
   private readonly foundRoots = new RefList();
@@ -234,11 +234,7 @@ export class BucketStore implements TraceStore {
 
   // ---- ingest ---------------------------------------------------------------------------
 
-  ingest(spans: readonly IngestSpan[]): IngestResult {
-    return this.ingestBatch(SpanBatch.fromSpans(spans));
-  }
-
-  ingestBatch(batch: SpanBatch): IngestResult {
+  apply(batch: SpanBatch): IngestResult {
     const now = this.clock.nowMs();
     const edge = windowEdge(now, this.windowMinutes);
     const future = futureLimit(now);
@@ -262,11 +258,10 @@ export class BucketStore implements TraceStore {
     return result;
   }
 
-  recordUnsampled(spans: readonly IngestSpan[]): void {
+  recordUnsampled(batch: SpanBatch): void {
     const now = this.clock.nowMs();
     const edge = windowEdge(now, this.windowMinutes);
     const future = futureLimit(now);
-    const batch = SpanBatch.fromSpans(spans);
     for (let i = 0; i < batch.length; i++) {
       if (windowPlace(batch, i, edge, future) !== IN_WINDOW) continue;
       const absMinute = Math.floor(batch.times[i * TIME_FIELDS]! / 60);
@@ -1554,20 +1549,6 @@ function hasConditions(f: TraceFilter): boolean {
   );
 }
 
-const IN_WINDOW = 0;
-const STALE = 1;
-const FUTURE = 2;
-
-/** Where span i's start falls: in the window, before its edge, or past the allowed clock skew. */
-function windowPlace(batch: SpanBatch, i: number, edge: Instant, future: Instant): number {
-  if ((batch.flags[i]! & SPAN_NEGATIVE_START) !== 0) return STALE;
-  const sec = batch.times[i * TIME_FIELDS]!;
-  const nsec = batch.times[i * TIME_FIELDS + 1]!;
-  if (sec < edge.sec || (sec === edge.sec && nsec < edge.nsec)) return STALE;
-  if (sec > future.sec || (sec === future.sec && nsec > future.nsec)) return FUTURE;
-  return IN_WINDOW;
-}
-
 function instantBefore(a: Instant, b: Instant): boolean {
   return a.sec < b.sec || (a.sec === b.sec && a.nsec < b.nsec);
 }
@@ -1615,8 +1596,4 @@ function bitsOf(mask: number): number[] {
   const out: number[] = [];
   for (let m = mask >>> 0, id = 0; m !== 0; m >>>= 1, id++) if ((m & 1) !== 0) out.push(id);
   return out;
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
