@@ -1,26 +1,16 @@
-// Out-of-order assembly: whatever order the spans of a trace arrive in, and however they are
-// split across requests, the stored trace is the same.
+// TraceWriter.apply (src/store/writer.ts), read back: whatever order the spans of a trace arrive
+// in, and however they are split across requests, the stored trace is the same.
 import { describe, expect, it } from 'vitest';
-import { BucketStore } from '../../src/store/compact/bucket-store.js';
-import { ReferenceStore } from '../../src/store/reference-store.js';
-import type { IngestSpan, TraceStore } from '../../src/store/trace-store.js';
-import { ManualClock } from '../../src/time/clock.js';
-import { nsAt, span, uuid } from '../support/spans.js';
-import { applySpans } from '../support/store.js';
+import type { IngestSpan } from '../../../src/store/trace-store.js';
+import { ManualClock } from '../../../src/time/clock.js';
+import { CHECKOUT_TRACE, checkoutTrace } from '../../support/checkout-trace.js';
+import { uuid } from '../../support/spans.js';
+import { applySpans } from '../../support/store.js';
+import { contractStores, ingestResult } from './stores.js';
 
 const NOW = Date.UTC(2026, 10, 21, 10, 15, 0);
-const TRACE = uuid(1, 0x7ace);
-
-function trace(): IngestSpan[] {
-  const t0 = nsAt(NOW - 5000, 123_456_789n);
-  const at = (ms: number): string => (BigInt(t0) + BigInt(ms) * 1_000_000n).toString();
-  return [
-    span({ traceId: TRACE, spanId: uuid(10), startTime: t0, endTime: at(480), service: 'checkout', operation: 'place_order' }),
-    span({ traceId: TRACE, spanId: uuid(11), parentSpanId: uuid(10), startTime: at(20), endTime: at(100), service: 'inventory', operation: 'reserve_stock' }),
-    span({ traceId: TRACE, spanId: uuid(12), parentSpanId: uuid(10), startTime: at(110), endTime: at(400), service: 'payment', operation: 'charge_card', error: true, tags: { 'http.status': '502' } }),
-    span({ traceId: TRACE, spanId: uuid(13), parentSpanId: uuid(12), startTime: at(120), endTime: at(390), service: 'payment', operation: 'call_gateway', tags: {} }),
-  ];
-}
+const TRACE = CHECKOUT_TRACE;
+const trace = (): IngestSpan[] => checkoutTrace(NOW);
 
 function permutations<T>(items: T[]): T[][] {
   if (items.length <= 1) return [items];
@@ -37,12 +27,7 @@ function splits<T>(items: T[]): T[][][] {
   return out;
 }
 
-const stores: Array<[string, (clock: ManualClock) => TraceStore]> = [
-  ['BucketStore', (clock) => new BucketStore({ clock, windowMinutes: 30 })],
-  ['ReferenceStore', (clock) => new ReferenceStore(clock, 30)],
-];
-
-describe.each(stores)('%s assembles out-of-order traces', (_name, makeStore) => {
+describe.each(contractStores)('%s assembles out-of-order traces', (_name, makeStore) => {
   it('gives the same summary and detail for every arrival order and every split into requests', async () => {
     const spans = trace();
     const expectedSummary = {
@@ -108,8 +93,8 @@ describe.each(stores)('%s assembles out-of-order traces', (_name, makeStore) => 
   it('ignores re-sent spans, also inside one batch', async () => {
     const store = makeStore(new ManualClock(NOW));
     const spans = trace();
-    expect(await applySpans(store, [...spans, spans[1]!])).toEqual({ accepted: 5, duplicates: 1, discardedStale: 0, discardedFuture: 0 });
-    expect(await applySpans(store, spans)).toEqual({ accepted: 4, duplicates: 4, discardedStale: 0, discardedFuture: 0 });
+    expect(await applySpans(store, [...spans, spans[1]!])).toEqual(ingestResult(store, { accepted: 5, duplicates: 1, discardedStale: 0, discardedFuture: 0 }));
+    expect(await applySpans(store, spans)).toEqual(ingestResult(store, { accepted: 4, duplicates: 4, discardedStale: 0, discardedFuture: 0 }));
     expect((await store.listTraces({ limit: 10 })).traces[0]?.span_count).toBe(4);
     expect((await store.stats()).spans).toBe(4);
   });
@@ -121,35 +106,5 @@ describe.each(stores)('%s assembles out-of-order traces', (_name, makeStore) => 
     expect((await store.listTraces({ limit: 1 })).traces[0]?.status).toBe('ok');
     await applySpans(store, [{ ...spans[3]!, spanId: uuid(99), error: true }]);
     expect((await store.listTraces({ limit: 1 })).traces[0]).toMatchObject({ status: 'error', span_count: 4 });
-  });
-});
-
-describe('search summary of a big trace', () => {
-  it('is not partial when the root arrives last into a trace big enough for a span-id index', async () => {
-    // Found by the differential test: the root's own id was not yet indexed when its children
-    // looked for their parent.
-    for (const makeStore of [(clock: ManualClock) => new BucketStore({ clock, windowMinutes: 30, bigTraceSpans: 2 }), (clock: ManualClock) => new ReferenceStore(clock, 30)]) {
-      const store = makeStore(new ManualClock(NOW));
-      const [root, ...children] = trace();
-      await applySpans(store, children);
-      await applySpans(store, [root!]);
-      expect((await store.listTraces({ limit: 1 })).traces[0]).toMatchObject({ partial: false, span_count: 4 });
-      expect((await store.listTraces({ limit: 1, filter: { partial: false } })).total).toBe(1);
-    }
-  });
-});
-
-describe('search counts', () => {
-  it('follow a change to a trace that adds no root to its minute', async () => {
-    const clock = new ManualClock(NOW);
-    // Every count cached: a stale one would show here.
-    const store = new BucketStore({ clock, windowMinutes: 30, countCacheRows: 0 });
-    const [root, ...children] = trace().map((s) => ({ ...s, error: false }));
-    await applySpans(store, [root!, children[0]!]);
-    expect((await store.listTraces({ limit: 0, filter: { status: 'error' } })).total).toBe(0);
-    expect((await store.listTraces({ limit: 0, filter: { service: 'payment' } })).total).toBe(0);
-    await applySpans(store, [{ ...children[1]!, error: true }]);
-    expect((await store.listTraces({ limit: 0, filter: { status: 'error' } })).total).toBe(1);
-    expect((await store.listTraces({ limit: 0, filter: { service: 'payment' } })).total).toBe(1);
   });
 });

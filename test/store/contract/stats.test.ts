@@ -1,14 +1,13 @@
-// Latency statistics and dependency edges of both stores: whole-minute ranges inside the window,
-// per-minute aging, exact counts, and when an edge between two services is counted.
+// TraceStats (src/store/stats.ts) of every store: latency statistics and dependency edges over
+// whole-minute ranges inside the window, per-minute aging, exact counts, and when an edge
+// between two services is counted.
 import { describe, expect, it } from 'vitest';
-import { BucketStore } from '../../src/store/compact/bucket-store.js';
-import { ReferenceStore } from '../../src/store/reference-store.js';
-import { dependencyEdges, redStats, serviceRows } from '../../src/store/red.js';
-import type { IngestSpan, TraceStore } from '../../src/store/trace-store.js';
-import { statsWindow } from '../../src/store/window.js';
-import { ManualClock } from '../../src/time/clock.js';
-import { span, uuid } from '../support/spans.js';
-import { applySpans, recordUnsampledSpans } from '../support/store.js';
+import { dependencyEdges, redStats, serviceRows } from '../../../src/store/red.js';
+import type { IngestSpan } from '../../../src/store/trace-store.js';
+import { ManualClock } from '../../../src/time/clock.js';
+import { span, uuid } from '../../support/spans.js';
+import { applySpans, recordUnsampledSpans } from '../../support/store.js';
+import { contractStores } from './stores.js';
 
 /** 12:00:30 — the window edge sits in the middle of a minute. */
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 30);
@@ -17,11 +16,6 @@ const nowNs = BigInt(NOW) * 1_000_000n;
 const ns = (msFromNow: number): string => (nowNs + BigInt(msFromNow) * 1_000_000n).toString();
 const minuteNs = (unixMinute: number): string => (BigInt(unixMinute) * MINUTE_NS).toString();
 const NOW_MINUTE = Math.floor(NOW / 60_000);
-
-const stores: Array<[string, (clock: ManualClock, window?: number) => TraceStore]> = [
-  ['BucketStore', (clock, window = 30) => new BucketStore({ clock, windowMinutes: window })],
-  ['ReferenceStore', (clock, window = 30) => new ReferenceStore(clock, window)],
-];
 
 function call(n: number, k: number, parent: number | undefined, service: string, startMs: number, durationMs: number, error = false): IngestSpan {
   const start = ns(startMs);
@@ -37,24 +31,7 @@ function call(n: number, k: number, parent: number | undefined, service: string,
   });
 }
 
-describe('statsWindow', () => {
-  it('aligns after down and before up to minutes, inside the window and up to the future limit', () => {
-    const w = statsWindow(NOW, 30);
-    // Edge 11:30:30 → first whole minute 11:31; future limit 12:05:30 → minutes through 12:05.
-    expect(w.fromMinute).toBe(NOW_MINUTE - 29);
-    expect(w.toMinute).toBe(NOW_MINUTE + 6);
-    expect(w.elapsedSeconds).toBe(29 * 60 + 30);
-    const aligned = statsWindow(NOW, 30, ns(-10 * 60_000 + 1), ns(-5 * 60_000 + 1));
-    expect([aligned.fromMinute, aligned.toMinute]).toEqual([NOW_MINUTE - 10, NOW_MINUTE - 4]);
-    const exact = statsWindow(NOW, 30, minuteNs(NOW_MINUTE - 10), minuteNs(NOW_MINUTE - 5));
-    expect([exact.fromMinute, exact.toMinute, exact.elapsedSeconds]).toEqual([NOW_MINUTE - 10, NOW_MINUTE - 5, 300]);
-    const old = statsWindow(NOW, 30, '0', minuteNs(NOW_MINUTE - 60));
-    expect(old.toMinute).toBe(old.fromMinute);
-    expect(old.elapsedSeconds).toBe(0);
-  });
-});
-
-describe.each(stores)('%s statistics', (_name, makeStore) => {
+describe.each(contractStores)('%s statistics', (_name, makeStore) => {
   it('count every span of a service in whole minutes of the window, with exact counts', async () => {
     const clock = new ManualClock(NOW);
     const store = makeStore(clock);
