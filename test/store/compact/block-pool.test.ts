@@ -2,11 +2,11 @@
 // held, come back zeroed, and a store whose window is full reuses what eviction gave back instead
 // of reserving more.
 import { describe, expect, it } from 'vitest';
-import { BlockPool } from '../../src/store/compact/block-pool.js';
-import { BucketStore } from '../../src/store/compact/bucket-store.js';
-import { ManualClock } from '../../src/time/clock.js';
-import { nsAt, span, uuid } from '../support/spans.js';
-import { applySpans } from '../support/store.js';
+import { BlockPool } from '../../../src/store/compact/block-pool.js';
+import { BucketStore } from '../../../src/store/compact/bucket-store.js';
+import { ManualClock } from '../../../src/time/clock.js';
+import { nsAt, span, uuid } from '../../support/spans.js';
+import { applySpans } from '../../support/store.js';
 
 describe('BlockPool', () => {
   it('hands out blocks that do not overlap, of every element type', () => {
