@@ -91,7 +91,7 @@ export class SpanBucket {
   sortedCount = 0;
   /** Next span index to release once the bucket has left the window. */
   releaseCursor = 0;
-  /** The order of `roots`, set by the store (it needs trace ids from the trace table). */
+  /** The order of `roots`, set by the minute ring (it needs trace ids from the trace table). */
   rootOrder: RootOrder = () => 0;
   /** Latency of the minute's spans by endpoint id (endpoint-table.ts). */
   readonly latency: Array<LatencyStats | undefined> = [];

@@ -337,8 +337,8 @@ export class SpanWriter {
     const p3 = ids[11]!;
     let ref = this.traces.chunkOf(rec).head[TraceTable.offset(rec)]!;
     while (ref !== NO_SPAN) {
-      // refMinute(), refIndex() and offsetIn() written out: this loop runs for every child span
-      // ingested, and a call that V8 does not inline boxes each double it passes or returns
+      // refMinute(), refIndex() and bucket.offsetOf() written out: this loop runs for every child
+      // span ingested, and a call that V8 does not inline boxes each double it passes or returns
       // (refs and nanosecond offsets are beyond small integers): that was ~100 bytes of garbage
       // a span. bucketAt() takes a small integer.
       const minute = Math.floor(ref / SPANS_PER_BUCKET_LIMIT);
