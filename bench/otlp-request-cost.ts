@@ -16,7 +16,7 @@ import { loadConfig, type Config } from '../src/config.js';
 import { mapOtlpRequest } from '../src/otlp/map-spans.js';
 import { decodeTraceRequest, type OtlpEncoding } from '../src/otlp/otlp-body.js';
 import { exportTraceServiceRequestType } from '../src/otlp/protobuf-codec.js';
-import { BucketStore } from '../src/store/compact/bucket-store.js';
+import { BucketStore } from '../src/store/buckets/bucket-store.js';
 import { ManualClock } from '../src/time/clock.js';
 
 const counts = process.argv.slice(2).map(Number);

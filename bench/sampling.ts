@@ -15,7 +15,7 @@
 import { SpanBatch } from '../src/ingest/span-batch.js';
 import { loadConfig } from '../src/config.js';
 import { SamplingStore, type TailReason } from '../src/sampling/sampling-store.js';
-import { BucketStore } from '../src/store/compact/bucket-store.js';
+import { BucketStore } from '../src/store/buckets/bucket-store.js';
 import type { IngestSpan } from '../src/store/trace-store.js';
 import { ManualClock } from '../src/time/clock.js';
 import { nsFromParts } from '../src/time/nanos.js';

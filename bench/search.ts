@@ -13,7 +13,7 @@
 import { SpanBatch } from '../src/ingest/span-batch.js';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { BucketStore } from '../src/store/compact/bucket-store.js';
+import { BucketStore } from '../src/store/buckets/bucket-store.js';
 import type { IngestSpan } from '../src/store/trace-store.js';
 import type { Clock } from '../src/time/clock.js';
 import { SyntheticTraces } from './lib/synthetic-traces.js';

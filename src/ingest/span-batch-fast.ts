@@ -27,8 +27,8 @@
 // JSON.stringify would write stays in the body as a byte range, which the store copies.
 
 import { MAX_SPANS_PER_BATCH, MAX_TAG_KEY_LENGTH, MAX_TAGS_PER_SPAN } from '../../schemas/span.js';
-import { finishTagHash, FNV_OFFSET, FNV_PRIME, tagHash } from '../store/compact/tag-index.js';
-import { readUuidWords } from '../store/compact/uuid-words.js';
+import { finishTagHash, FNV_OFFSET, FNV_PRIME, tagHash } from '../store/buckets/tag-index.js';
+import { readUuidWords } from '../store/buckets/uuid-words.js';
 import { decimalWordValue, digitBits, HIGH_BITS, stringStopBits } from './ascii-words.js';
 import { ID_WORDS, SPAN_ERROR, SPAN_HAS_PARENT, SpanBatch, TIME_FIELDS } from './span-batch.js';
 

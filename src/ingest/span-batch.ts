@@ -11,8 +11,8 @@
 // (OTLP, the general JSON path, tests) become a batch through fromSpans(), the one conversion, so
 // there is a single ingest path whatever the source.
 
-import { tagHash } from '../store/compact/tag-index.js';
-import { uuidFromWords, writeUuidWords } from '../store/compact/uuid-words.js';
+import { tagHash } from '../store/buckets/tag-index.js';
+import { uuidFromWords, writeUuidWords } from '../store/buckets/uuid-words.js';
 import type { IngestSpan } from '../store/trace-store.js';
 import { NS_PER_SEC, nsFromParts, secondsOf, subsecondNanosOf } from '../time/nanos.js';
 

@@ -8,7 +8,7 @@
 // generation whose newest decision is older than the retention is dropped whole, so nothing is
 // ever deleted entry by entry and no sweep walks the entries.
 
-import { hashWords, writeUuidWords } from '../store/compact/uuid-words.js';
+import { hashWords, writeUuidWords } from '../store/buckets/uuid-words.js';
 
 const GENERATIONS_PER_RETENTION = 4;
 const MAX_LOAD = 0.7;

@@ -9,7 +9,7 @@
 // therefore also inside TAIL_KEEP_RATE. fmix32 spreads ids that differ in a few bits (sequential
 // or patterned ids) over the whole range.
 
-import { writeUuidWords } from '../store/compact/uuid-words.js';
+import { writeUuidWords } from '../store/buckets/uuid-words.js';
 
 export type HashSalt = 'head' | 'tail';
 

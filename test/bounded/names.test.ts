@@ -1,8 +1,8 @@
 // Names leave with the last minute that holds them, their ids are numbered again without
 // changing any answer, and the endpoint budget bounds what a flood of distinct names can hold.
 import { describe, expect, it } from 'vitest';
-import { BucketStore } from '../../src/store/compact/bucket-store.js';
-import { OVERFLOW_NAME } from '../../src/store/compact/endpoint-table.js';
+import { BucketStore } from '../../src/store/buckets/bucket-store.js';
+import { OVERFLOW_NAME } from '../../src/store/buckets/endpoint-table.js';
 import { ReferenceStore } from '../../src/store/reference-store.js';
 import { dependencyEdges, serviceRows } from '../../src/store/red.js';
 import type { IngestSpan, TraceFilter, TraceStore } from '../../src/store/trace-store.js';

@@ -4,7 +4,7 @@
 // units of work (spans and rows examined), never timed here: wall-clock figures belong to the
 // benchmark.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BucketStore } from '../../src/store/compact/bucket-store.js';
+import { BucketStore } from '../../src/store/buckets/bucket-store.js';
 import type { IngestSpan } from '../../src/store/trace-store.js';
 import { ManualClock } from '../../src/time/clock.js';
 import { startCollector, type Api } from '../support/http.js';

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { keepThreshold, samplingHash } from '../../src/sampling/hash.js';
 import { SamplingStore, type SamplingObserver, type TailReason, type TailSamplingOptions } from '../../src/sampling/sampling-store.js';
-import { BucketStore } from '../../src/store/compact/bucket-store.js';
+import { BucketStore } from '../../src/store/buckets/bucket-store.js';
 import { redStats } from '../../src/store/red.js';
 import type { IngestResult, IngestSpan } from '../../src/store/trace-store.js';
 import { ManualClock } from '../../src/time/clock.js';

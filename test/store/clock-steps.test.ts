@@ -1,7 +1,7 @@
 // The wall clock may step back (NTP, a VM restored): the store must keep serving what the
 // reference store serves, never throw, and keep its counters consistent, whatever the step.
 import { describe, expect, it } from 'vitest';
-import { BucketStore } from '../../src/store/compact/bucket-store.js';
+import { BucketStore } from '../../src/store/buckets/bucket-store.js';
 import { ReferenceStore } from '../../src/store/reference-store.js';
 import type { IngestSpan, TraceStore } from '../../src/store/trace-store.js';
 import { ManualClock } from '../../src/time/clock.js';

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseSpanBatchFast } from '../../src/ingest/span-batch-fast.js';
-import { BucketStore } from '../../src/store/compact/bucket-store.js';
+import { BucketStore } from '../../src/store/buckets/bucket-store.js';
 import { ReferenceStore } from '../../src/store/reference-store.js';
 import type { LatencyStats } from '../../src/store/sketch.js';
 import type {

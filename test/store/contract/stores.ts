@@ -3,7 +3,7 @@
 // Each contract test file takes this one list (describe.each), so a new store joins every
 // contract test by being added here.
 import { SamplingStore } from '../../../src/sampling/sampling-store.js';
-import { BucketStore } from '../../../src/store/compact/bucket-store.js';
+import { BucketStore } from '../../../src/store/buckets/bucket-store.js';
 import { ReferenceStore } from '../../../src/store/reference-store.js';
 import type { IngestResult, TraceStore } from '../../../src/store/trace-store.js';
 import type { ManualClock } from '../../../src/time/clock.js';

@@ -1,7 +1,7 @@
 // TagIndex (tag-index.ts): a minute's postings by tag-pair hash, newest first.
 import { describe, expect, it } from 'vitest';
-import { BlockPool } from '../../../src/store/compact/block-pool.js';
-import { TagIndex, tagHash } from '../../../src/store/compact/tag-index.js';
+import { BlockPool } from '../../../src/store/buckets/block-pool.js';
+import { TagIndex, tagHash } from '../../../src/store/buckets/tag-index.js';
 
 describe('TagIndex', () => {
   it('lists the spans posted under a hash, newest first, and none for a hash never posted', () => {

@@ -1,7 +1,7 @@
 // PagedWords (paged-words.ts): an append-only word array in pool pages that are never copied.
 import { describe, expect, it } from 'vitest';
-import { BlockPool } from '../../../src/store/compact/block-pool.js';
-import { PAGE_WORDS, PagedWords } from '../../../src/store/compact/paged-words.js';
+import { BlockPool } from '../../../src/store/buckets/block-pool.js';
+import { PAGE_WORDS, PagedWords } from '../../../src/store/buckets/paged-words.js';
 
 describe('PagedWords', () => {
   it('keeps every word where it was written while pages are added, without moving earlier pages', () => {

@@ -1,9 +1,9 @@
 // SpanBucket (span-bucket.ts): one minute of spans in columns, its tag text, its sorted roots and
 // its statistics.
 import { describe, expect, it } from 'vitest';
-import { BlockPool } from '../../../src/store/compact/block-pool.js';
-import { SpanBucket } from '../../../src/store/compact/span-bucket.js';
-import { LONG_DURATION, SPAN_CHUNK, SPAN_CHUNK_MASK } from '../../../src/store/compact/word-layout.js';
+import { BlockPool } from '../../../src/store/buckets/block-pool.js';
+import { SpanBucket } from '../../../src/store/buckets/span-bucket.js';
+import { LONG_DURATION, SPAN_CHUNK, SPAN_CHUNK_MASK } from '../../../src/store/buckets/word-layout.js';
 
 const MINUTE_SEC = 29_000_000 * 60;
 

@@ -1,7 +1,7 @@
-// The bucket store's search (src/store/compact/trace-search.ts): summaries and cached counts kept
+// The bucket store's search (src/store/buckets/trace-search.ts): summaries and cached counts kept
 // up to date as traces change, checked against the reference store where both apply.
 import { describe, expect, it } from 'vitest';
-import { BucketStore } from '../../../src/store/compact/bucket-store.js';
+import { BucketStore } from '../../../src/store/buckets/bucket-store.js';
 import { ReferenceStore } from '../../../src/store/reference-store.js';
 import { ManualClock } from '../../../src/time/clock.js';
 import { checkoutTrace } from '../../support/checkout-trace.js';

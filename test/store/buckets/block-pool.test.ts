@@ -2,8 +2,8 @@
 // held, come back zeroed, and a store whose window is full reuses what eviction gave back instead
 // of reserving more.
 import { describe, expect, it } from 'vitest';
-import { BlockPool } from '../../../src/store/compact/block-pool.js';
-import { BucketStore } from '../../../src/store/compact/bucket-store.js';
+import { BlockPool } from '../../../src/store/buckets/block-pool.js';
+import { BucketStore } from '../../../src/store/buckets/bucket-store.js';
 import { ManualClock } from '../../../src/time/clock.js';
 import { nsAt, span, uuid } from '../../support/spans.js';
 import { applySpans } from '../../support/store.js';

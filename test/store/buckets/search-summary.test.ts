@@ -1,11 +1,11 @@
 // SearchSummary (search-summary.ts): a bucket's 8-byte rows per sorted root, refreshed from the
 // root words only where roots moved or changed, and counted without branches.
 import { describe, expect, it } from 'vitest';
-import { BlockPool } from '../../../src/store/compact/block-pool.js';
-import { EndpointTable } from '../../../src/store/compact/endpoint-table.js';
-import { compileFilter } from '../../../src/store/compact/search-filter.js';
-import { scanFilterOf } from '../../../src/store/compact/search-summary.js';
-import { SpanBucket } from '../../../src/store/compact/span-bucket.js';
+import { BlockPool } from '../../../src/store/buckets/block-pool.js';
+import { EndpointTable } from '../../../src/store/buckets/endpoint-table.js';
+import { compileFilter } from '../../../src/store/buckets/search-filter.js';
+import { scanFilterOf } from '../../../src/store/buckets/search-summary.js';
+import { SpanBucket } from '../../../src/store/buckets/span-bucket.js';
 import {
   ROOT_SERVICES,
   ROOT_STATE,
@@ -14,7 +14,7 @@ import {
   STATE_ERROR,
   SUMMARY_ERROR,
   SUMMARY_RECOMPUTE,
-} from '../../../src/store/compact/word-layout.js';
+} from '../../../src/store/buckets/word-layout.js';
 
 function setup() {
   const endpoints = new EndpointTable();

@@ -1,10 +1,10 @@
 // MinuteRing (minute-ring.ts): live buckets by minute, reused slots, growth under a clock that
 // steps back, and detaching what the window has left.
 import { describe, expect, it } from 'vitest';
-import { BlockPool } from '../../../src/store/compact/block-pool.js';
-import { MinuteRing } from '../../../src/store/compact/minute-ring.js';
-import { spanRef } from '../../../src/store/compact/span-ref.js';
-import { TraceTable } from '../../../src/store/compact/trace-table.js';
+import { BlockPool } from '../../../src/store/buckets/block-pool.js';
+import { MinuteRing } from '../../../src/store/buckets/minute-ring.js';
+import { spanRef } from '../../../src/store/buckets/span-ref.js';
+import { TraceTable } from '../../../src/store/buckets/trace-table.js';
 import { ManualClock } from '../../../src/time/clock.js';
 
 const W = 3;
