@@ -10,9 +10,10 @@
 
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { SpanBatch } from '../src/ingest/span-batch.js';
 import { buildApp } from '../src/app.js';
 import { DEFAULT_MAX_ENDPOINTS, DEFAULT_QUERY_SCAN_BUDGET, loadConfig } from '../src/config.js';
-import { BucketStore } from '../src/store/compact/bucket-store.js';
+import { BucketStore } from '../src/store/buckets/bucket-store.js';
 import type { IngestSpan } from '../src/store/trace-store.js';
 import { ManualClock } from '../src/time/clock.js';
 import { SyntheticTraces } from './lib/synthetic-traces.js';
@@ -55,7 +56,7 @@ export function namesFigure(pairs: number): Record<string, number> {
           tags: undefined,
         });
       }
-      store.ingest(batch);
+      store.apply(SpanBatch.fromSpans(batch));
       if (n % 500_000 === 0) peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
     }
   };
@@ -113,7 +114,7 @@ function shapeFigure(n: number): { oneTraceMicrosPerSpan: number; manyTracesMicr
       [spans[i], spans[j]] = [spans[j]!, spans[i]!];
     }
     const t = performance.now();
-    store.ingest(spans);
+    store.apply(SpanBatch.fromSpans(spans));
     return ((performance.now() - t) * 1000) / n;
   };
   time(true); // warm the JIT
@@ -131,11 +132,11 @@ async function queryFigure(traces: number, reps: number): Promise<Record<string,
     const offsetNs = Math.floor((29 * 60 * 1e9 * n) / traces);
     batch.push(...gen.trace(fromSec + Math.floor(offsetNs / 1e9), offsetNs % 1e9).spans);
     if (batch.length >= 12) {
-      store.ingest(batch);
+      store.apply(SpanBatch.fromSpans(batch));
       batch = [];
     }
   }
-  store.ingest(batch);
+  store.apply(SpanBatch.fromSpans(batch));
   const { app } = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent' }), store, logger: false });
   await app.ready();
   const out: Record<string, number | boolean> = { traces: store.stats().traces };

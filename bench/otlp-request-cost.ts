@@ -10,12 +10,13 @@
 // traces of 8 spans, 8 attributes each, 3 resource attributes.
 
 import { performance } from 'node:perf_hooks';
+import { SpanBatch } from '../src/ingest/span-batch.js';
 import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { mapOtlpRequest } from '../src/otlp/map-spans.js';
 import { decodeTraceRequest, type OtlpEncoding } from '../src/otlp/otlp-body.js';
 import { exportTraceServiceRequestType } from '../src/otlp/protobuf-codec.js';
-import { BucketStore } from '../src/store/compact/bucket-store.js';
+import { BucketStore } from '../src/store/buckets/bucket-store.js';
 import { ManualClock } from '../src/time/clock.js';
 
 const counts = process.argv.slice(2).map(Number);
@@ -122,7 +123,7 @@ for (const encoding of ['protobuf', 'json'] as OtlpEncoding[]) {
       const mapping = mapOtlpRequest(decoded);
       const mapMs = performance.now() - t;
       t = performance.now();
-      await store.ingest(mapping.spans);
+      await store.apply(SpanBatch.fromSpans(mapping.spans));
       const ingestMs = performance.now() - t;
       if (round === 0) continue;
       request.push(requestMs);

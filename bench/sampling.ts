@@ -12,9 +12,10 @@
 //
 // run() returns one flat record for the bench table.
 
+import { SpanBatch } from '../src/ingest/span-batch.js';
 import { loadConfig } from '../src/config.js';
 import { SamplingStore, type TailReason } from '../src/sampling/sampling-store.js';
-import { BucketStore } from '../src/store/compact/bucket-store.js';
+import { BucketStore } from '../src/store/buckets/bucket-store.js';
 import type { IngestSpan } from '../src/store/trace-store.js';
 import { ManualClock } from '../src/time/clock.js';
 import { nsFromParts } from '../src/time/nanos.js';
@@ -97,13 +98,13 @@ async function simulate(
       for (const span of trace.spans) batch.push(span);
       if (batch.length >= BATCH_SPANS) {
         const t = process.hrtime.bigint();
-        await store.ingest(batch);
+        await store.apply(SpanBatch.fromSpans(batch));
         ingestNs += Number(process.hrtime.bigint() - t);
         batch = [];
       }
     }
     const t = process.hrtime.bigint();
-    if (batch.length > 0) await store.ingest(batch);
+    if (batch.length > 0) await store.apply(SpanBatch.fromSpans(batch));
     await store.sweep();
     while ((await store.evict()).pending);
     ingestNs += Number(process.hrtime.bigint() - t);

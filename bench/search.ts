@@ -10,9 +10,10 @@
 // run() returns one flat record for the bench table: p50/p99 in ms per query kind, totals, and
 // the store's size.
 
+import { SpanBatch } from '../src/ingest/span-batch.js';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { BucketStore } from '../src/store/compact/bucket-store.js';
+import { BucketStore } from '../src/store/buckets/bucket-store.js';
 import type { IngestSpan } from '../src/store/trace-store.js';
 import type { Clock } from '../src/time/clock.js';
 import { SyntheticTraces } from './lib/synthetic-traces.js';
@@ -68,13 +69,13 @@ export async function run(options: SearchBenchOptions = {}): Promise<Record<stri
     const sec = fromSec + Math.floor(offsetNs / 1e9);
     batch.push(...gen.trace(sec, offsetNs % 1e9).spans);
     if (batch.length >= 12) {
-      store.ingest(batch);
+      store.apply(SpanBatch.fromSpans(batch));
       spans += batch.length;
       batch = [];
     }
     if (n % 500_000 === 0 && n > 0) log(`search bench: ${n} traces loaded`);
   }
-  store.ingest(batch);
+  store.apply(SpanBatch.fromSpans(batch));
   spans += batch.length;
   out.spans = spans;
   out.preload_s = Number(((performance.now() - started) / 1000).toFixed(1));
@@ -97,7 +98,7 @@ export async function run(options: SearchBenchOptions = {}): Promise<Record<stri
     const t = Date.now();
     const fresh: IngestSpan[] = [];
     for (let k = 0; k < perQuery; k++) fresh.push(...gen.trace(Math.floor(t / 1000), (t % 1000) * 1e6 + k).spans);
-    store.ingest(fresh);
+    store.apply(SpanBatch.fromSpans(fresh));
   };
 
   for (const [name, template] of QUERIES) {

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { buildApp } from '../src/app.js';
 import type { Config } from '../src/config.js';
 import { MinuteLogStore } from '../src/logs/minute-log-store.js';
-import { BucketStore } from '../src/store/compact/bucket-store.js';
+import { BucketStore } from '../src/store/buckets/bucket-store.js';
 import { systemClock } from '../src/time/clock.js';
 import { renderTraceTree, type ReadableSpan } from '../sdk/src/index.js';
 import { startCheckout } from './services/checkout.js';

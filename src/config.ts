@@ -21,7 +21,7 @@ export interface Config {
   ingestDelayTargetMs: number;
   /**
    * MAX_ENDPOINTS: distinct (service, operation) pairs the window holds at most; spans of further
-   * pairs are stored under the name traced.overflow (store/compact/endpoint-table.ts).
+   * pairs are stored under the name traced.overflow (store/buckets/endpoint-table.ts).
    */
   maxEndpoints: number;
   /**
@@ -33,7 +33,7 @@ export interface Config {
   maxLogBytes: number;
   /**
    * QUERY_SCAN_BUDGET: spans and rows one search with filters may examine beyond the search
-   * summary before it answers `incomplete` (store/compact/bucket-store.ts).
+   * summary before it answers `incomplete` (store/buckets/trace-search.ts).
    */
   queryScanBudget: number;
   /** Log budget: POST /logs answers 503 while this many log lines are held. */
@@ -137,7 +137,7 @@ export function defaultMaxInflightBodyBytes(totalMemoryBytes: number, maxBodyByt
 }
 
 /**
- * Bytes a span may cost on average when the default budget is derived: the compact store needs
+ * Bytes a span may cost on average when the default budget is derived: the bucket store needs
  * about 80 with empty tags (bench/memory.ts); the rest leaves room for tags and request buffers.
  */
 export const BUDGET_BYTES_PER_SPAN = 200;

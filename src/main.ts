@@ -2,7 +2,7 @@
 
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { BucketStore } from './store/compact/bucket-store.js';
+import { BucketStore } from './store/buckets/bucket-store.js';
 import { systemClock } from './time/clock.js';
 
 async function main(): Promise<void> {

@@ -1,6 +1,7 @@
 // Fills a store directly (no HTTP) with emitter-shaped traces spread over the window, fast
 // enough to hold millions of traces before a query or eviction benchmark starts.
 
+import { SpanBatch } from '../../src/ingest/span-batch.js';
 import type { IngestSpan, TraceStore } from '../../src/store/trace-store.js';
 
 const SERVICES = ['checkout', 'inventory', 'payment', 'shipping', 'notification'];
@@ -52,14 +53,14 @@ export async function preload(store: TraceStore, options: PreloadOptions): Promi
       });
     }
     if (batch.length >= 12) {
-      await store.ingest(batch);
+      await store.apply(SpanBatch.fromSpans(batch));
       spans += batch.length;
       batch = [];
       if (options.onBatch !== undefined && n % 10_000 === 0) await options.onBatch(n);
     }
   }
   if (batch.length > 0) {
-    await store.ingest(batch);
+    await store.apply(SpanBatch.fromSpans(batch));
     spans += batch.length;
   }
   return spans;

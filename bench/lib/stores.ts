@@ -1,6 +1,6 @@
 // The two stores every figure is measured on, side by side.
 
-import { BucketStore } from '../../src/store/compact/bucket-store.js';
+import { BucketStore } from '../../src/store/buckets/bucket-store.js';
 import { ReferenceStore } from '../../src/store/reference-store.js';
 import type { TraceStore } from '../../src/store/trace-store.js';
 import type { Clock } from '../../src/time/clock.js';

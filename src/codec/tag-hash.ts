@@ -1,6 +1,6 @@
 // The 32-bit hash of a tag's (key, value) pair, shared by the POST /spans fast parser (which
 // computes it from ASCII bytes while it scans them), SpanBatch.fromSpans and the bucket store's
-// tag index (store/compact/tag-index.ts), so that all three agree on every pair.
+// tag index (store/buckets/tag-index.ts), so that all three agree on every pair.
 
 /** FNV-1a over the key, the key's length and the value (UTF-16 code units), then a final mix. */
 export function tagHash(key: string, value: string): number {

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { RangeQuery } from '../../schemas/stats.js';
 import { dependencyEdges } from '../store/red.js';
-import type { TraceStore } from '../store/trace-store.js';
+import type { TraceStats } from '../store/stats.js';
 import { captureTimeBounds, registerTimeBounds, timeBounds } from './time-bounds.js';
 
 export interface DependenciesRouteOptions {
-  store: TraceStore;
+  store: TraceStats;
 }
 
 export const dependenciesRoutes: FastifyPluginAsyncTypebox<DependenciesRouteOptions> = async (app, { store }) => {

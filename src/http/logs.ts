@@ -17,14 +17,14 @@ import { traceLogsJson } from '../logs/log-json.js';
 import type { LogStore } from '../logs/log-store.js';
 import type { CollectorMetrics } from './collector-metrics.js';
 import { JsonSyntaxError, parseExactJson, type ExactJson } from '../codec/exact-json.js';
-import type { TraceStore } from '../store/trace-store.js';
+import type { TraceReader } from '../store/reader.js';
 import type { RefusalGate } from './admission/refusal-gate.js';
 import { compileBodyValidator, describeValidationError } from './validation.js';
 
 export interface LogsRouteOptions {
   logStore: LogStore;
   /** For the 404 rule: a trace with spans but no logs answers 200 with an empty list. */
-  store: TraceStore;
+  store: TraceReader;
   metrics: CollectorMetrics;
   gate: RefusalGate;
   maxLogs: number;

@@ -9,6 +9,7 @@
 
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { CollectorMetrics } from './collector-metrics.js';
+import { SpanBatch } from '../ingest/span-batch.js';
 import { mapOtlpRequest, partialSuccessMessage } from '../otlp/map-spans.js';
 import {
   contentTypeFor,
@@ -24,12 +25,12 @@ import {
   type OtlpEncoding,
 } from '../otlp/otlp-body.js';
 import { OtlpDecodeError, type OtlpTraceRequest } from '../otlp/otlp-request.js';
-import type { TraceStore } from '../store/trace-store.js';
+import type { TraceWriter } from '../store/writer.js';
 import type { AdmissionControl } from './admission/admission-control.js';
 import type { RefusalGate } from './admission/refusal-gate.js';
 
 export interface OtlpRouteOptions {
-  store: TraceStore;
+  store: TraceWriter;
   metrics: CollectorMetrics;
   admission: AdmissionControl;
   gate: RefusalGate;
@@ -96,7 +97,7 @@ export const otlpRoutes: FastifyPluginAsync<OtlpRouteOptions> = async (app, { st
       const mapping = mapOtlpRequest(decoded);
       let outsideWindow = 0;
       if (mapping.spans.length > 0) {
-        const result = await store.ingest(mapping.spans);
+        const result = await store.apply(SpanBatch.fromSpans(mapping.spans));
         admission.noteStored(result.accepted - result.duplicates);
         metrics.spansAccepted.inc(result.accepted);
         if (result.duplicates > 0) metrics.spansDuplicate.inc(result.duplicates);

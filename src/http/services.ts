@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ServiceParams } from '../../schemas/stats.js';
 import { operationRows, serviceRows } from '../store/red.js';
-import type { TraceStore } from '../store/trace-store.js';
+import type { TraceStats } from '../store/stats.js';
 
 export interface ServicesRouteOptions {
-  store: TraceStore;
+  store: TraceStats;
 }
 
 export const servicesRoutes: FastifyPluginAsyncTypebox<ServicesRouteOptions> = async (app, { store }) => {

@@ -3,15 +3,17 @@ import type { FastifyReply } from 'fastify';
 import { ErrorBody } from '../../schemas/common.js';
 import { IngestRequest, IngestResponse } from '../../schemas/span.js';
 import { toIngestSpans } from '../ingest/ingest-spans.js';
+import { SpanBatch } from '../ingest/span-batch.js';
 import type { AdmissionControl } from './admission/admission-control.js';
 import type { RefusalGate } from './admission/refusal-gate.js';
 import { registerSpansBody } from './spans-body.js';
 import { compileBodyValidator, describeValidationError } from './validation.js';
 import type { CollectorMetrics } from './collector-metrics.js';
-import type { IngestResult, IngestSpan, TraceStore } from '../store/trace-store.js';
+import type { IngestResult } from '../store/trace-store.js';
+import type { TraceWriter } from '../store/writer.js';
 
 export interface SpansRouteOptions {
-  store: TraceStore;
+  store: TraceWriter;
   metrics: CollectorMetrics;
   admission: AdmissionControl;
   gate: RefusalGate;
@@ -33,33 +35,25 @@ export const spansRoutes: FastifyPluginAsyncTypebox<SpansRouteOptions> = async (
       preParsing: gate.waitTurn('spans'),
     },
     async (request, reply) => {
-      let spans: IngestSpan[];
       const batch = request.fastSpans;
       if (batch !== null) {
         // The batch is reused once given back, so only after the store is done with it (an
         // exception leaves it to the garbage collector instead).
         request.fastSpans = null;
-        if (store.ingestBatch !== undefined) {
-          // Stores that read batches take the parser's columns as they are.
-          const result = await store.ingestBatch(batch);
-          batch.release();
-          return accepted(reply, result);
-        }
-        spans = batch.toIngestSpans();
+        const result = await store.apply(batch);
         batch.release();
-      } else {
-        if (!validateBody(request.body)) {
-          metrics.batchesRejected.inc({ reason: 'invalid' });
-          return reply.code(400).send({ error: describeValidationError(validateBody.errors![0]!, 'body') });
-        }
-        const converted = toIngestSpans((request.body as IngestRequest).spans, request.spanTimeLiterals);
-        if (!converted.ok) {
-          metrics.batchesRejected.inc({ reason: 'invalid' });
-          return reply.code(400).send({ error: converted.error });
-        }
-        spans = converted.spans;
+        return accepted(reply, result);
       }
-      return accepted(reply, await store.ingest(spans));
+      if (!validateBody(request.body)) {
+        metrics.batchesRejected.inc({ reason: 'invalid' });
+        return reply.code(400).send({ error: describeValidationError(validateBody.errors![0]!, 'body') });
+      }
+      const converted = toIngestSpans((request.body as IngestRequest).spans, request.spanTimeLiterals);
+      if (!converted.ok) {
+        metrics.batchesRejected.inc({ reason: 'invalid' });
+        return reply.code(400).send({ error: converted.error });
+      }
+      return accepted(reply, await store.apply(SpanBatch.fromSpans(converted.spans)));
     },
   );
 

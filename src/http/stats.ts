@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { StatsQuery } from '../../schemas/stats.js';
 import { redStats } from '../store/red.js';
-import type { TraceStore } from '../store/trace-store.js';
+import type { TraceStats } from '../store/stats.js';
 import { captureTimeBounds, registerTimeBounds, timeBounds } from './time-bounds.js';
 
 export interface StatsRouteOptions {
-  store: TraceStore;
+  store: TraceStats;
 }
 
 export const statsRoutes: FastifyPluginAsyncTypebox<StatsRouteOptions> = async (app, { store }) => {

@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { MAX_TAG_FILTERS, TraceIdParams, TraceListQuery } from '../../schemas/traces.js';
-import type { TraceFilter, TraceStore } from '../store/trace-store.js';
+import type { TraceFilter } from '../store/trace-store.js';
+import type { TraceReader } from '../store/reader.js';
 import { decodeCursor, encodeCursor, queryFingerprint } from './cursor.js';
 import { captureTimeBounds, QueryError, registerTimeBounds, timeBounds } from './time-bounds.js';
 import { traceDetailJson, traceListJson } from './trace-json.js';
 
 export interface TracesRouteOptions {
-  store: TraceStore;
+  store: TraceReader;
 }
 
 /** The search filters of the query; `tag=key:value` splits at the first ':'. */

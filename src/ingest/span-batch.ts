@@ -7,8 +7,9 @@
 // once to validate it; here it leaves what it read as numbers: ids as 32-bit words, times as
 // whole seconds plus nanoseconds, tags as their JSON text (or where that text sits in the body)
 // with one hash per (key, value) pair.
-// Stores that want IngestSpans get them from toIngestSpans(); any IngestSpan[] becomes a batch
-// through fromSpans(), so the bucket store has a single ingest path whatever the source.
+// Every store takes batches (TraceWriter.apply, src/store/writer.ts): spans that arrive as objects
+// (OTLP, the general JSON path, tests) become a batch through fromSpans(), the one conversion, so
+// there is a single ingest path whatever the source.
 
 import { tagHash } from '../codec/tag-hash.js';
 import { uuidFromWords, writeUuidWords } from '../codec/uuid-words.js';
@@ -114,7 +115,7 @@ export class SpanBatch {
     this.tagHashes[this.tagHashCount++] = hash;
   }
 
-  /** A batch of spans that came in as objects (the general path, OTLP, tests). */
+  /** A batch of spans that came in as objects (the general path, OTLP, tests): the one conversion. */
   static fromSpans(spans: readonly IngestSpan[]): SpanBatch {
     const batch = new SpanBatch(Math.max(1, spans.length));
     const words = new Uint32Array(ID_WORDS);
@@ -190,27 +191,65 @@ export class SpanBatch {
     return uuidFromWords(this.ids, i * ID_WORDS + 8);
   }
 
-  /** The spans as IngestSpans (for stores that do not read batches). */
+  traceIdText(i: number): string {
+    return uuidFromWords(this.ids, i * ID_WORDS);
+  }
+
+  /** Span i as an IngestSpan (the reference store and the tail-sampling buffer hold objects). */
+  spanAt(i: number): IngestSpan {
+    if (this.source !== undefined) return this.source[i]!;
+    const flags = this.flags[i]!;
+    const tagsJson = this.tagsText(i);
+    return {
+      traceId: this.traceIdText(i),
+      spanId: this.spanIdText(i),
+      parentSpanId: this.parentIdText(i),
+      service: this.services[i]!,
+      operation: this.operations[i]!,
+      startTime: this.startText(i),
+      endTime: this.endText(i),
+      error: (flags & SPAN_ERROR) !== 0,
+      tags: tagsJson === undefined ? undefined : (JSON.parse(tagsJson) as Record<string, string>),
+      tagsJson,
+    };
+  }
+
+  /** The spans as IngestSpans. */
   toIngestSpans(): IngestSpan[] {
     if (this.source !== undefined) return this.source.slice();
     const spans: IngestSpan[] = new Array(this.length);
-    for (let i = 0; i < this.length; i++) {
-      const flags = this.flags[i]!;
-      const tagsJson = this.tagsText(i);
-      spans[i] = {
-        traceId: uuidFromWords(this.ids, i * ID_WORDS),
-        spanId: this.spanIdText(i),
-        parentSpanId: this.parentIdText(i),
-        service: this.services[i]!,
-        operation: this.operations[i]!,
-        startTime: this.startText(i),
-        endTime: this.endText(i),
-        error: (flags & SPAN_ERROR) !== 0,
-        tags: tagsJson === undefined ? undefined : (JSON.parse(tagsJson) as Record<string, string>),
-        tagsJson,
-      };
-    }
+    for (let i = 0; i < this.length; i++) spans[i] = this.spanAt(i);
     return spans;
+  }
+
+  /**
+   * Appends span i of `from` (sampling splits a batch by decision). Tag text still in `from`'s
+   * body stays there when this batch reads the same body (or none yet), so the copy lives no
+   * longer than `from`; otherwise it is copied out as a string.
+   */
+  appendSpanOf(from: SpanBatch, i: number): void {
+    this.reserveSpan();
+    const j = this.length;
+    this.ids.set(from.ids.subarray(i * ID_WORDS, (i + 1) * ID_WORDS), j * ID_WORDS);
+    this.times.set(from.times.subarray(i * TIME_FIELDS, (i + 1) * TIME_FIELDS), j * TIME_FIELDS);
+    this.flags[j] = from.flags[i]!;
+    this.services[j] = from.services[i]!;
+    this.operations[j] = from.operations[i]!;
+    const tagsJson = from.tagsJson[i];
+    if (tagsJson === null && (this.body === undefined || this.body === from.body)) {
+      this.body = from.body;
+      this.bodyView = from.bodyView;
+      this.tagsJson[j] = null;
+      this.tagsAt[2 * j] = from.tagsAt[2 * i]!;
+      this.tagsAt[2 * j + 1] = from.tagsAt[2 * i + 1]!;
+    } else {
+      this.tagsJson[j] = tagsJson === null ? from.tagsText(i) : tagsJson;
+      this.tagsAt[2 * j] = 0;
+      this.tagsAt[2 * j + 1] = 0;
+    }
+    for (let h = i === 0 ? 0 : from.tagEnds[i - 1]!, end = from.tagEnds[i]!; h < end; h++) this.addTagHash(from.tagHashes[h]!);
+    this.tagEnds[j] = this.tagHashCount;
+    this.length++;
   }
 }
 

@@ -18,11 +18,16 @@ const FNV_PRIME = 0x01000193;
 const words = new Uint32Array(4);
 
 export function samplingHash(traceId: string, salt: HashSalt): number {
+  writeUuidWords(traceId, words, 0);
+  return samplingHashOfWords(words, 0, salt);
+}
+
+/** samplingHash of a trace id held as four words at `offset` (a SpanBatch's ids), with no string made. */
+export function samplingHashOfWords(idWords: Uint32Array, offset: number, salt: HashSalt): number {
   let h = FNV_OFFSET;
   for (let i = 0; i < salt.length; i++) h = Math.imul(h ^ salt.charCodeAt(i), FNV_PRIME);
-  writeUuidWords(traceId, words, 0);
   for (let k = 0; k < 4; k++) {
-    const w = words[k]!;
+    const w = idWords[offset + k]!;
     h = Math.imul(h ^ (w >>> 24), FNV_PRIME);
     h = Math.imul(h ^ ((w >>> 16) & 255), FNV_PRIME);
     h = Math.imul(h ^ ((w >>> 8) & 255), FNV_PRIME);

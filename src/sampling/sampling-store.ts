@@ -1,5 +1,7 @@
 // Sampling in front of a store. A TraceStore itself, so every way spans come in (POST /spans,
-// OTLP) is sampled the same, and queries pass straight through.
+// OTLP) is sampled the same, and queries pass straight through. It reads batches in columns and
+// hands the store batches of the rows it keeps; only spans waiting for a tail decision become
+// objects (a trace's spans wait together, across requests, in the buffer).
 //
 // Head sampling keeps a trace when samplingHash(id, "head") < SAMPLING_RATE × 2^32: one hash,
 // the same answer for every span of the trace on every instance, nothing remembered.
@@ -14,8 +16,8 @@
 // Spans that sampling drops still reach the store's latency statistics (recordUnsampled), so
 // RED metrics describe all the traffic while only the kept traces take memory.
 
+import { ID_WORDS, SpanBatch } from '../ingest/span-batch.js';
 import type { Clock } from '../time/clock.js';
-import { secondsOf, subsecondNanosOf } from '../time/nanos.js';
 import type {
   DependencyReport,
   EvictionResult,
@@ -29,9 +31,9 @@ import type {
   TraceList,
   TraceStore,
 } from '../store/trace-store.js';
-import { futureLimit, windowEdge } from '../store/window.js';
+import { FUTURE, futureLimit, STALE, windowEdge, windowPlace } from '../store/window.js';
 import { DecisionMemory } from './decision-memory.js';
-import { keepThreshold, samplingHash } from './hash.js';
+import { keepThreshold, samplingHash, samplingHashOfWords } from './hash.js';
 import { RootLatency } from './root-latency.js';
 
 export interface TailSamplingOptions {
@@ -126,7 +128,7 @@ export class SamplingStore implements TraceStore {
     return headRate < 1 || tail;
   }
 
-  async ingest(spans: readonly IngestSpan[]): Promise<IngestResult> {
+  async apply(batch: SpanBatch): Promise<IngestResult> {
     const nowMs = this.options.clock.nowMs();
     const edge = windowEdge(nowMs, this.options.windowMinutes);
     const future = futureLimit(nowMs);
@@ -134,54 +136,56 @@ export class SamplingStore implements TraceStore {
     let discardedStale = 0;
     let discardedFuture = 0;
     let buffered = 0;
-    const pass: IngestSpan[] = [];
-    const headDropped: IngestSpan[] = [];
-    const tailDropped: IngestSpan[] = [];
-    for (const span of spans) {
+    // Rows are split by decision into batches of their own (tag text stays in the request body,
+    // which outlives them): the store reads the columns as they came.
+    const pass = SpanBatch.acquire();
+    const headDropped = SpanBatch.acquire();
+    const tailDropped = SpanBatch.acquire();
+    for (let i = 0; i < batch.length; i++) {
       // Outside the window is a discard whatever sampling would say.
-      const start = span.startTime;
-      if (start.charCodeAt(0) === 45 /* - */) {
+      const place = windowPlace(batch, i, edge, future);
+      if (place === STALE) {
         discardedStale++;
         continue;
       }
-      const sec = secondsOf(start);
-      const nsec = subsecondNanosOf(start);
-      if (sec < edge.sec || (sec === edge.sec && nsec < edge.nsec)) {
-        discardedStale++;
-        continue;
-      }
-      if (sec > future.sec || (sec === future.sec && nsec > future.nsec)) {
+      if (place === FUTURE) {
         discardedFuture++;
         continue;
       }
-      if (this.headThreshold < 2 ** 32 && samplingHash(span.traceId, 'head') >= this.headThreshold) {
-        headDropped.push(span);
+      if (this.headThreshold < 2 ** 32 && samplingHashOfWords(batch.ids, i * ID_WORDS, 'head') >= this.headThreshold) {
+        headDropped.appendSpanOf(batch, i);
         continue;
       }
       if (tail === undefined) {
-        pass.push(span);
+        pass.appendSpanOf(batch, i);
         continue;
       }
+      const traceId = batch.traceIdText(i);
       // A trace still waiting has no decision yet: only its first span asks the memory.
-      const decided = this.buffer.has(span.traceId) ? undefined : this.decisions.get(span.traceId, nowMs);
+      const decided = this.buffer.has(traceId) ? undefined : this.decisions.get(traceId, nowMs);
       if (decided === true) {
-        pass.push(span);
+        pass.appendSpanOf(batch, i);
       } else if (decided === false) {
-        tailDropped.push(span);
+        tailDropped.appendSpanOf(batch, i);
       } else {
-        this.hold(span, nowMs);
+        this.hold(traceId, batch.spanAt(i), nowMs);
         buffered++;
       }
     }
-    const result = await this.inner.ingest(pass);
-    if (headDropped.length > 0) {
-      this.observer.sampledOut('head', headDropped.length);
+    const result = await this.inner.apply(pass);
+    pass.release();
+    const headDroppedSpans = headDropped.length;
+    if (headDroppedSpans > 0) {
+      this.observer.sampledOut('head', headDroppedSpans);
       await this.inner.recordUnsampled(headDropped);
     }
-    if (tailDropped.length > 0) {
-      this.observer.sampledOut('tail', tailDropped.length);
+    headDropped.release();
+    const tailDroppedSpans = tailDropped.length;
+    if (tailDroppedSpans > 0) {
+      this.observer.sampledOut('tail', tailDroppedSpans);
       await this.inner.recordUnsampled(tailDropped);
     }
+    tailDropped.release();
     if (tail !== undefined && (this.bufferedSpans > tail.maxBufferedSpans || this.bufferedBytes > tail.maxBufferedBytes)) {
       await this.decideOldest(tail.maxBufferedSpans, tail.maxBufferedBytes);
     }
@@ -190,19 +194,19 @@ export class SamplingStore implements TraceStore {
       duplicates: result.duplicates,
       discardedStale: result.discardedStale + discardedStale,
       discardedFuture: result.discardedFuture + discardedFuture,
-      sampledOut: headDropped.length + tailDropped.length,
+      sampledOut: headDroppedSpans + tailDroppedSpans,
     };
   }
 
-  private hold(span: IngestSpan, nowMs: number): void {
-    let pending = this.buffer.get(span.traceId);
+  private hold(traceId: string, span: IngestSpan, nowMs: number): void {
+    let pending = this.buffer.get(traceId);
     if (pending === undefined) {
       pending = { spans: [], bytes: 0, lastMs: nowMs, error: false };
-      this.buffer.set(span.traceId, pending);
+      this.buffer.set(traceId, pending);
     } else if (pending.lastMs !== nowMs) {
       // Re-inserted, so that the map stays ordered by last arrival.
-      this.buffer.delete(span.traceId);
-      this.buffer.set(span.traceId, pending);
+      this.buffer.delete(traceId);
+      this.buffer.set(traceId, pending);
       pending.lastMs = nowMs;
     }
     pending.spans.push(span);
@@ -271,10 +275,10 @@ export class SamplingStore implements TraceStore {
       if (root !== undefined) roots.push([root.service, rootNs!]);
     }
     for (const [service, ns] of roots) this.rootLatency.add(service, ns, nowMs);
-    if (kept.length > 0) this.observer.flushed(await this.inner.ingest(kept));
+    if (kept.length > 0) this.observer.flushed(await this.inner.apply(SpanBatch.fromSpans(kept)));
     if (dropped.length > 0) {
       this.observer.sampledOut('tail', dropped.length);
-      await this.inner.recordUnsampled(dropped);
+      await this.inner.recordUnsampled(SpanBatch.fromSpans(dropped));
     }
   }
 
@@ -306,8 +310,8 @@ export class SamplingStore implements TraceStore {
     return this.inner.dependencies(range);
   }
 
-  recordUnsampled(spans: readonly IngestSpan[]): void | Promise<void> {
-    return this.inner.recordUnsampled(spans);
+  recordUnsampled(batch: SpanBatch): void | Promise<void> {
+    return this.inner.recordUnsampled(batch);
   }
 
   stats(): StoreStats | Promise<StoreStats> {

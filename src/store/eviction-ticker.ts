@@ -1,13 +1,34 @@
-// Continuous eviction, with no request needed: a timer asks the store to drop what the window
-// has passed. The store releases at most a slice of spans per call; while work remains the
-// ticker yields to the event loop (setImmediate) between slices, so requests interleave.
+// Continuous eviction, with no request needed: a timer asks each participant (the span store,
+// the log store) to drop what the window has passed, in a fixed order, so that everything leaves
+// the window on the same tick. A participant releases at most a slice per call; while any has
+// work left the ticker yields to the event loop (setImmediate) between rounds, so requests
+// interleave.
 
-import type { TraceStore } from './trace-store.js';
+import type { StoreLifecycle } from './lifecycle.js';
+
+/** One thing the ticker evicts from. */
+export interface EvictionParticipant {
+  /** Releases a bounded slice of what the window has passed: how many items went, and whether more wait. */
+  evict(): Promise<{ evicted: number; pending: boolean }>;
+  /** Told the count of a call that released any. */
+  onEvicted(count: number): void;
+}
+
+/** The span store as a participant. */
+export function storeEviction(store: StoreLifecycle, onEvicted: (spans: number) => void): EvictionParticipant {
+  return {
+    async evict() {
+      const { evictedSpans, pending } = await store.evict();
+      return { evicted: evictedSpans, pending };
+    },
+    onEvicted,
+  };
+}
 
 export interface EvictionTickerOptions {
-  store: TraceStore;
+  /** Evicted in this order on every round. */
+  participants: readonly EvictionParticipant[];
   intervalMs: number;
-  onEvicted: (spans: number) => void;
   onError: (error: unknown) => void;
 }
 
@@ -28,14 +49,18 @@ export class EvictionTicker {
     this.timer = undefined;
   }
 
-  /** Runs eviction until the store has nothing pending. Overlapping calls coalesce. */
+  /** Runs eviction until no participant has anything pending. Overlapping calls coalesce. */
   async tick(): Promise<void> {
     if (this.running) return;
     this.running = true;
     try {
       for (;;) {
-        const { evictedSpans, pending } = await this.options.store.evict();
-        if (evictedSpans > 0) this.options.onEvicted(evictedSpans);
+        let pending = false;
+        for (const participant of this.options.participants) {
+          const result = await participant.evict();
+          if (result.evicted > 0) participant.onEvicted(result.evicted);
+          if (result.pending) pending = true;
+        }
         if (!pending) break;
         await new Promise<void>((resolve) => setImmediate(resolve));
       }

@@ -2,6 +2,7 @@
 // bodies of GET /services, /services/{service}/operations, /stats and /dependencies, minus
 // their int64 fields. Groups merge their minute sketches; counts are exact.
 
+import { compareText } from './compare-text.js';
 import { LatencyStats, RELATIVE_ERROR } from './sketch.js';
 import type { DependencyReport, LatencyReport } from './trace-store.js';
 
@@ -33,10 +34,6 @@ export interface DependencyEdgeRow {
   call_count: number;
   error_count: number;
   p95_ms: number;
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function errorRate(stats: LatencyStats): number {

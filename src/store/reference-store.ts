@@ -1,7 +1,8 @@
 // The oracle. Small and obviously correct: a map of traces to maps of spans, bigint times, and
 // every query recomputed from scratch with the window edge applied at query time. Differential
 // tests drive it and the production store with the same operations and require equal answers.
-// Not for production: queries are O(all spans).
+// Not for production: queries are O(all spans). Spans are placed in the window by windowPlace
+// (window.ts), the one function every store uses; what it checks is everything after that.
 //
 // The one piece of state that is not recomputed is the dependency link: which parent span a
 // child was held together with (trace-store.ts defines edges by arrival, so that a parent aging
@@ -9,7 +10,9 @@
 
 import type { Clock } from '../time/clock.js';
 import { LatencyStats } from './sketch.js';
-import { minuteStartNs, statsWindow, windowBoundsNs } from './window.js';
+import type { SpanBatch } from '../ingest/span-batch.js';
+import { compareText } from './compare-text.js';
+import { FUTURE, futureLimit, IN_WINDOW, minuteStartNs, STALE, statsWindow, windowBoundsNs, windowEdge, windowPlace } from './window.js';
 import type {
   DependencyReport,
   EvictionResult,
@@ -87,19 +90,24 @@ export class ReferenceStore implements TraceStore {
     private readonly windowMinutes: number,
   ) {}
 
-  ingest(spans: readonly IngestSpan[]): IngestResult {
-    const { edge, future } = windowBoundsNs(this.clock.nowMs(), this.windowMinutes);
+  apply(batch: SpanBatch): IngestResult {
+    const nowMs = this.clock.nowMs();
+    const { edge } = windowBoundsNs(nowMs, this.windowMinutes);
+    const edgeInstant = windowEdge(nowMs, this.windowMinutes);
+    const futureInstant = futureLimit(nowMs);
     const result: IngestResult = { accepted: 0, duplicates: 0, discardedStale: 0, discardedFuture: 0 };
-    for (const span of spans) {
-      const start = BigInt(span.startTime);
-      if (start < edge) {
+    for (let i = 0; i < batch.length; i++) {
+      const place = windowPlace(batch, i, edgeInstant, futureInstant);
+      if (place === STALE) {
         result.discardedStale++;
         continue;
       }
-      if (start > future) {
+      if (place === FUTURE) {
         result.discardedFuture++;
         continue;
       }
+      const span = batch.spanAt(i);
+      const start = BigInt(span.startTime);
       let trace = this.traces.get(span.traceId);
       if (trace === undefined) {
         trace = new Map();
@@ -128,11 +136,14 @@ export class ReferenceStore implements TraceStore {
     return result;
   }
 
-  recordUnsampled(spans: readonly IngestSpan[]): void {
-    const { edge, future } = windowBoundsNs(this.clock.nowMs(), this.windowMinutes);
-    for (const s of spans) {
+  recordUnsampled(batch: SpanBatch): void {
+    const nowMs = this.clock.nowMs();
+    const edge = windowEdge(nowMs, this.windowMinutes);
+    const future = futureLimit(nowMs);
+    for (let i = 0; i < batch.length; i++) {
+      if (windowPlace(batch, i, edge, future) !== IN_WINDOW) continue;
+      const s = batch.spanAt(i);
       const start = BigInt(s.startTime);
-      if (start < edge || start > future) continue;
       const durationNs = Number(BigInt(s.endTime) - start);
       this.unsampled.push({ service: s.service, operation: s.operation, start, durationNs, error: s.error });
     }
@@ -161,7 +172,7 @@ export class ReferenceStore implements TraceStore {
         duration_ms: Number((root.end - root.start) / 1_000_000n),
         start_time: root.span.startTime,
         status: errors > 0 ? 'error' : 'ok',
-        services: [...new Set(spans.map((h) => h.span.service))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+        services: [...new Set(spans.map((h) => h.span.service))].sort(compareText),
         error_count: errors,
         partial: spans.some((h) => h.span.parentSpanId !== undefined && !ids.has(h.span.parentSpanId)),
       },

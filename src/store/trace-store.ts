@@ -1,218 +1,42 @@
-// The storage boundary. HTTP handlers and tests see only this interface; the minute-bucket
-// store, the reference store and later durable or shared stores are interchangeable behind it.
+// The storage boundary. HTTP handlers and tests see only these interfaces; the minute-bucket
+// store, the reference store and later durable or shared stores are interchangeable behind them.
+// The boundary is split by role, one small interface per file (writer.ts, reader.ts, stats.ts,
+// lifecycle.ts); this file holds TraceStore, their composition, and names the shapes they exchange
+// (store-shapes.ts) for the callers.
 // Every method may answer with a promise so that a store backed by I/O fits the same shape.
 // Returned objects are fresh copies: callers may keep or change them without touching the store.
 
 import type { IngestSpan } from '../ingest/ingest-span.js';
-import type { SpanBatch } from '../ingest/span-batch.js';
-import type { NsText } from '../time/nanos.js';
-import type { LatencyStats } from './sketch.js';
+import type { StoreLifecycle } from './lifecycle.js';
+import type { TraceReader } from './reader.js';
+import type { TraceStats } from './stats.js';
+import type { TraceWriter } from './writer.js';
 
 // The store's input is defined by ingest (below the store); stores and tests name it from here.
 export type { IngestSpan };
-
-export interface IngestResult {
-  /** Spans now held: newly stored plus re-sent ones that were already held. */
-  accepted: number;
-  /** Of `accepted`, how many were already held (client retries). */
-  duplicates: number;
-  /** Older than the window edge. */
-  discardedStale: number;
-  /** More than the allowed skew ahead of now. */
-  discardedFuture: number;
-  /** Dropped by sampling (src/sampling/); absent when no sampler is in front of the store. */
-  sampledOut?: number;
-}
-
-export interface TraceSummary {
-  trace_id: string;
-  root_service: string;
-  root_operation: string;
-  span_count: number;
-  duration_ms: number;
-  start_time: NsText;
-  status: 'ok' | 'error';
-  /** Distinct services of the trace's spans, sorted (UTF-16 code unit order). */
-  services: string[];
-  /** Spans with status error. */
-  error_count: number;
-  /** Some span's parent_span_id is not among the trace's spans. */
-  partial: boolean;
-}
-
-export interface StoredSpan {
-  trace_id: string;
-  span_id: string;
-  parent_span_id?: string;
-  service: string;
-  operation: string;
-  start_time: NsText;
-  end_time: NsText;
-  status: 'ok' | 'error';
-  tags?: Record<string, string>;
-}
+export type {
+  IngestResult,
+  TraceSummary,
+  StoredSpan,
+  TreeSpan,
+  TraceDetail,
+  TraceFilter,
+  ListPosition,
+  ListQuery,
+  TraceList,
+  RangeQuery,
+  StatsRange,
+  EndpointLatency,
+  LatencyReport,
+  DependencyLink,
+  DependencyReport,
+  StoreStats,
+  EvictionResult,
+} from './store-shapes.js';
 
 /**
- * A span of GET /traces/{id} with its place in the tree. `depth` counts from 0 at a root (no
- * parent) and at an orphan (its parent is not among the trace's spans). Spans that no root or
- * orphan reaches hang off a parent cycle (malformed input): the earliest of them not yet placed
- * counts as depth 0, repeatedly, until every span is placed.
+ * A whole store: the four roles (writer.ts, reader.ts, stats.ts, lifecycle.ts) together. Code that
+ * needs one role takes that interface; wrappers (sampling) implement all four and pass through
+ * what they do not change.
  */
-export interface TreeSpan extends StoredSpan {
-  depth: number;
-  /** span_ids of the spans naming this one as parent (itself excluded), in span order. */
-  children: string[];
-  /** Present (true) only when parent_span_id names no span of the trace. */
-  orphan?: true;
-}
-
-export interface TraceDetail {
-  trace_id: string;
-  /** The earliest span without a parent (ties by span_id); absent when none has arrived. */
-  root_span_id?: string;
-  /** Some span is an orphan. */
-  partial: boolean;
-  /** Ordered by start_time ascending, ties by span_id. */
-  spans: TreeSpan[];
-}
-
-/**
- * Search filters of GET /traces. Each one holds for a trace when some span of the trace (as held
- * in the window) satisfies it; different filters may be satisfied by different spans.
- */
-export interface TraceFilter {
-  /** Some span has this service. */
-  service?: string;
-  /** The root span has this service. */
-  rootService?: string;
-  /** Some span has this operation (of any service). */
-  operation?: string;
-  /** The trace status: "error" when some span failed. */
-  status?: 'ok' | 'error';
-  /** Inclusive bounds on the root's duration_ms. */
-  minDurationMs?: number;
-  maxDurationMs?: number;
-  /** Every pair is held by some span's tags (exact key and value). */
-  tags?: ReadonlyArray<{ key: string; value: string }>;
-  /** The trace is (not) partial. */
-  partial?: boolean;
-}
-
-/** A place in the listing order, given by the (root start, trace id) of a listed trace. */
-export interface ListPosition {
-  startTime: NsText;
-  traceId: string;
-}
-
-export interface ListQuery {
-  /** 0 asks for `total` only. */
-  limit: number;
-  /** Inclusive lower bound on the root's start_time. */
-  after?: NsText;
-  /** Exclusive upper bound on the root's start_time. */
-  before?: NsText;
-  filter?: TraceFilter;
-  /** Return only matches strictly after this position in the listing order. */
-  cursor?: ListPosition;
-}
-
-export interface TraceList {
-  /** Matches of the time range and filter; the cursor does not change it. */
-  total: number;
-  /** Root start_time descending, ties by trace_id ascending. */
-  traces: TraceSummary[];
-  /** More matches follow the last of `traces`. */
-  more: boolean;
-  /**
-   * The search stopped at the store's scan budget: `total` counts the matches found until then
-   * and `traces` may miss some. Absent when the answer is exact.
-   */
-  incomplete?: boolean;
-}
-
-/** A time range for statistics, before alignment (see statsWindow in window.ts). */
-export interface RangeQuery {
-  after?: NsText;
-  before?: NsText;
-}
-
-/** The range statistics were taken over: whole minutes, [after, before). */
-export interface StatsRange {
-  after: NsText;
-  before: NsText;
-  /** Seconds of the range that have passed (up to now), for rates. */
-  elapsedSeconds: number;
-}
-
-export interface EndpointLatency {
-  service: string;
-  operation: string;
-  /** Spans of this service and operation starting in the range; latency = span duration. */
-  stats: LatencyStats;
-}
-
-export interface LatencyReport extends StatsRange {
-  /** Every (service, operation) with spans in the range, in no particular order. */
-  endpoints: EndpointLatency[];
-}
-
-export interface DependencyLink {
-  /** Service of the parent span. */
-  parent: string;
-  /** Service of the child span (different from the parent's). */
-  child: string;
-  /** Child spans starting in the range (their duration, their status). */
-  stats: LatencyStats;
-}
-
-export interface DependencyReport extends StatsRange {
-  links: DependencyLink[];
-}
-
-export interface StoreStats {
-  spans: number;
-  traces: number;
-  /** Minute buckets currently held (live and still being released). */
-  buckets: number;
-  /** Bytes of span columns, tag text and trace records held, where the store counts them (MAX_SPAN_BYTES). */
-  bytes?: number;
-  /** Distinct (service, operation) pairs held, where the store bounds them. */
-  endpoints?: number;
-  /** Spans stored under the overflow name since start, because the endpoint budget was spent. */
-  overflowedSpans?: number;
-}
-
-export interface EvictionResult {
-  /** Spans released by this call. */
-  evictedSpans: number;
-  /** Whether released buckets still hold spans to process (call again soon). */
-  pending: boolean;
-}
-
-export interface TraceStore {
-  ingest(spans: readonly IngestSpan[]): IngestResult | Promise<IngestResult>;
-  /**
-   * ingest() for a batch in columns (src/ingest/span-batch.ts), as the POST /spans fast parser
-   * produces it; stores without it are given batch.toIngestSpans(). The batch is reused once the
-   * call returns (or its promise settles): a store copies what it keeps.
-   */
-  ingestBatch?(batch: SpanBatch): IngestResult | Promise<IngestResult>;
-  listTraces(query: ListQuery): TraceList | Promise<TraceList>;
-  getTrace(traceId: string): TraceDetail | undefined | Promise<TraceDetail | undefined>;
-  /** Span counts, errors and latency per (service, operation) over whole minutes of the window. */
-  latency(range: RangeQuery): LatencyReport | Promise<LatencyReport>;
-  /**
-   * Calls between services: a child span is counted on the edge (parent's service → its service)
-   * once both it and its parent span have been held in the window together (whichever arrived
-   * last), in the minute of the child's start.
-   */
-  dependencies(range: RangeQuery): DependencyReport | Promise<DependencyReport>;
-  /**
-   * Counts spans that a sampler dropped in the latency statistics only: they never become part
-   * of a trace, a search result or a dependency edge. Spans outside the window are ignored.
-   */
-  recordUnsampled(spans: readonly IngestSpan[]): void | Promise<void>;
-  stats(): StoreStats | Promise<StoreStats>;
-  /** Releases data older than the window; does at most a bounded slice of work per call. */
-  evict(): EvictionResult | Promise<EvictionResult>;
-}
+export interface TraceStore extends TraceWriter, TraceReader, TraceStats, StoreLifecycle {}

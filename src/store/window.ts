@@ -4,6 +4,7 @@
 // (clients' clocks drift, and the emitter sends children up to 0.5 s ahead); spans further ahead
 // are discarded, since they would sit in memory until the clock caught up with them.
 
+import { SPAN_NEGATIVE_START, TIME_FIELDS, type SpanBatch } from '../ingest/span-batch.js';
 import { nsFromParts, secondsOf, subsecondNanosOf, type NsText } from '../time/nanos.js';
 
 export const FUTURE_SKEW_MS = 5 * 60_000;
@@ -28,6 +29,25 @@ export function windowEdge(nowMs: number, windowMinutes: number): Instant {
 /** Newest start_time accepted at `nowMs`. */
 export function futureLimit(nowMs: number): Instant {
   return instantFromMs(nowMs + FUTURE_SKEW_MS);
+}
+
+export const IN_WINDOW = 0;
+export const STALE = 1;
+export const FUTURE = 2;
+/** Where a span's start falls: IN_WINDOW, STALE (before the edge) or FUTURE (past the skew). */
+export type WindowPlace = typeof IN_WINDOW | typeof STALE | typeof FUTURE;
+
+/**
+ * Where span i of the batch starts, against `edge` and `future` of the same instant: every store
+ * places spans with this one function, so they agree on every boundary to the nanosecond.
+ */
+export function windowPlace(batch: SpanBatch, i: number, edge: Instant, future: Instant): WindowPlace {
+  if ((batch.flags[i]! & SPAN_NEGATIVE_START) !== 0) return STALE;
+  const sec = batch.times[i * TIME_FIELDS]!;
+  const nsec = batch.times[i * TIME_FIELDS + 1]!;
+  if (sec < edge.sec || (sec === edge.sec && nsec < edge.nsec)) return STALE;
+  if (sec > future.sec || (sec === future.sec && nsec > future.nsec)) return FUTURE;
+  return IN_WINDOW;
 }
 
 /** Exact window bounds as bigint nanoseconds, for the reference store. */

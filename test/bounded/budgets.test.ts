@@ -3,7 +3,7 @@
 // answers with the budget that is full, leaves the other kinds of memory alone, and lets ingest
 // resume once the window has passed.
 import { afterEach, describe, expect, it } from 'vitest';
-import { OVERFLOW_NAME } from '../../src/store/compact/endpoint-table.js';
+import { OVERFLOW_NAME } from '../../src/store/buckets/endpoint-table.js';
 import { startCollector, type Api } from '../support/http.js';
 import { uuid } from '../support/spans.js';
 

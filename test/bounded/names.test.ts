@@ -1,13 +1,14 @@
 // Names leave with the last minute that holds them, their ids are numbered again without
 // changing any answer, and the endpoint budget bounds what a flood of distinct names can hold.
 import { describe, expect, it } from 'vitest';
-import { BucketStore } from '../../src/store/compact/bucket-store.js';
-import { OVERFLOW_NAME } from '../../src/store/compact/endpoint-table.js';
+import { BucketStore } from '../../src/store/buckets/bucket-store.js';
+import { OVERFLOW_NAME } from '../../src/store/buckets/endpoint-table.js';
 import { ReferenceStore } from '../../src/store/reference-store.js';
 import { dependencyEdges, serviceRows } from '../../src/store/red.js';
 import type { IngestSpan, TraceFilter, TraceStore } from '../../src/store/trace-store.js';
 import { ManualClock } from '../../src/time/clock.js';
 import { span, uuid } from '../support/spans.js';
+import { applySpans } from '../support/store.js';
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 30);
 const WINDOW = 5;
@@ -42,7 +43,7 @@ describe('BucketStore names', () => {
   it('forgets every name once its spans have left the window', () => {
     const clock = new ManualClock(NOW);
     const store = new BucketStore({ clock, windowMinutes: WINDOW });
-    for (let n = 0; n < 2000; n++) store.ingest(trace(clock, n, `service-${n}`, `operation-${n}`, `callee-${n}`));
+    for (let n = 0; n < 2000; n++) applySpans(store, trace(clock, n, `service-${n}`, `operation-${n}`, `callee-${n}`));
     expect(store.stats().endpoints).toBe(4000);
     clock.advance((WINDOW + 1) * 60_000);
     drain(store);
@@ -54,8 +55,8 @@ describe('BucketStore names', () => {
     const bucket = new BucketStore({ clock, windowMinutes: WINDOW });
     const reference = new ReferenceStore(clock, WINDOW);
     const ingest = (spans: IngestSpan[]) => {
-      bucket.ingest(spans);
-      reference.ingest(spans);
+      applySpans(bucket, spans);
+      applySpans(reference, spans);
     };
     // 40 services (past the 32 with exact mask bits), then a minute later 40 others, which get
     // the freed ids once the first minute has gone.
@@ -90,17 +91,17 @@ describe('BucketStore names', () => {
     const store = new BucketStore({ clock, windowMinutes: WINDOW });
     const start = nowNs(clock) - 1_000_000n;
     // The parent in the oldest minute, its child a minute later: the edge lives in the child's minute.
-    store.ingest([span({ traceId: uuid(1, 0xb0), spanId: uuid(1, 0xb1), service: 'gateway', operation: 'GET', startTime: start.toString(), endTime: (start + 90_000_000_000n).toString() })]);
+    applySpans(store, [span({ traceId: uuid(1, 0xb0), spanId: uuid(1, 0xb1), service: 'gateway', operation: 'GET', startTime: start.toString(), endTime: (start + 90_000_000_000n).toString() })]);
     clock.advance(60_000);
     const childStart = start + 60_000_000_000n;
-    store.ingest([
+    applySpans(store, [
       span({ traceId: uuid(1, 0xb0), spanId: uuid(2, 0xb1), parentSpanId: uuid(1, 0xb1), service: 'billing', operation: 'charge', startTime: childStart.toString(), endTime: (childStart + 1_000_000n).toString() }),
     ]);
     clock.advance(WINDOW * 60_000 - 30_000);
     drain(store);
     // gateway's span has gone; a newcomer must not take the id the edge still names.
     const now = nowNs(clock);
-    store.ingest([span({ traceId: uuid(2, 0xb0), spanId: uuid(3, 0xb1), service: 'newcomer', operation: 'x', startTime: now.toString(), endTime: (now + 1n).toString() })]);
+    applySpans(store, [span({ traceId: uuid(2, 0xb0), spanId: uuid(3, 0xb1), service: 'newcomer', operation: 'x', startTime: now.toString(), endTime: (now + 1n).toString() })]);
     expect(dependencyEdges(store.dependencies({})).map((e) => [e.parent, e.child])).toEqual([['gateway', 'billing']]);
   });
 });
@@ -109,9 +110,9 @@ describe('BucketStore endpoint budget', () => {
   it('stores spans of pairs past the budget under the overflow name, keeping the service when it is held', async () => {
     const clock = new ManualClock(NOW);
     const store = new BucketStore({ clock, windowMinutes: WINDOW, maxEndpoints: 10 });
-    for (let n = 0; n < 10; n++) store.ingest(trace(clock, n, 'checkout', `GET /cart/${n}`));
-    for (let n = 10; n < 100; n++) store.ingest(trace(clock, n, 'checkout', `GET /cart/${n}`));
-    for (let n = 100; n < 200; n++) store.ingest(trace(clock, n, `svc-${n}`, 'op'));
+    for (let n = 0; n < 10; n++) applySpans(store, trace(clock, n, 'checkout', `GET /cart/${n}`));
+    for (let n = 10; n < 100; n++) applySpans(store, trace(clock, n, 'checkout', `GET /cart/${n}`));
+    for (let n = 100; n < 200; n++) applySpans(store, trace(clock, n, `svc-${n}`, 'op'));
     const stats = store.stats();
     expect(stats.spans).toBe(200);
     expect(stats.overflowedSpans).toBe(190);
@@ -126,7 +127,7 @@ describe('BucketStore endpoint budget', () => {
     // Once the window has passed the budget is free again.
     clock.advance((WINDOW + 1) * 60_000);
     drain(store);
-    store.ingest(trace(clock, 500, 'fresh', 'op'));
+    applySpans(store, trace(clock, 500, 'fresh', 'op'));
     expect(serviceRows(store.latency({})).map((r) => r.service)).toEqual(['fresh']);
   });
 });

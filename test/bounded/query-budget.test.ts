@@ -4,11 +4,12 @@
 // units of work (spans and rows examined), never timed here: wall-clock figures belong to the
 // benchmark.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BucketStore } from '../../src/store/compact/bucket-store.js';
+import { BucketStore } from '../../src/store/buckets/bucket-store.js';
 import type { IngestSpan } from '../../src/store/trace-store.js';
 import { ManualClock } from '../../src/time/clock.js';
 import { startCollector, type Api } from '../support/http.js';
 import { span, uuid } from '../support/spans.js';
+import { applySpans } from '../support/store.js';
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 30);
 const SPANS_PER_TRACE = 6;
@@ -31,7 +32,7 @@ function fill(store: BucketStore, clock: ManualClock, traces: number): void {
       );
     }
   }
-  for (let from = 0; from < spans.length; from += 500) store.ingest(spans.slice(from, from + 500));
+  for (let from = 0; from < spans.length; from += 500) applySpans(store, spans.slice(from, from + 500));
 }
 
 describe('BucketStore scan budget', () => {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { RequestDurationHistogram } from '../../src/http/request-duration-histogram.js';
-import { BucketStore } from '../../src/store/compact/bucket-store.js';
+import { BucketStore } from '../../src/store/buckets/bucket-store.js';
 import { ManualClock } from '../../src/time/clock.js';
 import { metricValue, startCollector } from '../support/http.js';
 

@@ -6,7 +6,7 @@ import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type Collector } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { BucketStore } from '../../src/store/compact/bucket-store.js';
+import { BucketStore } from '../../src/store/buckets/bucket-store.js';
 import { ManualClock } from '../../src/time/clock.js';
 import { parseJsonLossless, spansBody } from '../support/http.js';
 

@@ -7,7 +7,7 @@ import { request as undiciRequest } from 'undici';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { MinuteLogStore } from '../../src/logs/minute-log-store.js';
-import { BucketStore } from '../../src/store/compact/bucket-store.js';
+import { BucketStore } from '../../src/store/buckets/bucket-store.js';
 import { ManualClock } from '../../src/time/clock.js';
 import { Api, DEFAULT_NOW_MS, type JsonObject } from '../support/http.js';
 

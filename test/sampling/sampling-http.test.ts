@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, type Collector } from '../../src/app.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { keepThreshold, samplingHash } from '../../src/sampling/hash.js';
-import { BucketStore } from '../../src/store/compact/bucket-store.js';
+import { BucketStore } from '../../src/store/buckets/bucket-store.js';
 import { ManualClock } from '../../src/time/clock.js';
 import { contractValidator, DEFAULT_NOW_MS, metricValue, spansBody, type WireSpanInput } from '../support/http.js';
 import { uuid } from '../support/spans.js';

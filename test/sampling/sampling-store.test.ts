@@ -3,11 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import { keepThreshold, samplingHash } from '../../src/sampling/hash.js';
 import { SamplingStore, type SamplingObserver, type TailReason, type TailSamplingOptions } from '../../src/sampling/sampling-store.js';
-import { BucketStore } from '../../src/store/compact/bucket-store.js';
+import { BucketStore } from '../../src/store/buckets/bucket-store.js';
 import { redStats } from '../../src/store/red.js';
 import type { IngestResult, IngestSpan } from '../../src/store/trace-store.js';
 import { ManualClock } from '../../src/time/clock.js';
 import { nsAt, span, uuid } from '../support/spans.js';
+import { applySpans } from '../support/store.js';
 
 const T0 = Date.UTC(2026, 10, 21, 12, 0, 30);
 
@@ -77,8 +78,8 @@ describe('head sampling', () => {
     const spans: IngestSpan[] = [];
     for (let n = 0; n < 2000; n++) spans.push(...trace(clock, n));
     // Spans of a trace arrive in different batches: the decision is the same for each.
-    const result = await store.ingest(spans.filter((_, i) => i % 3 !== 1));
-    const second = await store.ingest(spans.filter((_, i) => i % 3 === 1));
+    const result = await applySpans(store, spans.filter((_, i) => i % 3 !== 1));
+    const second = await applySpans(store, spans.filter((_, i) => i % 3 === 1));
     const kept = [...Array(2000).keys()].filter((n) => samplingHash(traceId(n), 'head') < keepThreshold(0.25));
     expect(Math.abs(kept.length / 2000 - 0.25)).toBeLessThan(0.03);
     const listed = await inner.listTraces({ limit: 1000 });
@@ -96,17 +97,17 @@ describe('head sampling', () => {
     const b = setup(0.5);
     const spans: IngestSpan[] = [];
     for (let n = 0; n < 300; n++) spans.push(...trace(a.clock, n));
-    await a.store.ingest(spans.slice(0, 450));
-    await b.store.ingest(spans.slice(450));
-    await a.store.ingest(spans.slice(450));
-    await b.store.ingest(spans.slice(0, 450));
+    await applySpans(a.store, spans.slice(0, 450));
+    await applySpans(b.store, spans.slice(450));
+    await applySpans(a.store, spans.slice(450));
+    await applySpans(b.store, spans.slice(0, 450));
     const ids = async (s: SamplingStore) => (await s.listTraces({ limit: 1000 })).traces.map((t) => t.trace_id);
     expect(await ids(a.store)).toEqual(await ids(b.store));
   });
 
   it('counts spans outside the window as discarded, not sampled out', async () => {
     const { clock, store } = setup(0.000001);
-    const r = await store.ingest(trace(clock, 1, { agoMs: 31 * 60_000 }));
+    const r = await applySpans(store, trace(clock, 1, { agoMs: 31 * 60_000 }));
     expect(r).toMatchObject({ accepted: 0, discardedStale: 3, sampledOut: 0 });
   });
 });
@@ -115,11 +116,11 @@ describe('tail sampling', () => {
   it('holds spans until the trace has been quiet for TAIL_DECISION_SECONDS', async () => {
     const { clock, store, seen } = setup(1, { keepRate: 1 });
     const [root, ...children] = trace(clock, 1);
-    expect(await store.ingest([root!])).toMatchObject({ accepted: 1 });
+    expect(await applySpans(store, [root!])).toMatchObject({ accepted: 1 });
     expect((await store.listTraces({ limit: 10 })).total).toBe(0);
     expect(store.state()).toMatchObject({ bufferedSpans: 1, bufferedTraces: 1 });
     clock.advance(9_000);
-    await store.ingest([children[0]!]); // activity: the quiet period starts again
+    await applySpans(store, [children[0]!]); // activity: the quiet period starts again
     clock.advance(9_999);
     expect(await store.sweep()).toBe(0);
     clock.advance(1);
@@ -127,7 +128,7 @@ describe('tail sampling', () => {
     expect((await store.listTraces({ limit: 10 })).traces[0]?.span_count).toBe(2);
     expect(seen.decisions).toEqual([{ keep: true, reason: 'rate', early: false }]);
     // A later span joins the kept trace at once.
-    await store.ingest([children[1]!]);
+    await applySpans(store, [children[1]!]);
     expect((await store.listTraces({ limit: 10 })).traces[0]?.span_count).toBe(3);
     expect(store.state().bufferedSpans).toBe(0);
   });
@@ -136,7 +137,7 @@ describe('tail sampling', () => {
     const { clock, store, seen } = setup(1, { keepRate: 0 });
     const failing = trace(clock, 1, { error: true });
     const healthy = trace(clock, 2);
-    await store.ingest([...failing.slice(0, 2), ...healthy.slice(0, 2)]);
+    await applySpans(store, [...failing.slice(0, 2), ...healthy.slice(0, 2)]);
     clock.advance(10_000);
     await store.sweep();
     expect((await store.listTraces({ limit: 10 })).traces.map((t) => t.trace_id)).toEqual([traceId(1)]);
@@ -144,7 +145,7 @@ describe('tail sampling', () => {
       [true, 'error'],
       [false, undefined],
     ]);
-    const late = await store.ingest([failing[2]!, healthy[2]!]);
+    const late = await applySpans(store, [failing[2]!, healthy[2]!]);
     expect(late).toMatchObject({ accepted: 1, sampledOut: 1 });
     expect(seen.sampledOut.tail).toBe(3);
     expect((await store.getTrace(traceId(1)))?.spans).toHaveLength(3);
@@ -155,7 +156,7 @@ describe('tail sampling', () => {
 
   it('keeps traces whose root lasted at least TAIL_SLOW_MS', async () => {
     const { clock, store } = setup(1, { keepRate: 0, slowMs: 500 });
-    await store.ingest([...trace(clock, 1, { rootMs: 499 }), ...trace(clock, 2, { rootMs: 500 }), ...trace(clock, 3, { rootMs: 30_000 })]);
+    await applySpans(store, [...trace(clock, 1, { rootMs: 499 }), ...trace(clock, 2, { rootMs: 500 }), ...trace(clock, 3, { rootMs: 30_000 })]);
     clock.advance(10_000);
     await store.sweep();
     expect((await store.listTraces({ limit: 10 })).traces.map((t) => t.trace_id).sort()).toEqual([traceId(2), traceId(3)]);
@@ -166,12 +167,12 @@ describe('tail sampling', () => {
     // 200 checkout traces of 1..200 ms: p99 (nearest rank) is 198 ms, within 1%.
     const warm: IngestSpan[] = [];
     for (let n = 0; n < 200; n++) warm.push(...trace(clock, n, { rootMs: n + 1 }));
-    await store.ingest(warm);
+    await applySpans(store, warm);
     clock.advance(10_000);
     await store.sweep();
     // In the very first round no service had a p99 yet: nothing was slow.
     expect(seen.decisions.filter((d) => d.keep)).toHaveLength(0);
-    await store.ingest([
+    await applySpans(store, [
       ...trace(clock, 1000, { rootMs: 150 }),
       ...trace(clock, 1001, { rootMs: 210 }),
       // Another service has no p99 yet: a long root is not slow for it.
@@ -187,7 +188,7 @@ describe('tail sampling', () => {
     const { clock, store } = setup(1, { keepRate: 0.2 });
     const spans: IngestSpan[] = [];
     for (let n = 0; n < 3000; n++) spans.push(...trace(clock, n, { rootMs: 10 }));
-    await store.ingest(spans);
+    await applySpans(store, spans);
     clock.advance(10_000);
     await store.sweep();
     const expected = [...Array(3000).keys()].filter((n) => samplingHash(traceId(n), 'tail') < keepThreshold(0.2)).map(traceId).sort();
@@ -200,7 +201,7 @@ describe('tail sampling', () => {
   it('decides the longest-quiet traces early when the buffer is full', async () => {
     const { clock, store, seen } = setup(1, { keepRate: 1, maxBufferedSpans: 10 });
     for (let n = 0; n < 6; n++) {
-      await store.ingest(trace(clock, n));
+      await applySpans(store, trace(clock, n));
       clock.advance(100);
     }
     // 18 spans arrived, at most 10 wait: the three oldest traces were decided early.
@@ -214,7 +215,7 @@ describe('tail sampling', () => {
     const { clock, store, seen } = setup(1, { keepRate: 1, maxBufferedBytes: 200_000 });
     const tags = { payload: 'p'.repeat(10_000) };
     for (let n = 0; n < 6; n++) {
-      await store.ingest(trace(clock, n).map((s) => ({ ...s, tags })));
+      await applySpans(store, trace(clock, n).map((s) => ({ ...s, tags })));
       clock.advance(100);
     }
     expect(seen.decisions.filter((d) => d.early).length).toBeGreaterThanOrEqual(2);
@@ -226,7 +227,7 @@ describe('tail sampling', () => {
     const { clock, store, seen } = setup(0.5, { keepRate: 0 });
     const ids = [...Array(400).keys()];
     const spans = ids.flatMap((n) => trace(clock, n, { error: true }));
-    await store.ingest(spans);
+    await applySpans(store, spans);
     clock.advance(10_000);
     await store.sweep();
     const headKept = ids.filter((n) => samplingHash(traceId(n), 'head') < keepThreshold(0.5));

@@ -1,11 +1,12 @@
 // The wall clock may step back (NTP, a VM restored): the store must keep serving what the
 // reference store serves, never throw, and keep its counters consistent, whatever the step.
 import { describe, expect, it } from 'vitest';
-import { BucketStore } from '../../src/store/compact/bucket-store.js';
+import { BucketStore } from '../../src/store/buckets/bucket-store.js';
 import { ReferenceStore } from '../../src/store/reference-store.js';
 import type { IngestSpan, TraceStore } from '../../src/store/trace-store.js';
 import { ManualClock } from '../../src/time/clock.js';
 import { nsAt, span, uuid } from '../support/spans.js';
+import { applySpans } from '../support/store.js';
 
 const START = Date.UTC(2026, 10, 21, 10, 0, 0);
 const MIN = 60_000;
@@ -38,7 +39,7 @@ describe('BucketStore under a clock that steps back', () => {
         await f(reference);
       };
       const advance = (ms: number) => clocks.forEach((c) => c.advance(ms));
-      const ingest = (spans: IngestSpan[]) => both((s) => s.ingest(spans));
+      const ingest = (spans: IngestSpan[]) => both((s) => applySpans(s, spans));
       const traces: string[] = [];
       let n = 0;
       // Traces whose spans straddle the step: parents ahead of the clock, children after it.

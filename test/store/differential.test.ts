@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseSpanBatchFast } from '../../src/ingest/span-batch-fast.js';
-import { BucketStore } from '../../src/store/compact/bucket-store.js';
+import { BucketStore } from '../../src/store/buckets/bucket-store.js';
 import { ReferenceStore } from '../../src/store/reference-store.js';
 import type { LatencyStats } from '../../src/store/sketch.js';
 import type {
@@ -18,6 +18,7 @@ import type {
 } from '../../src/store/trace-store.js';
 import { ManualClock } from '../../src/time/clock.js';
 import { uuid } from '../support/spans.js';
+import { applySpans, recordUnsampledSpans } from '../support/store.js';
 
 const T0 = Date.UTC(2026, 10, 21, 12, 0, 30, 250);
 const WINDOW_MINUTES = 2;
@@ -297,15 +298,15 @@ async function run(commands: Command[], names: Names, bigTraceSpans?: number, co
         const spans = c.spans.map((s) => toSpan(s, clock.nowMs(), names, shape));
         // Every other batch as POST /spans hands it over: parsed from a body, tag text left in it.
         const batch = ingests++ % 2 === 1 ? parseSpanBatchFast(Buffer.from(asBody(spans))) : undefined;
-        expect(await (batch !== undefined ? fast.ingestBatch!(batch) : fast.ingest(spans))).toEqual(await reference.ingest(spans));
+        expect(await (batch !== undefined ? fast.apply(batch) : applySpans(fast, spans))).toEqual(await applySpans(reference, spans));
         // The last listing again: what the ingest changed must show at once.
         if (previous !== undefined) expect(await fast.listTraces(previous.query)).toEqual(await reference.listTraces(previous.query));
         break;
       }
       case 'unsampled': {
         const spans = c.spans.map((s) => toSpan(s, clock.nowMs(), names, shape));
-        await fast.recordUnsampled(spans);
-        await reference.recordUnsampled(spans);
+        await recordUnsampledSpans(fast, spans);
+        await recordUnsampledSpans(reference, spans);
         break;
       }
       case 'advance':

@@ -1,118 +1,43 @@
-// The rolling window, moved by a ManualClock: exact edges, aging out with no traffic, stale and
-// future spans, minute-bucket boundaries.
+// The window's arithmetic (window.ts), shared by every store: where a span falls, and the whole
+// minutes statistics cover.
 import { describe, expect, it } from 'vitest';
-import { BucketStore } from '../../src/store/compact/bucket-store.js';
-import { ReferenceStore } from '../../src/store/reference-store.js';
-import type { TraceStore } from '../../src/store/trace-store.js';
-import { ManualClock } from '../../src/time/clock.js';
-import { nsAt, span, uuid } from '../support/spans.js';
+import { SpanBatch } from '../../src/ingest/span-batch.js';
+import { FUTURE, futureLimit, IN_WINDOW, STALE, statsWindow, windowEdge, windowPlace } from '../../src/store/window.js';
+import { span, uuid } from '../support/spans.js';
 
-const W = 30;
-const NOW = Date.UTC(2026, 10, 21, 10, 15, 42, 500);
-const MIN = 60_000;
+/** 12:00:30 — the window edge sits in the middle of a minute. */
+const NOW = Date.UTC(2026, 10, 21, 12, 0, 30);
+const MINUTE_NS = 60_000_000_000n;
+const nowNs = BigInt(NOW) * 1_000_000n;
+const ns = (msFromNow: number): string => (nowNs + BigInt(msFromNow) * 1_000_000n).toString();
+const minuteNs = (unixMinute: number): string => (BigInt(unixMinute) * MINUTE_NS).toString();
+const NOW_MINUTE = Math.floor(NOW / 60_000);
 
-const stores: Array<[string, (clock: ManualClock) => TraceStore]> = [
-  ['BucketStore', (clock) => new BucketStore({ clock, windowMinutes: W, releaseSliceSpans: 7 })],
-  ['ReferenceStore', (clock) => new ReferenceStore(clock, W)],
-];
-
-async function drain(store: TraceStore): Promise<number> {
-  let evicted = 0;
-  for (;;) {
-    const r = await store.evict();
-    evicted += r.evictedSpans;
-    if (!r.pending) return evicted;
-  }
-}
-
-describe.each(stores)('%s window', (_name, makeStore) => {
-  it('keeps a span exactly at the edge and discards one a nanosecond older', async () => {
-    const store = makeStore(new ManualClock(NOW));
-    const edge = BigInt(NOW - W * MIN) * 1_000_000n;
-    const r = await store.ingest([
-      span({ traceId: uuid(1), spanId: uuid(1), startTime: edge.toString() }),
-      span({ traceId: uuid(2), spanId: uuid(2), startTime: (edge - 1n).toString() }),
-    ]);
-    expect(r).toEqual({ accepted: 1, duplicates: 0, discardedStale: 1, discardedFuture: 0 });
-    expect((await store.listTraces({ limit: 10 })).traces.map((t) => t.trace_id)).toEqual([uuid(1)]);
-  });
-
-  it('accepts spans up to five minutes ahead and discards later ones', async () => {
-    const store = makeStore(new ManualClock(NOW));
-    const limit = BigInt(NOW + 5 * MIN) * 1_000_000n;
-    const r = await store.ingest([
-      span({ traceId: uuid(1), spanId: uuid(1), startTime: limit.toString() }),
-      span({ traceId: uuid(2), spanId: uuid(2), startTime: (limit + 1n).toString() }),
-      span({ traceId: uuid(3), spanId: uuid(3), startTime: '-5', endTime: '0' }),
-    ]);
-    expect(r).toEqual({ accepted: 1, duplicates: 0, discardedStale: 1, discardedFuture: 1 });
-  });
-
-  it('ages a trace out by the clock alone, at the exact nanosecond, before and after eviction runs', async () => {
-    const clock = new ManualClock(NOW);
-    const store = makeStore(clock);
-    const start = nsAt(NOW, 1n); // one nanosecond after the current millisecond
-    await store.ingest([span({ traceId: uuid(1), spanId: uuid(1), startTime: start })]);
-    clock.advance(W * MIN); // edge = NOW: the span (NOW + 1 ns) is still inside
-    expect((await store.listTraces({ limit: 10 })).total).toBe(1);
-    expect(await drain(store)).toBe(0);
-    clock.advance(1); // edge = NOW + 1 ms > start
-    expect((await store.listTraces({ limit: 10 })).total).toBe(0);
-    expect(await store.getTrace(uuid(1))).toBeUndefined();
-    // Memory is released by whole minutes: at the latest once the edge has left the span's minute.
-    clock.advance(MIN);
-    expect(await drain(store)).toBe(1);
-    expect(await store.stats()).toMatchObject({ spans: 0, traces: 0 });
-  });
-
-  it('lowers span_count when a child older than its root ages out first', async () => {
-    const clock = new ManualClock(NOW);
-    const store = makeStore(clock);
-    await store.ingest([
-      span({ traceId: uuid(1), spanId: uuid(10), startTime: nsAt(NOW) }),
-      // A child whose clock ran 10 s behind the root's.
-      span({ traceId: uuid(1), spanId: uuid(11), parentSpanId: uuid(10), startTime: nsAt(NOW - 10_000), error: true }),
-    ]);
-    expect((await store.listTraces({ limit: 1 })).traces[0]).toMatchObject({ span_count: 2, status: 'error' });
-    clock.advance(W * MIN - 5000);
-    expect((await store.listTraces({ limit: 1 })).traces[0]).toMatchObject({ span_count: 1, status: 'ok' });
-    await drain(store);
-    expect((await store.listTraces({ limit: 1 })).traces[0]).toMatchObject({ span_count: 1, status: 'ok' });
-    expect((await store.getTrace(uuid(1)))?.spans.map((s) => s.span_id)).toEqual([uuid(10)]);
-  });
-
-  it('orders and filters across minute boundaries to the nanosecond', async () => {
-    const store = makeStore(new ManualClock(NOW));
-    const minuteStart = BigInt(Math.floor(NOW / MIN) * MIN) * 1_000_000n;
-    const times = [minuteStart - 1n, minuteStart, minuteStart + 1n, minuteStart - 60_000_000_000n, minuteStart + 59_999_999_999n];
-    await store.ingest(times.map((t, i) => span({ traceId: uuid(i), spanId: uuid(100 + i), startTime: t.toString() })));
-    const all = await store.listTraces({ limit: 10 });
-    expect(all.traces.map((t) => t.start_time)).toEqual([...times].sort((a, b) => (a > b ? -1 : 1)).map(String));
-    const range = await store.listTraces({ limit: 10, after: minuteStart.toString(), before: (minuteStart + 1n).toString() });
-    expect(range).toMatchObject({ total: 1, traces: [{ start_time: minuteStart.toString() }] });
-    const older = await store.listTraces({ limit: 1, before: minuteStart.toString() });
-    expect(older).toMatchObject({ total: 2, traces: [{ start_time: (minuteStart - 1n).toString() }] });
-  });
-
-  it('breaks start_time ties by trace_id ascending and counts total before limit', async () => {
-    const store = makeStore(new ManualClock(NOW));
-    const t = nsAt(NOW - 1000, 77n);
-    await store.ingest([5, 3, 9, 1].map((n) => span({ traceId: uuid(n), spanId: uuid(n), startTime: t })));
-    const page = await store.listTraces({ limit: 3 });
-    expect(page.total).toBe(4);
-    expect(page.traces.map((x) => x.trace_id)).toEqual([uuid(1), uuid(3), uuid(5)]);
-  });
-
-  it('releases a large minute in slices and ends with nothing held', async () => {
-    const clock = new ManualClock(NOW);
-    const store = makeStore(clock);
-    const spans = Array.from({ length: 100 }, (_, i) =>
-      span({ traceId: uuid(i % 10), spanId: uuid(i), parentSpanId: i < 10 ? undefined : uuid(i % 10), startTime: nsAt(NOW - 1000, BigInt(i)) }),
-    );
-    await store.ingest(spans);
-    expect((await store.listTraces({ limit: 0 })).total).toBe(10);
-    clock.advance(W * MIN + MIN);
-    expect(await drain(store)).toBe(100);
-    expect(await store.stats()).toMatchObject({ spans: 0, traces: 0 });
+describe('windowPlace', () => {
+  it('places a start at the edge and at the future limit inside, and a nanosecond beyond either outside', () => {
+    const edgeNs = nowNs - 30n * MINUTE_NS;
+    const futureNs = nowNs + 5n * MINUTE_NS;
+    const starts = [edgeNs, edgeNs - 1n, futureNs, futureNs + 1n].map(String);
+    const batch = SpanBatch.fromSpans([...starts.map((startTime, n) => span({ traceId: uuid(n), spanId: uuid(n), startTime })), span({ traceId: uuid(9), spanId: uuid(9), startTime: '-1', endTime: '0' })]);
+    const places = [0, 1, 2, 3, 4].map((i) => windowPlace(batch, i, windowEdge(NOW, 30), futureLimit(NOW)));
+    expect(places).toEqual([IN_WINDOW, STALE, IN_WINDOW, FUTURE, STALE]);
   });
 });
+
+describe('statsWindow', () => {
+  it('aligns after down and before up to minutes, inside the window and up to the future limit', () => {
+    const w = statsWindow(NOW, 30);
+    // Edge 11:30:30 → first whole minute 11:31; future limit 12:05:30 → minutes through 12:05.
+    expect(w.fromMinute).toBe(NOW_MINUTE - 29);
+    expect(w.toMinute).toBe(NOW_MINUTE + 6);
+    expect(w.elapsedSeconds).toBe(29 * 60 + 30);
+    const aligned = statsWindow(NOW, 30, ns(-10 * 60_000 + 1), ns(-5 * 60_000 + 1));
+    expect([aligned.fromMinute, aligned.toMinute]).toEqual([NOW_MINUTE - 10, NOW_MINUTE - 4]);
+    const exact = statsWindow(NOW, 30, minuteNs(NOW_MINUTE - 10), minuteNs(NOW_MINUTE - 5));
+    expect([exact.fromMinute, exact.toMinute, exact.elapsedSeconds]).toEqual([NOW_MINUTE - 10, NOW_MINUTE - 5, 300]);
+    const old = statsWindow(NOW, 30, '0', minuteNs(NOW_MINUTE - 60));
+    expect(old.toMinute).toBe(old.fromMinute);
+    expect(old.elapsedSeconds).toBe(0);
+  });
+});
+

@@ -14,7 +14,7 @@ import { parse as parseYaml } from 'yaml';
 import { buildApp, type Collector } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { projectRoot } from '../../src/http/paths.js';
-import { BucketStore } from '../../src/store/compact/bucket-store.js';
+import { BucketStore } from '../../src/store/buckets/bucket-store.js';
 import { ManualClock } from '../../src/time/clock.js';
 
 // ---------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { buildApp, type Collector } from '../../../src/app.js';
 import { loadConfig } from '../../../src/config.js';
 import { projectRoot } from '../../../src/http/paths.js';
-import { BucketStore } from '../../../src/store/compact/bucket-store.js';
+import { BucketStore } from '../../../src/store/buckets/bucket-store.js';
 import { systemClock } from '../../../src/time/clock.js';
 
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

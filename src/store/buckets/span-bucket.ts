@@ -1,71 +1,23 @@
 // One minute of spans (by start_time), stored column by column in fixed-size chunks of typed
 // arrays: about 61 bytes a span, no per-span objects, and the whole minute is dropped at once
-// when the window passes it. The minute's statistics (latency per endpoint, dependency edges)
-// and its tag index live beside the spans and leave with them.
+// when the window passes it. The minute's statistics (latency per endpoint, dependency edges),
+// its tag index and its search summary live beside the spans and leave with them. What the
+// words of the columns mean is in word-layout.ts.
 
-import type { NsText } from '../../time/nanos.js';
+import { durationMsBetween, NS_PER_SEC, nsFromParts, type NsText } from '../../time/nanos.js';
 import { LatencyStats } from '../sketch.js';
 import type { BlockPool } from './block-pool.js';
 import { PAGE_BITS, PAGE_MASK, PagedWords } from './paged-words.js';
+import { SearchSummary } from './search-summary.js';
 import type { TagIndex } from './tag-index.js';
+import type { Instant } from '../window.js';
+import { LONG_DURATION, SPAN_CHUNK, SPAN_CHUNK_BITS, SPAN_CHUNK_MASK } from './word-layout.js';
 
-export const SPAN_CHUNK_BITS = 14;
-export const SPAN_CHUNK = 1 << SPAN_CHUNK_BITS;
-export const SPAN_CHUNK_MASK = SPAN_CHUNK - 1;
-
-export const FLAG_ERROR = 1;
-export const FLAG_HAS_PARENT = 2;
-/** The span carried `"tags": {}`; spans with tags keep their JSON text in the bucket's tag arena. */
-export const FLAG_EMPTY_TAGS = 4;
-/** The span has been held together with its parent: its dependency edge is counted. */
-export const FLAG_LINKED = 8;
-
-// Root words. A root span has no parent id, so its four `parentId` words hold what search needs
-// to know about its trace, kept up to date as the trace's spans arrive, at no cost in memory:
-/** Exact bits of the trace's services (endpoint-table.ts). */
-export const ROOT_SERVICES = 0;
-/** Exact bits of the trace's operation names. */
-export const ROOT_OPERATIONS = 1;
-/** STATE_* flags and the number of spans whose parent has not arrived. */
-export const ROOT_STATE = 2;
-/** Bloom bits of services (low 16) and operation names (high 16) past the exact ones. */
-export const ROOT_BLOOM = 3;
-/** Some span of the trace failed. */
-export const STATE_ERROR = 0x80000000;
-/**
- * Some span of the trace starts before this root (or has left the window): spans may age out
- * while the root is listed, so the words and the trace's counters may overstate; queries
- * recompute such traces from their spans.
- */
-export const STATE_EARLY = 0x40000000;
-/** The trace has held another parentless span: which root is listed is decided per query. */
-export const STATE_MULTI = 0x20000000;
-export const STATE_MISSING_MASK = 0x1fffffff;
-
-// The search summary (SpanBucket.summary): per sorted root position, the low 16 service bits
-// and low 16 operation bits of the root words, and one word packed from the rest, so that a
-// search reads 8 contiguous bytes per root
-// instead of a cache line of parent-id words. It is a cache, derived from the root words and
-// the root's columns, and rebuilt only for buckets whose roots changed since the last search.
-/** Root duration_ms, or SUMMARY_DURATION_MASK for that much or more. */
-export const SUMMARY_DURATION_MASK = 0xffff;
-export const SUMMARY_ROOT_SERVICE_SHIFT = 16;
-/** Root service id, or SUMMARY_ROOT_SERVICE_MASK for that id or a higher one. */
-export const SUMMARY_ROOT_SERVICE_MASK = 0xfff;
-export const SUMMARY_ERROR = 1 << 28;
-export const SUMMARY_PARTIAL = 1 << 29;
-/** STATE_EARLY or STATE_MULTI. */
-export const SUMMARY_RECOMPUTE = 1 << 30;
-/** The trace has names past the exact mask bits (ROOT_BLOOM is not 0). */
-export const SUMMARY_BLOOM = 1 << 31;
 
 /** Bytes per tag arena buffer. */
 const TAG_CHUNK = 1 << 20;
 /** Words per entry of SpanBucket.tagEntries. */
 const TAG_ENTRY = 4;
-
-/** Durations at or above this many ns keep their exact end time in `SpanBucket.longEnds`. */
-export const LONG_DURATION = 0xffffffff;
 
 export class SpanChunk {
   readonly spanId: Uint32Array;
@@ -107,9 +59,6 @@ export type RootOrder = (a: number, b: number) => number;
 /** Edge keys pack two service ids; 2^26 services are far more than any deployment names. */
 export const EDGE_KEY_FACTOR = 2 ** 26;
 
-/** Past this many changed roots between scans, the whole summary is recomputed instead. */
-const MAX_DIRTY_ROOTS = 4096;
-
 /** How far back a new root may be moved into the sorted roots on arrival before it is deferred. */
 const MAX_INSERT_SHIFT = 32;
 
@@ -142,7 +91,7 @@ export class SpanBucket {
   sortedCount = 0;
   /** Next span index to release once the bucket has left the window. */
   releaseCursor = 0;
-  /** The order of `roots`, set by the store (it needs trace ids from the trace table). */
+  /** The order of `roots`, set by the minute ring (it needs trace ids from the trace table). */
   rootOrder: RootOrder = () => 0;
   /** Latency of the minute's spans by endpoint id (endpoint-table.ts). */
   readonly latency: Array<LatencyStats | undefined> = [];
@@ -150,25 +99,8 @@ export class SpanBucket {
   readonly edges = new Map<number, LatencyStats>();
   /** Created with the minute's first tagged span. */
   tagIndex: TagIndex | undefined;
-  /**
-   * Two words per sorted root position (see SUMMARY_*). Int32, so that words with bit 31 set
-   * stay small integers to V8 rather than becoming doubles. Refreshed by the store before a
-   * scan, incrementally: rows from summaryValid on, and the rows of summaryDirty roots.
-   */
-  summary: Int32Array = new Int32Array(0);
-  /** Rows [0, summaryValid) sit at the right positions (roots have not moved there since). */
-  summaryValid = 0;
-  /** bucket.count at the last refresh: roots with a smaller span index have a row. */
-  summarizedSpans = 0;
-  /** Span indexes of roots with a row whose root words changed since the last refresh. */
-  summaryDirty: number[] = [];
-  /** Matches per (filter, range), valid until the summary next changes. */
-  readonly countCache = new Map<string, number>();
-  /**
-   * Summary rows that a scan cannot decide from the summary alone (SUMMARY_RECOMPUTE, or a
-   * saturated duration or root service); with none, a bucket is counted without branches.
-   */
-  summarySpecialRows = 0;
+  /** The search summary of the sorted roots, kept by search (search-summary.ts); told when roots move. */
+  readonly summary: SearchSummary;
 
   constructor(
     /** Store-relative minute (span-ref.ts). */
@@ -180,6 +112,7 @@ export class SpanBucket {
   ) {
     this.tagEntries = new PagedWords(pool);
     this.roots = pool.uint32(64);
+    this.summary = new SearchSummary(this);
   }
 
   /**
@@ -198,8 +131,7 @@ export class SpanBucket {
     pool.free(this.roots);
     this.roots = new Uint32Array(0);
     this.rootCount = this.sortedCount = 0;
-    pool.free(this.summary);
-    this.summary = new Int32Array(0);
+    this.summary.dispose();
     this.tagIndex?.dispose();
     this.tagIndex = undefined;
   }
@@ -347,7 +279,7 @@ export class SpanBucket {
       roots.copyWithin(pos + 1, pos, at);
       roots[pos] = index;
       this.sortedCount++;
-      if (pos < this.summaryValid) this.summaryValid = pos;
+      this.summary.rootsMovedFrom(pos);
     } else {
       roots[at] = index;
     }
@@ -378,15 +310,13 @@ export class SpanBucket {
     }
     while (a < tail.length) roots[out++] = tail[a++]!;
     while (b < pending.length) roots[out++] = pending[b++]!;
-    if (lo < this.summaryValid) this.summaryValid = lo;
+    this.summary.rootsMovedFrom(lo);
     this.sortedCount = this.rootCount;
   }
 
   /** Notes that a root's words changed, so that its summary row is recomputed. */
   rootWordsChanged(index: number): void {
-    if (index >= this.summarizedSpans) return; // no row yet: it will be computed as new
-    if (this.summaryDirty.length < MAX_DIRTY_ROOTS) this.summaryDirty.push(index);
-    else this.summaryValid = 0;
+    this.summary.rootWordsChanged(index);
   }
 
   /** The sorted position of a root among [0, limit), or -1. */
@@ -417,12 +347,43 @@ export class SpanBucket {
     return lo;
   }
 
+  /** Start of a span as int64 text. */
+  startText(index: number): NsText {
+    const offset = this.startOffsetOf(index);
+    const whole = Math.floor(offset / NS_PER_SEC);
+    return nsFromParts(this.startSec + whole, offset - whole * NS_PER_SEC);
+  }
+
+  /** Start of a span as an instant. */
+  startInstant(index: number): Instant {
+    const offset = this.startOffsetOf(index);
+    const whole = Math.floor(offset / NS_PER_SEC);
+    return { sec: this.startSec + whole, nsec: offset - whole * NS_PER_SEC };
+  }
+
+  /** Nanoseconds from the start of the minute to an instant (negative when before it). */
+  offsetOf(t: Instant): number {
+    return (t.sec - this.startSec) * NS_PER_SEC + t.nsec;
+  }
+
+  durationNs(index: number): number {
+    const duration = this.chunk(index).duration[index & SPAN_CHUNK_MASK]!;
+    if (duration !== LONG_DURATION) return duration;
+    return Number(BigInt(this.longEnds.get(index)!) - BigInt(this.startText(index)));
+  }
+
+  durationMs(index: number): number {
+    const duration = this.chunk(index).duration[index & SPAN_CHUNK_MASK]!;
+    if (duration !== LONG_DURATION) return Math.floor(duration / 1_000_000);
+    return durationMsBetween(this.startText(index), this.longEnds.get(index)!);
+  }
+
   bytes(): number {
     let bytes = this.tagEntries.bytes();
     for (const chunk of this.tagChunks) bytes += chunk.length;
     for (const stats of this.latency) if (stats !== undefined) bytes += stats.sketch.bytes();
     for (const stats of this.edges.values()) bytes += stats.sketch.bytes();
     if (this.tagIndex !== undefined) bytes += this.tagIndex.bytes();
-    return this.chunks.length * SPAN_CHUNK * SpanChunk.BYTES_PER_SPAN + this.roots.byteLength + this.summary.byteLength + bytes;
+    return this.chunks.length * SPAN_CHUNK * SpanChunk.BYTES_PER_SPAN + this.roots.byteLength + this.summary.bytes() + bytes;
   }
 }

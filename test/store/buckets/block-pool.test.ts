@@ -2,10 +2,11 @@
 // held, come back zeroed, and a store whose window is full reuses what eviction gave back instead
 // of reserving more.
 import { describe, expect, it } from 'vitest';
-import { BlockPool } from '../../src/store/compact/block-pool.js';
-import { BucketStore } from '../../src/store/compact/bucket-store.js';
-import { ManualClock } from '../../src/time/clock.js';
-import { nsAt, span, uuid } from '../support/spans.js';
+import { BlockPool } from '../../../src/store/buckets/block-pool.js';
+import { BucketStore } from '../../../src/store/buckets/bucket-store.js';
+import { ManualClock } from '../../../src/time/clock.js';
+import { nsAt, span, uuid } from '../../support/spans.js';
+import { applySpans } from '../../support/store.js';
 
 describe('BlockPool', () => {
   it('hands out blocks that do not overlap, of every element type', () => {
@@ -83,7 +84,7 @@ describe('BucketStore memory', () => {
           const trace = Math.floor(n / 10);
           spans.push(span({ traceId: uuid(trace), spanId: uuid(n), parentSpanId: n % 10 === 0 ? undefined : uuid(trace * 10), startTime: nsAt(clock.nowMs() + k), tags: { k: String(n) } }));
         }
-        expect((await store.ingest(spans)).accepted).toBe(1000);
+        expect((await applySpans(store, spans)).accepted).toBe(1000);
       }
       clock.advance(60_000);
       for (let r = await store.evict(); r.pending; r = await store.evict());

@@ -1,13 +1,13 @@
-// Latency statistics and dependency edges of both stores: whole-minute ranges inside the window,
-// per-minute aging, exact counts, and when an edge between two services is counted.
+// TraceStats (src/store/stats.ts) of every store: latency statistics and dependency edges over
+// whole-minute ranges inside the window, per-minute aging, exact counts, and when an edge
+// between two services is counted.
 import { describe, expect, it } from 'vitest';
-import { BucketStore } from '../../src/store/compact/bucket-store.js';
-import { ReferenceStore } from '../../src/store/reference-store.js';
-import { dependencyEdges, redStats, serviceRows } from '../../src/store/red.js';
-import type { IngestSpan, TraceStore } from '../../src/store/trace-store.js';
-import { statsWindow } from '../../src/store/window.js';
-import { ManualClock } from '../../src/time/clock.js';
-import { span, uuid } from '../support/spans.js';
+import { dependencyEdges, redStats, serviceRows } from '../../../src/store/red.js';
+import type { IngestSpan } from '../../../src/store/trace-store.js';
+import { ManualClock } from '../../../src/time/clock.js';
+import { span, uuid } from '../../support/spans.js';
+import { applySpans, recordUnsampledSpans } from '../../support/store.js';
+import { contractStores } from './stores.js';
 
 /** 12:00:30 — the window edge sits in the middle of a minute. */
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 30);
@@ -16,11 +16,6 @@ const nowNs = BigInt(NOW) * 1_000_000n;
 const ns = (msFromNow: number): string => (nowNs + BigInt(msFromNow) * 1_000_000n).toString();
 const minuteNs = (unixMinute: number): string => (BigInt(unixMinute) * MINUTE_NS).toString();
 const NOW_MINUTE = Math.floor(NOW / 60_000);
-
-const stores: Array<[string, (clock: ManualClock, window?: number) => TraceStore]> = [
-  ['BucketStore', (clock, window = 30) => new BucketStore({ clock, windowMinutes: window })],
-  ['ReferenceStore', (clock, window = 30) => new ReferenceStore(clock, window)],
-];
 
 function call(n: number, k: number, parent: number | undefined, service: string, startMs: number, durationMs: number, error = false): IngestSpan {
   const start = ns(startMs);
@@ -36,24 +31,7 @@ function call(n: number, k: number, parent: number | undefined, service: string,
   });
 }
 
-describe('statsWindow', () => {
-  it('aligns after down and before up to minutes, inside the window and up to the future limit', () => {
-    const w = statsWindow(NOW, 30);
-    // Edge 11:30:30 → first whole minute 11:31; future limit 12:05:30 → minutes through 12:05.
-    expect(w.fromMinute).toBe(NOW_MINUTE - 29);
-    expect(w.toMinute).toBe(NOW_MINUTE + 6);
-    expect(w.elapsedSeconds).toBe(29 * 60 + 30);
-    const aligned = statsWindow(NOW, 30, ns(-10 * 60_000 + 1), ns(-5 * 60_000 + 1));
-    expect([aligned.fromMinute, aligned.toMinute]).toEqual([NOW_MINUTE - 10, NOW_MINUTE - 4]);
-    const exact = statsWindow(NOW, 30, minuteNs(NOW_MINUTE - 10), minuteNs(NOW_MINUTE - 5));
-    expect([exact.fromMinute, exact.toMinute, exact.elapsedSeconds]).toEqual([NOW_MINUTE - 10, NOW_MINUTE - 5, 300]);
-    const old = statsWindow(NOW, 30, '0', minuteNs(NOW_MINUTE - 60));
-    expect(old.toMinute).toBe(old.fromMinute);
-    expect(old.elapsedSeconds).toBe(0);
-  });
-});
-
-describe.each(stores)('%s statistics', (_name, makeStore) => {
+describe.each(contractStores)('%s statistics', (_name, makeStore) => {
   it('count every span of a service in whole minutes of the window, with exact counts', async () => {
     const clock = new ManualClock(NOW);
     const store = makeStore(clock);
@@ -62,7 +40,7 @@ describe.each(stores)('%s statistics', (_name, makeStore) => {
       spans.push(call(n, 0, undefined, 'checkout', -n * 1000, 10 + (n % 50), n % 10 === 0));
       spans.push(call(n, 1, 0, 'payment', -n * 1000 + 1, 100 + n, n % 7 === 0));
     }
-    await store.ingest(spans);
+    await applySpans(store, spans);
     const report = await store.latency({});
     expect(report.after).toBe(minuteNs(NOW_MINUTE - 29));
     expect(serviceRows(report).map((r) => [r.service, r.span_count, r.error_count])).toEqual([
@@ -82,7 +60,7 @@ describe.each(stores)('%s statistics', (_name, makeStore) => {
     const clock = new ManualClock(NOW);
     const store = makeStore(clock, 2);
     // 11:59:10 and 12:00:10: the first minute is whole inside the 2-minute window (edge 11:58:30).
-    await store.ingest([call(1, 0, undefined, 'a', -80_000, 5), call(2, 0, undefined, 'a', -20_000, 5)]);
+    await applySpans(store, [call(1, 0, undefined, 'a', -80_000, 5), call(2, 0, undefined, 'a', -20_000, 5)]);
     expect(redStats(await store.latency({})).request_count).toBe(2);
     clock.advance(60_000); // edge 11:59:30: minute 11:59 is no longer whole inside the window
     await store.evict();
@@ -93,13 +71,13 @@ describe.each(stores)('%s statistics', (_name, makeStore) => {
     const clock = new ManualClock(NOW);
     const store = makeStore(clock);
     // Trace 1: child before parent, in two requests. Trace 2: parent first. Trace 3: same service.
-    await store.ingest([call(1, 1, 0, 'payment', -1000, 30, true)]);
+    await applySpans(store, [call(1, 1, 0, 'payment', -1000, 30, true)]);
     expect(dependencyEdges(await store.dependencies({}))).toEqual([]);
-    await store.ingest([call(1, 0, undefined, 'checkout', -1001, 100)]);
-    await store.ingest([call(2, 0, undefined, 'checkout', -2000, 100), call(3, 0, undefined, 'payment', -3000, 10), call(3, 1, 0, 'payment', -2999, 5)]);
-    await store.ingest([call(2, 1, 0, 'payment', -1999, 50), call(2, 2, 1, 'ledger', -1998, 20)]);
+    await applySpans(store, [call(1, 0, undefined, 'checkout', -1001, 100)]);
+    await applySpans(store, [call(2, 0, undefined, 'checkout', -2000, 100), call(3, 0, undefined, 'payment', -3000, 10), call(3, 1, 0, 'payment', -2999, 5)]);
+    await applySpans(store, [call(2, 1, 0, 'payment', -1999, 50), call(2, 2, 1, 'ledger', -1998, 20)]);
     // Re-sent spans change nothing.
-    await store.ingest([call(1, 0, undefined, 'checkout', -1001, 100), call(2, 1, 0, 'payment', -1999, 50)]);
+    await applySpans(store, [call(1, 0, undefined, 'checkout', -1001, 100), call(2, 1, 0, 'payment', -1999, 50)]);
     const edges = dependencyEdges(await store.dependencies({}));
     expect(edges.map((e) => [e.parent, e.child, e.call_count, e.error_count])).toEqual([
       ['checkout', 'payment', 2, 1],
@@ -112,20 +90,20 @@ describe.each(stores)('%s statistics', (_name, makeStore) => {
     const clock = new ManualClock(NOW);
     const store = makeStore(clock, 2);
     // Parent at 11:59:59.9, child at 12:00:00.1 (a later minute).
-    await store.ingest([call(1, 0, undefined, 'checkout', -30_100, 500), call(1, 1, 0, 'payment', -29_900, 100)]);
+    await applySpans(store, [call(1, 0, undefined, 'checkout', -30_100, 500), call(1, 1, 0, 'payment', -29_900, 100)]);
     clock.advance(2 * 60_000 - 30_000); // edge 11:59:59.99…: the parent has aged out, the child not
     await store.evict();
     const edges = dependencyEdges(await store.dependencies({}));
     expect(edges.map((e) => [e.parent, e.child, e.call_count])).toEqual([['checkout', 'payment', 1]]);
     // A late child of the aged-out parent finds no parent: no edge.
-    await store.ingest([call(1, 2, 0, 'ledger', 5000, 1)]);
+    await applySpans(store, [call(1, 2, 0, 'ledger', 5000, 1)]);
     expect(dependencyEdges(await store.dependencies({})).map((e) => e.child)).toEqual(['payment']);
   });
 
   it('count unsampled spans in latency only', async () => {
     const clock = new ManualClock(NOW);
     const store = makeStore(clock);
-    await store.recordUnsampled([call(1, 0, undefined, 'checkout', -1000, 10), call(1, 1, 0, 'payment', -999, 5, true)]);
+    await recordUnsampledSpans(store, [call(1, 0, undefined, 'checkout', -1000, 10), call(1, 1, 0, 'payment', -999, 5, true)]);
     expect(serviceRows(await store.latency({})).map((r) => [r.service, r.span_count, r.error_count])).toEqual([
       ['checkout', 1, 0],
       ['payment', 1, 1],

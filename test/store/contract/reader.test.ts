@@ -1,30 +1,25 @@
-// The tree of GET /traces/{id}: depth, children and orphan flags, also for malformed input
-// (several roots, self-parents, parent cycles), from both stores.
+// TraceReader.getTrace (src/store/reader.ts) of every store: the tree of GET /traces/{id}, with
+// depth, children and orphan flags, also for malformed input (several roots, self-parents,
+// parent cycles).
 import { describe, expect, it } from 'vitest';
-import { BucketStore } from '../../src/store/compact/bucket-store.js';
-import { ReferenceStore } from '../../src/store/reference-store.js';
-import type { TraceStore } from '../../src/store/trace-store.js';
-import { ManualClock } from '../../src/time/clock.js';
-import { nsAt, span, uuid } from '../support/spans.js';
+import { ManualClock } from '../../../src/time/clock.js';
+import { nsAt, span, uuid } from '../../support/spans.js';
+import { applySpans } from '../../support/store.js';
+import { contractStores } from './stores.js';
 
 const NOW = Date.UTC(2026, 10, 21, 10, 0, 0);
 const TRACE = uuid(1, 0x77ee);
 const id = (n: number): string => uuid(n, 0x5);
-
-const stores: Array<[string, (clock: ManualClock) => TraceStore]> = [
-  ['BucketStore', (clock) => new BucketStore({ clock, windowMinutes: 30 })],
-  ['ReferenceStore', (clock) => new ReferenceStore(clock, 30)],
-];
 
 /** Span n starting n ms after a base time, with the given parent. */
 function s(n: number, parent?: number) {
   return span({ traceId: TRACE, spanId: id(n), parentSpanId: parent === undefined ? undefined : id(parent), startTime: nsAt(NOW - 10_000 + n) });
 }
 
-describe.each(stores)('%s trace tree', (_name, makeStore) => {
+describe.each(contractStores)('%s trace tree', (_name, makeStore) => {
   async function tree(spans: ReturnType<typeof s>[]) {
     const store = makeStore(new ManualClock(NOW));
-    await store.ingest(spans);
+    await applySpans(store, spans);
     const detail = (await store.getTrace(TRACE))!;
     return {
       root: detail.root_span_id,

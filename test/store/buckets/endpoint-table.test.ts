@@ -3,7 +3,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { EndpointTable } from '../../src/store/compact/endpoint-table.js';
+import { EndpointTable } from '../../../src/store/buckets/endpoint-table.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

@@ -1,8 +1,8 @@
 // The trace index (trace-table.ts) against a Map, through growth, tombstones and reuse of
 // records, and with ids whose hashes share their low bits (so fingerprints decide).
 import { describe, expect, it } from 'vitest';
-import { BlockPool } from '../../src/store/compact/block-pool.js';
-import { DRAIN_STEP, TraceTable } from '../../src/store/compact/trace-table.js';
+import { BlockPool } from '../../../src/store/buckets/block-pool.js';
+import { DRAIN_STEP, TraceTable } from '../../../src/store/buckets/trace-table.js';
 
 describe('TraceTable', () => {
   it('finds exactly the traces inserted and not removed, through many rehashes', () => {
