@@ -1,7 +1,8 @@
 // npm run bench:bounded (issue 14): what hostile but valid input costs with the shipped defaults.
 //
 // - Names: 3 M distinct (service, operation) pairs pass through a 1-minute window and leave;
-//   heap used after a full GC against the idle baseline, and RSS.
+//   heap used after a full GC against the idle baseline, and RSS; and the longest single ingest
+//   or eviction call meanwhile, while the trace index grows to millions of traces.
 // - One trace of N spans in one batch against N one-span traces: µs a span, to show that
 //   ingest stays linear whatever the shape.
 // - The worst queries at N traces (4 M; 500 k with --quick): 1,000 repeated tag filters, and
@@ -36,6 +37,10 @@ export function namesFigure(pairs: number): Record<string, number> {
   const store = new BucketStore({ clock, windowMinutes: 1, maxEndpoints: DEFAULT_MAX_ENDPOINTS });
   const perBatch = 500;
   let peakHeap = 0;
+  // The longest single call: each batch of the first wave grows the trace index from empty to
+  // `pairs` traces (its rebuilds are spread over inserts), and each evict() call is one slice.
+  let longestApplyMs = 0;
+  let longestEvictMs = 0;
   const flood = (from: number, to: number, distinct: boolean): void => {
     const start = clock.nowMs();
     for (let n = from; n < to; n += perBatch) {
@@ -56,13 +61,21 @@ export function namesFigure(pairs: number): Record<string, number> {
           tags: undefined,
         });
       }
-      store.apply(SpanBatch.fromSpans(batch));
+      const spanBatch = SpanBatch.fromSpans(batch);
+      const started = performance.now();
+      store.apply(spanBatch);
+      longestApplyMs = Math.max(longestApplyMs, performance.now() - started);
       if (n % 500_000 === 0) peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
     }
   };
   const pass = (): void => {
     clock.advance(3 * 60_000);
-    while (store.evict().pending);
+    for (;;) {
+      const started = performance.now();
+      const { pending } = store.evict();
+      longestEvictMs = Math.max(longestEvictMs, performance.now() - started);
+      if (!pending) break;
+    }
   };
   // The idle baseline is taken after a first wave of as many spans under one name has come and
   // gone: the store keeps its trace-record capacity (and free list) at its peak for reuse, and
@@ -85,6 +98,8 @@ export function namesFigure(pairs: number): Record<string, number> {
     endpoints_while_held: held.endpoints ?? -1,
     overflowed_spans: held.overflowedSpans ?? -1,
     endpoints_after: store.stats().endpoints ?? -1,
+    longest_apply_ms: longestApplyMs,
+    longest_evict_ms: longestEvictMs,
   };
 }
 
@@ -175,6 +190,12 @@ export async function run(options: { quick: boolean }): Promise<{ rows: Array<{ 
     figure: `${fmt(names.pairs!)} distinct (service, operation) pairs through a 1-minute window, after it passed (idle: after as many spans under one pair)`,
     target: 'heap within 10% of idle after a full GC',
     bucket: `heap ${fmt(names.after_heap_mib!, 1)} MiB vs idle ${fmt(names.idle_heap_mib!, 1)} MiB (**${fmt(names.heap_vs_idle! * 100, 1)}%**; peak ${fmt(names.peak_heap_mib!, 0)} MiB); RSS ${fmt(names.after_rss_mib!, 0)} MiB vs idle ${fmt(names.idle_rss_mib!, 0)} MiB; ${fmt(names.endpoints_while_held!)} pairs held at most, ${fmt(names.overflowed_spans!)} spans under traced.overflow`,
+    reference: '—',
+  });
+  rows.push({
+    figure: `longest single call while ${fmt(names.pairs!)} one-span traces arrive (the trace index grows from empty) and leave`,
+    target: '< 50 ms',
+    bucket: `a 500-span batch: ${fmt(names.longest_apply_ms!, 1)} ms; an eviction slice: ${fmt(names.longest_evict_ms!, 1)} ms`,
     reference: '—',
   });
   process.stderr.write('bench: bounded: ingest cost by trace shape…\n');

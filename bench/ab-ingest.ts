@@ -1,0 +1,61 @@
+// Interleaved A/B of the ingest figures (bench:ingest's two loads, production store, shipped
+// defaults) between another checkout of this repository and this one: base, head, base, head…,
+// so that the drift of a shared VM over minutes falls on both sides alike. For refactors that
+// must not cost speed.
+//
+//   git worktree add /tmp/base <rev> && (cd /tmp/base && npm ci)
+//   npx tsx bench/ab-ingest.ts --base=/tmp/base [--rounds=2] [--duration=20s]
+//
+// Each server runs from its own checkout (its bench/lib/serve.ts), pinned to CPU 0; the load
+// comes from this checkout's client, pinned to CPU 1. Prints one line per run, then the medians
+// and head / base per load.
+
+import { pinSelf, startWorker } from './lib/child.js';
+import { BodyTemplate } from './lib/body-template.js';
+import { runRawLoad } from './lib/raw-http-client.js';
+
+const option = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const base = option('base');
+if (base === undefined) throw new Error('--base=<checkout of the revision to compare with> is required');
+const rounds = Number(option('rounds') ?? 2);
+const durationMs = Number((option('duration') ?? '20s').replace(/s$/, '')) * 1000;
+const head = process.cwd();
+const loads = [
+  { name: '10-span batches × 32 connections', spans: 10, connections: 32 },
+  { name: '100-span batches × 16 connections', spans: 100, connections: 16 },
+];
+let nextPort = 19000 + Math.floor(Math.random() * 500);
+
+async function spansPerSec(checkout: string, spans: number, connections: number): Promise<number> {
+  const port = nextPort++;
+  process.chdir(checkout);
+  const server = startWorker('bench/lib/serve.ts', ['bucket', String(port)], { cpu: 0 });
+  process.chdir(head);
+  await server.next();
+  const template = new BodyTemplate(Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0'), spans, true, BigInt(Date.now()) * 1_000_000n);
+  const load = (ms: number) => runRawLoad({ host: '127.0.0.1', port, connections, durationMs: ms, path: '/spans', nextBody: () => template.next() });
+  await load(3000);
+  const r = await load(durationMs);
+  await server.stop();
+  return ((r.byStatus[202] ?? 0) * template.spans) / (r.elapsedMs / 1000);
+}
+
+pinSelf(1);
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length / 2;
+  return Number.isInteger(mid) ? ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2 : (sorted[Math.floor(mid)] ?? NaN);
+};
+for (const l of loads) {
+  const figures: Record<'base' | 'head', number[]> = { base: [], head: [] };
+  for (let round = 0; round < rounds; round++) {
+    for (const side of ['base', 'head'] as const) {
+      const value = await spansPerSec(side === 'base' ? base : head, l.spans, l.connections);
+      figures[side].push(value);
+      console.log(`${l.name}, round ${round + 1}, ${side}: ${Math.round(value).toLocaleString('en-US')} spans/s`);
+    }
+  }
+  const b = median(figures.base);
+  const h = median(figures.head);
+  console.log(`${l.name}: base ${Math.round(b).toLocaleString('en-US')}, head ${Math.round(h).toLocaleString('en-US')} spans/s (medians); head / base ${(h / b).toFixed(3)}`);
+}
