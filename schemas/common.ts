@@ -1,5 +1,5 @@
-// TypeBox mirrors of openapi.yaml. test/openapi-drift.test.ts fails when a schema here and its
-// component in openapi.yaml disagree, so change both together.
+// TypeBox mirrors of openapi.yaml. The drift tests (test/http/openapi-drift-*.test.ts) fail when a
+// schema here and its component in openapi.yaml disagree, so change both together.
 import Type, { type Static } from 'typebox';
 
 /** Any 8-4-4-4-12 hex UUID. The version nibble is not checked: W3C trace ids map onto UUIDs. */

@@ -1,5 +1,5 @@
 // TypeBox mirrors of the log components in openapi.yaml (POST /logs, GET /traces/{trace_id}/logs).
-// test/http/openapi-drift.test.ts fails when these and the YAML disagree.
+// test/http/openapi-drift-components.test.ts fails when these and the YAML disagree.
 import Type, { type Static } from 'typebox';
 import { Int64, Uuid } from './common.js';
 import { MAX_TAG_KEY_LENGTH } from './span.js';

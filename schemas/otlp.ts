@@ -1,7 +1,8 @@
 // TypeBox mirrors of the OTLP components in openapi.yaml (POST /v1/traces). The request schema
 // documents the OTLP/JSON shape the collector reads (lowerCamelCase, ids as hex, 64-bit integers
 // as strings or numbers); it is deliberately loose, since the protobuf definition is the authority
-// and unknown fields are ignored. test/http/openapi-drift.test.ts keeps these and the YAML equal.
+// and unknown fields are ignored. test/http/openapi-drift-components.test.ts keeps these and the
+// YAML equal.
 import Type from 'typebox';
 import { MAX_TAG_KEY_LENGTH } from './span.js';
 

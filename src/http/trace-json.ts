@@ -3,7 +3,8 @@
 // fast-json-stringify would turn the exact decimal text back into a double and lose the last
 // digits, so these bodies are assembled as text: strings through JSON.stringify (escaping),
 // int64 values verbatim. Field order follows the contract, extension fields last.
-// test/http/contract.test.ts validates every one of them against openapi.yaml.
+// The contract tests (test/http/contract-*.test.ts) validate every one of them against
+// openapi.yaml.
 
 import type { StoredSpan, TraceDetail, TraceList, TraceSummary, TreeSpan } from '../store/trace-store.js';
 
