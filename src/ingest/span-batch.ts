@@ -230,8 +230,9 @@ export class SpanBatch {
   appendSpanOf(from: SpanBatch, i: number): void {
     this.reserveSpan();
     const j = this.length;
-    this.ids.set(from.ids.subarray(i * ID_WORDS, (i + 1) * ID_WORDS), j * ID_WORDS);
-    this.times.set(from.times.subarray(i * TIME_FIELDS, (i + 1) * TIME_FIELDS), j * TIME_FIELDS);
+    // Plain loops: a subarray() per field would make two views of garbage a span.
+    for (let k = 0; k < ID_WORDS; k++) this.ids[j * ID_WORDS + k] = from.ids[i * ID_WORDS + k]!;
+    for (let k = 0; k < TIME_FIELDS; k++) this.times[j * TIME_FIELDS + k] = from.times[i * TIME_FIELDS + k]!;
     this.flags[j] = from.flags[i]!;
     this.services[j] = from.services[i]!;
     this.operations[j] = from.operations[i]!;
