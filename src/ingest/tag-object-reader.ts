@@ -59,14 +59,15 @@ export function readTags(s: Buffer, i: number, batch: SpanBatch): number {
     const keyFrom = j + 1;
     let h = FNV_OFFSET;
     let keyClose = keyFrom;
+    // ASCII, so bytes are characters; a longer key is left for the general path to refuse, as
+    // soon as it is seen to be longer (a hostile key can be megabytes: no need to scan it all).
+    const keyLimit = keyFrom + MAX_TAG_KEY_LENGTH;
     for (;; keyClose++) {
       const c = s[keyClose]!;
       if (c === QUOTE) break;
-      if (!plainStringByte(c)) return -1;
+      if (!plainStringByte(c) || keyClose === keyLimit) return -1;
       h = Math.imul(h ^ c, FNV_PRIME);
     }
-    // ASCII, so bytes are characters; a longer key is left for the general path to refuse.
-    if (keyClose - keyFrom > MAX_TAG_KEY_LENGTH) return -1;
     h = Math.imul(h ^ (keyClose - keyFrom), FNV_PRIME);
     // `__proto__` needs defineProperty and repeats need last-wins: both rare, both general path.
     if (keyIs(s, j, keyClose, PROTO)) return -1;
