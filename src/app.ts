@@ -89,7 +89,8 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
     windowMinutes: config.windowMinutes,
     heapShare: options.heapShare,
   });
-  const gate = new RefusalGate(admission, config.corsOrigin, config.maxBodyBytes, new InflightBodies(config.maxInflightBodyBytes));
+  const bodyLimits = { spans: config.maxBodyBytes, otlp: config.maxBodyBytes, logs: config.maxLogBodyBytes };
+  const gate = new RefusalGate(admission, config.corsOrigin, bodyLimits, new InflightBodies(config.maxInflightBodyBytes));
   const drain = new ConnectionDrain();
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
@@ -187,7 +188,7 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
   await app.register(dependenciesRoutes, { store });
   await app.register(metricsRoutes, { metrics });
   await app.register(otlpRoutes, { store, metrics, admission, gate, windowMinutes: config.windowMinutes, maxBodyBytes: config.maxBodyBytes, maxSpansPerRequest: config.maxOtlpSpansPerRequest });
-  await app.register(logsRoutes, { logStore, store, metrics, gate, maxLogs: config.maxLogs, maxLogBytes: config.maxLogBytes, maxBodyBytes: config.maxBodyBytes });
+  await app.register(logsRoutes, { logStore, store, metrics, gate, maxLogs: config.maxLogs, maxLogBytes: config.maxLogBytes, maxLogBodyBytes: config.maxLogBodyBytes });
   await app.register(dashboardRoutes);
 
   const eviction = new EvictionTicker({

@@ -8,6 +8,10 @@ import { RingBuffer } from './ring-buffer.js';
 
 /** Limits of the collector's POST /logs (openapi.yaml, LogRecord / LogIngestRequest). */
 export const MAX_LOGS_PER_REQUEST = 500;
+/** The collector's default MAX_LOG_BODY_BYTES: a request body larger than this is answered 413. */
+export const MAX_LOG_BODY_BYTES = 4 * 1024 * 1024;
+/** `{"logs":[` and `]}` around the lines. */
+const BODY_FRAME_BYTES = 11;
 const MAX_MESSAGE_LENGTH = 8192;
 const MAX_ATTRIBUTES = 50;
 const MAX_ATTRIBUTE_LENGTH = 1024;
@@ -23,6 +27,8 @@ export interface TracedLogShipperOptions {
   readonly maxQueueSize?: number;
   /** Lines per request, at most 500. Default 500. */
   readonly maxBatchSize?: number;
+  /** Bytes per request body, at most the collector's MAX_LOG_BODY_BYTES. Default 4 MiB, its default. */
+  readonly maxBatchBytes?: number;
   /** A partial batch waits at most this long. Default 1,000 ms. */
   readonly scheduledDelayMs?: number;
   readonly timeoutMs?: number;
@@ -106,6 +112,7 @@ export class TracedLogShipper {
   private readonly headers: Record<string, string>;
   private readonly buffer: RingBuffer<string>;
   private readonly maxBatch: number;
+  private readonly maxBatchBytes: number;
   private readonly delayMs: number;
   private readonly timeoutMs: number;
   private readonly policy: RetryPolicy;
@@ -128,6 +135,7 @@ export class TracedLogShipper {
     this.headers = { 'content-type': 'application/json', ...options.headers };
     this.buffer = new RingBuffer(options.maxQueueSize ?? 10_000);
     this.maxBatch = Math.max(1, Math.min(options.maxBatchSize ?? MAX_LOGS_PER_REQUEST, MAX_LOGS_PER_REQUEST));
+    this.maxBatchBytes = options.maxBatchBytes ?? MAX_LOG_BODY_BYTES;
     this.delayMs = options.scheduledDelayMs ?? 1_000;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
@@ -236,7 +244,8 @@ export class TracedLogShipper {
   }
 
   private sendBatch(): Promise<boolean> {
-    const batch = this.buffer.take(this.maxBatch);
+    // Each line costs its UTF-8 bytes and a comma; the frame is counted up front.
+    const batch = this.buffer.take(this.maxBatch, (line) => Buffer.byteLength(line, 'utf8') + 1, this.maxBatchBytes - BODY_FRAME_BYTES);
     const sending = suppressTracing(() => this.post(batch));
     this.sending = sending.then(() => undefined);
     return sending.finally(() => {

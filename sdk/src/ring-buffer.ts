@@ -32,9 +32,23 @@ export class RingBuffer<T> {
     return true;
   }
 
-  /** Removes and returns up to `max` items, oldest first. */
-  take(max: number): T[] {
-    const n = Math.min(max, this.count);
+  /**
+   * Removes and returns up to `max` items, oldest first. With `weigh`, also stops before the item
+   * that would take the weights' sum past `budget` (the first item is always taken, so nothing
+   * heavier than the budget blocks the buffer for good).
+   */
+  take(max: number, weigh?: (item: T) => number, budget = Infinity): T[] {
+    let n = Math.min(max, this.count);
+    if (weigh !== undefined) {
+      let total = 0;
+      for (let i = 0; i < n; i++) {
+        total += weigh(this.slots[(this.head + i) % this.capacity] as T);
+        if (total > budget && i > 0) {
+          n = i;
+          break;
+        }
+      }
+    }
     const out = new Array<T>(n);
     for (let i = 0; i < n; i++) {
       const index = (this.head + i) % this.capacity;

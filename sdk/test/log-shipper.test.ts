@@ -144,6 +144,21 @@ describe('TracedLogShipper', () => {
     expect((JSON.parse(collector.bodies[0]!) as { logs: unknown[] }).logs).toHaveLength(3);
   });
 
+  it('cuts batches at maxBatchBytes of UTF-8 (the collector MAX_LOG_BODY_BYTES), keeping every line and their order', async () => {
+    collector = await new FakeLogCollector().start();
+    shipper = new TracedLogShipper({ url: collector.url, service: 'svc', maxBatchBytes: 2_000, scheduledDelayMs: 10 });
+    // 300 characters of which 100 take two bytes in UTF-8: about 400 bytes a message.
+    const text = (n: number) => `${n}:` + 'é'.repeat(100) + 'x'.repeat(200);
+    for (let n = 0; n < 12; n++) {
+      shipper.write(JSON.stringify({ level: 30, time: 1713484800123, trace_id: '4bf92f35-77b3-4da6-a3ce-929d0e0e4736', msg: text(n) }));
+    }
+    await shipper.shutdown();
+    shipper = undefined;
+    expect(collector.bodies.length).toBeGreaterThan(3);
+    for (const body of collector.bodies) expect(Buffer.byteLength(body, 'utf8')).toBeLessThanOrEqual(2_000);
+    expect(collector.records().map((r) => r.message)).toEqual(Array.from({ length: 12 }, (_, n) => text(n)));
+  });
+
   it('bounds its buffer by dropping the oldest lines, and drops lines written after shutdown', async () => {
     collector = await new FakeLogCollector().start();
     shipper = new TracedLogShipper({ url: collector.url, service: 'svc', maxQueueSize: 2, scheduledDelayMs: 60_000 });

@@ -29,7 +29,8 @@ export interface LogsRouteOptions {
   gate: RefusalGate;
   maxLogs: number;
   maxLogBytes: number;
-  maxBodyBytes: number;
+  /** MAX_LOG_BODY_BYTES: a batch is parsed and stored in one turn, so its size bounds that turn. */
+  maxLogBodyBytes: number;
 }
 
 declare module 'fastify' {
@@ -43,7 +44,7 @@ class LogsBodyError extends Error {
   readonly statusCode = 400;
 }
 
-export const logsRoutes: FastifyPluginAsyncTypebox<LogsRouteOptions> = async (app, { logStore, store, metrics, gate, maxLogs, maxLogBytes, maxBodyBytes }) => {
+export const logsRoutes: FastifyPluginAsyncTypebox<LogsRouteOptions> = async (app, { logStore, store, metrics, gate, maxLogs, maxLogBytes, maxLogBodyBytes }) => {
   const validateBody = compileBodyValidator(LogIngestRequest);
 
   app.decorateRequest('exactJson', null);
@@ -77,7 +78,7 @@ export const logsRoutes: FastifyPluginAsyncTypebox<LogsRouteOptions> = async (ap
       return reply.code(status).send({ error: 'internal error' });
     }
     let message = error.message;
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') message = `the request body is larger than the limit of ${maxBodyBytes} bytes (MAX_BODY_BYTES)`;
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') message = `the request body is larger than the limit of ${maxLogBodyBytes} bytes for POST /logs (MAX_LOG_BODY_BYTES)`;
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') message = 'unsupported content type: send the body as application/json';
     if (request.routeOptions.url === '/logs') {
       metrics.logBatchesRejected.inc({ reason: status === 413 ? 'too_large' : status === 415 ? 'media_type' : 'invalid' });
@@ -89,6 +90,7 @@ export const logsRoutes: FastifyPluginAsyncTypebox<LogsRouteOptions> = async (ap
     '/logs',
     {
       schema: { response: { 202: LogIngestResponse, 400: ErrorBody, 503: ErrorBody } },
+      bodyLimit: maxLogBodyBytes,
       onRequest: async (_request, reply) => {
         const { logs, bytes } = await logStore.stats();
         let full: string | undefined;

@@ -140,6 +140,30 @@ describe('POST /logs', () => {
     expect((await a.get(`/traces/${uuid(9)}/logs`)).status).toBe(404);
     expect((await postLogs(a, log({ attributes: { ['a'.repeat(MAX_TAG_KEY_LENGTH)]: 'v' } }))).status).toBe(202);
   });
+
+  it('refuses a body over MAX_LOG_BODY_BYTES with a 413 naming it, stores nothing, and takes one at the limit', async () => {
+    const a = await start({ MAX_LOG_BODY_BYTES: '4096' });
+    const padded = (bytes: number): string => {
+      const body = log({ message: '' });
+      return body.replace('"message":""', `"message":"${'m'.repeat(bytes - body.length)}"`);
+    };
+    const over = await postLogs(a, padded(4097));
+    expect(over.status).toBe(413);
+    expect((over.json as JsonObject).error).toBe('the request body is larger than the limit of 4096 bytes for POST /logs (MAX_LOG_BODY_BYTES)');
+    expect((await a.get(`/traces/${uuid(9)}/logs`)).status).toBe(404);
+    expect((await postLogs(a, padded(4096))).status).toBe(202);
+    // The limit is the logs' own: a span batch larger than it is still taken.
+    const spans = Array.from({ length: 6 }, (_, i) => wireSpan(10 + i, { tags: { note: 'n'.repeat(1000) } }));
+    expect(spansBody(spans).length).toBeGreaterThan(4096);
+    expect((await a.postSpans(spans)).status).toBe(202);
+  });
+
+  it('MAX_LOG_BODY_BYTES: 4 MiB by default, at most MAX_BODY_BYTES, and a bad value stops start-up naming it', () => {
+    expect(loadConfig({}).maxLogBodyBytes).toBe(4 * 1024 * 1024);
+    expect(loadConfig({ MAX_BODY_BYTES: '65536' }).maxLogBodyBytes).toBe(65536);
+    expect(() => loadConfig({ MAX_BODY_BYTES: '65536', MAX_LOG_BODY_BYTES: '65537' })).toThrow(/MAX_LOG_BODY_BYTES must be at most MAX_BODY_BYTES \(65536\)/);
+    expect(() => loadConfig({ MAX_LOG_BODY_BYTES: 'lots' })).toThrow(ConfigError);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------

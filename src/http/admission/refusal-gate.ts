@@ -49,8 +49,8 @@ export class RefusalGate {
     private readonly admission: AdmissionControl,
     /** CORS_ORIGIN: every origin, or these; refusals carry the same CORS headers as answers. */
     private readonly corsOrigin: true | readonly string[],
-    /** MAX_BODY_BYTES: a body announced larger is left to Fastify's 413, unread. */
-    private readonly maxBodyBytes: number,
+    /** The largest body of each kind (MAX_BODY_BYTES, MAX_LOG_BODY_BYTES): one announced larger is left to Fastify's 413, unread. */
+    private readonly bodyLimits: Readonly<Record<IngestKind, number>>,
     /** MAX_INFLIGHT_BODY_BYTES and the bytes held against it. */
     readonly inflight: InflightBodies,
   ) {}
@@ -67,9 +67,9 @@ export class RefusalGate {
       this.respond(kind, refusal, req, res);
       return true;
     }
-    // A body announced over MAX_BODY_BYTES is answered 413 unread, and an unread body holds nothing.
+    // A body announced over its limit is answered 413 unread, and an unread body holds nothing.
     const length = Number(req.headers['content-length']);
-    if (length > 0 && length <= this.maxBodyBytes) {
+    if (length > 0 && length <= this.bodyLimits[kind]) {
       const hold = new BodyHold(this.inflight, req, res);
       if (!hold.add(length)) {
         this.respond(kind, this.inflight.refusal, req, res);
@@ -93,7 +93,7 @@ export class RefusalGate {
         this.respond(kind, this.admission.overdueRefusal, request.raw, reply.raw);
       };
       const length = Number(request.headers['content-length']);
-      if (!(length > 0 && length <= this.maxBodyBytes)) {
+      if (!(length > 0 && length <= this.bodyLimits[kind])) {
         const chunked = request.headers['content-length'] === undefined;
         this.admission.waitTurn((overdue) => {
           if (overdue) return refuseOverdue();
