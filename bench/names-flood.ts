@@ -9,30 +9,20 @@
 // Prints one JSON line: pairs sent, answers by status, /health worst latency, /services time and
 // rows, and the heap (after a GC the collector runs on its own) before, at the peak and after.
 
-import { spawn } from 'node:child_process';
 import { startWorker } from './lib/child.js';
-import { RawGetConnection, runRawLoad } from './lib/raw-http-client.js';
+import { floodNames, namesFloodBodies } from './lib/names-flood-load.js';
+import { RawGetConnection } from './lib/raw-http-client.js';
+import { startCollector } from './lib/repro-harness.js';
 
 const argument = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const seconds = argument('seconds', 60);
 const batchesPerSec = argument('rate', 100);
-const port = 18000 + Math.floor(Math.random() * 1000);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const collector = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WINDOW_MINUTES: '1', LOG_LEVEL: 'warn' },
-  stdio: ['ignore', 'inherit', 'inherit'],
-});
+// On a free port of 127.0.0.1, its output in a temporary directory.
+const collector = await startCollector({ WINDOW_MINUTES: '1' });
+const port = collector.port;
 try {
-  for (let i = 0; ; i++) {
-    try {
-      await (await RawGetConnection.open('127.0.0.1', port)).get('/health');
-      break;
-    } catch {
-      if (i > 100) throw new Error('collector did not start');
-      await sleep(100);
-    }
-  }
   // A connection per call: an idle keep-alive socket is closed by the server while the window passes.
   const get = async (path: string) => {
     const connection = await RawGetConnection.open('127.0.0.1', port);
@@ -48,23 +38,10 @@ try {
   const healthProbe = startWorker('bench/lib/health-probe.ts', [String(port), '100']);
   await healthProbe.next();
 
-  let pair = 0;
-  const run = Math.floor(Math.random() * 0xffffff).toString(16).padStart(6, '0');
-  const nextBody = (): Buffer => {
-    const now = BigInt(Date.now()) * 1_000_000n;
-    const spans: string[] = [];
-    for (let k = 0; k < 500; k++) {
-      pair++;
-      const id = pair.toString(16).padStart(12, '0');
-      spans.push(
-        `{"trace_id":"${run}00-0000-4000-8000-${id}","span_id":"${run}00-0000-4000-9000-${id}","service":"svc-${run}-${pair}","operation":"op-${pair}","start_time":${now},"end_time":${now + 1000n},"status":"ok"}`,
-      );
-    }
-    return Buffer.from(`{"spans":[${spans.join(',')}]}`);
-  };
+  const bodies = namesFloodBodies();
   let heapPeak = 0;
   const peakProbe = setInterval(() => void heapUsed().then((h) => (heapPeak = Math.max(heapPeak, h))), 2000);
-  const load = await runRawLoad({ host: '127.0.0.1', port, connections: 4, durationMs: seconds * 1000, path: '/spans', nextBody, ratePerSec: batchesPerSec });
+  const load = await floodNames({ port, seconds, batchesPerSec, bodies });
   clearInterval(peakProbe);
   const services = await get('/services');
   const servicesRows = (JSON.parse(services.body.toString('utf8')) as { services: unknown[] }).services.length;
@@ -74,11 +51,11 @@ try {
   healthProbe.send({ stop: true });
   const health = await healthProbe.next<{ worstMs: number; count: number; slow: Array<{ atMs: number; ms: number }> }>();
   const heapAfter = await heapUsed();
-  const after = await runRawLoad({ host: '127.0.0.1', port, connections: 1, durationMs: 1000, maxRequests: 1, path: '/spans', nextBody });
+  const after = await floodNames({ port, seconds: 1, batchesPerSec: 0, connections: 1, maxRequests: 1, bodies });
   process.stdout.write(
     JSON.stringify({
       seconds,
-      pairs_sent: pair,
+      pairs_sent: load.pairsSent,
       answers: load.byStatus,
       health_probes: health.count,
       health_worst_ms: Number(health.worstMs.toFixed(1)),
@@ -90,5 +67,5 @@ try {
     }) + '\n',
   );
 } finally {
-  collector.kill('SIGTERM');
+  await collector.stop();
 }

@@ -4,11 +4,13 @@
 //
 //   npm run bench                 all figures (about 12 minutes)
 //   npm run bench:ingest          one figure; --duration 60s (default) --quick (short runs)
+//   npm run bench:bounded         also runs issue 14's reproductions at full size against real
+//                                 collector processes (bench/reproductions.ts, ~12 more minutes; not with --quick)
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { BodyTemplate } from './lib/body-template.js';
-import { pinSelf, startWorker } from './lib/child.js';
+import { pinSelf, startWorker, unpinSelf } from './lib/child.js';
 import { percentile, RawGetConnection, runRawLoad } from './lib/raw-http-client.js';
 import { STORE_KINDS, type StoreKind } from './lib/stores.js';
 
@@ -324,6 +326,24 @@ async function main(): Promise<void> {
     const r = await run({ quick });
     rows.push(...r.rows);
     json.bounded = r.json;
+    if (quick) process.stderr.write('bench: bounded: the issue 14 reproductions run at the issue\'s sizes only, so not with --quick\n');
+    else {
+      // Real collector processes started from this one: off its CPU pinning, which they would inherit.
+      unpinSelf();
+      const { runReproductions, rowCells } = await import('./reproductions.js');
+      const reproductions = await runReproductions();
+      pinSelf(1);
+      json.reproductions = reproductions;
+      for (const row of reproductions) {
+        const c = rowCells(row);
+        rows.push({
+          figure: `issue 14 reproduction ${row.id}, ${row.title}: ${row.sent}`,
+          target: `up, GET /health < 100 ms, a batch after 202; ${row.expected}`,
+          bucket: `${c.answers}; up: ${c.up}; /health worst ${c.health}; batch after: ${c.after}; ${row.figures}`,
+          reference: '—',
+        });
+      }
+    }
   }
   if (all || which === 'sampling') {
     process.stderr.write('bench: sampling (bucket)…\n');

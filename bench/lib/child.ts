@@ -3,6 +3,7 @@
 // each get a core, so neither measures the other's work.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
 
 const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
 
@@ -47,6 +48,14 @@ export function startWorker(script: string, args: string[], options: { cpu?: num
       });
     },
   };
+}
+
+/**
+ * Lets the current process (and so the processes it starts next) run on every CPU again: pinning
+ * is inherited, and the issue 14 reproductions start collectors of their own.
+ */
+export function unpinSelf(): void {
+  if (hasTaskset) spawnSync('taskset', ['-cp', `0-${cpus().length - 1}`, String(process.pid)]);
 }
 
 /** Pins the current process to a CPU (the load generator's), when possible. */

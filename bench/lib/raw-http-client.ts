@@ -18,6 +18,10 @@ export interface RawLoadOptions {
   maxRequests?: number;
   /** Requests/s across all connections (0 = as fast as possible). */
   ratePerSec?: number;
+  /** Content-Type of every request (default application/json). */
+  contentType?: string;
+  /** Sees every response, body and all (e.g. to keep the first refusal's text). */
+  onResponse?: (response: RawResponse) => void;
 }
 
 export interface RawLoadResult {
@@ -99,16 +103,17 @@ export async function runRawLoad(options: RawLoadOptions): Promise<RawLoadResult
       };
       const write = (at: number): void => {
         const body = options.nextBody();
-        const head = `POST ${options.path} HTTP/1.1\r\nHost: ${options.host}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
+        const head = `POST ${options.path} HTTP/1.1\r\nHost: ${options.host}\r\nContent-Type: ${options.contentType ?? 'application/json'}\r\nContent-Length: ${body.length}\r\n\r\n`;
         // From the scheduled time when the send is late (the wait is part of what a client feels),
         // from the actual send when a timer fired a fraction of a millisecond early.
         sentAt = Math.min(at, performance.now());
         requests++;
         socket.write(Buffer.concat([Buffer.from(head), body]));
       };
-      const onResponse = ({ status }: RawResponse): void => {
+      const onResponse = (response: RawResponse): void => {
         latencies.push(performance.now() - sentAt);
-        byStatus[status] = (byStatus[status] ?? 0) + 1;
+        byStatus[response.status] = (byStatus[response.status] ?? 0) + 1;
+        options.onResponse?.(response);
         send();
       };
       socket.on('connect', send);
