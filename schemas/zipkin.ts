@@ -68,3 +68,29 @@ export const ZipkinDependencyLink = Type.Object({
 });
 export type ZipkinDependencyLink = Static<typeof ZipkinDependencyLink>;
 
+// Query parameters of the read API (coerced from text: limit=10 → 10).
+const Millis = Type.Integer({ minimum: 0, maximum: MAX_EXACT_MICROS });
+
+export const ZipkinServiceQuery = Type.Object({ serviceName: Type.String({ minLength: 1 }) });
+export type ZipkinServiceQuery = Static<typeof ZipkinServiceQuery>;
+
+export const ZipkinTracesQuery = Type.Object({
+  serviceName: Type.Optional(Type.String()),
+  spanName: Type.Optional(Type.String()),
+  annotationQuery: Type.Optional(Type.String()),
+  minDuration: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_EXACT_MICROS })),
+  maxDuration: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_EXACT_MICROS })),
+  endTs: Type.Optional(Millis),
+  lookback: Type.Optional(Millis),
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+});
+export type ZipkinTracesQuery = Static<typeof ZipkinTracesQuery>;
+
+export const ZipkinTraceParams = Type.Object({ traceId: Type.String({ pattern: ZIPKIN_TRACE_ID_PATTERN }) });
+export type ZipkinTraceParams = Static<typeof ZipkinTraceParams>;
+
+export const ZipkinTraceManyQuery = Type.Object({ traceIds: Type.String({ minLength: 1 }) });
+export type ZipkinTraceManyQuery = Static<typeof ZipkinTraceManyQuery>;
+
+export const ZipkinDependenciesQuery = Type.Object({ endTs: Millis, lookback: Type.Optional(Millis) });
+export type ZipkinDependenciesQuery = Static<typeof ZipkinDependenciesQuery>;
