@@ -36,10 +36,19 @@ export function isZipkinTraceId(traceId: string): boolean {
   return HEX16_OR_32.test(traceId) && !ALL_ZERO.test(traceId);
 }
 
+/**
+ * Zipkin/B3 trace id (16 or 32 hex) → W3C trace id (32 lowercase hex, a 64-bit id left-padded);
+ * undefined for malformed or all-zero ids. The SDK's B3 propagator reads `b3` through this.
+ */
+export function zipkinTraceIdToW3c(traceId: string): string | undefined {
+  if (!isZipkinTraceId(traceId)) return undefined;
+  return (traceId.length === 16 ? ZERO_HIGH_HEX + traceId : traceId).toLowerCase();
+}
+
 /** Zipkin/B3 trace id (16 or 32 hex) → Traced trace UUID; undefined for malformed or all-zero ids. */
 export function zipkinTraceIdToUuid(traceId: string): string | undefined {
-  if (!isZipkinTraceId(traceId)) return undefined;
-  return traceIdToUuid(traceId.length === 16 ? ZERO_HIGH_HEX + traceId : traceId);
+  const w3c = zipkinTraceIdToW3c(traceId);
+  return w3c === undefined ? undefined : traceIdToUuid(w3c);
 }
 
 /** Zipkin/B3 span id (16 hex) → Traced span UUID (the W3C mapping). */
