@@ -1,10 +1,10 @@
-// POST /api/v2/spans: Zipkin v2 JSON ingest, for zipkin-js, Brave, Envoy and Istio's Zipkin
-// tracers. The body is a JSON array of Zipkin v2 spans (ListOfSpans); it is parsed by the
-// application's JSON parser (UTF-8 checked, json-body-parser.ts), held to the span cap, validated
-// against schemas/zipkin.ts, mapped by zipkin/map-spans.ts and stored in one apply(), so a
-// request is stored whole or not at all. Answers: 202 with an empty body, as Zipkin does; 400
-// naming the field; 413, 415 and 503 as for POST /spans (the same refusal gate and queue).
-// application/x-protobuf (proto3 ListOfSpans) is not read yet: it is a 415.
+// POST /api/v2/spans: Zipkin v2 ingest, for zipkin-js, Brave, Envoy and Istio's Zipkin tracers.
+// The body is a JSON array of Zipkin v2 spans, parsed by the application's JSON parser (UTF-8
+// checked, json-body-parser.ts), or a proto3 ListOfSpans (application/x-protobuf), decoded here
+// into the same span objects (zipkin/proto-list-of-spans.ts). Either is held to the span cap,
+// validated against schemas/zipkin.ts, mapped by zipkin/map-spans.ts and stored in one apply(),
+// so a request is stored whole or not at all. Answers: 202 with an empty body, as Zipkin does;
+// 400 naming the field; 413, 415 and 503 as for POST /spans (the same refusal gate and queue).
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ErrorObject } from 'ajv';
@@ -13,6 +13,8 @@ import { ZipkinListOfSpans, type ZipkinSpan } from '../../schemas/zipkin.js';
 import { fieldPath } from '../codec/field-path.js';
 import type { TraceWriter } from '../store/writer.js';
 import { mapZipkinSpans } from '../zipkin/map-spans.js';
+import { decodeListOfSpans, ZipkinProtoError } from '../zipkin/proto-list-of-spans.js';
+import { BodyError } from './json-body-parser.js';
 import type { AdmissionControl } from './admission/admission-control.js';
 import type { RefusalGate } from './admission/refusal-gate.js';
 import type { CollectorMetrics } from './collector-metrics.js';
@@ -38,6 +40,15 @@ function describeZipkinError(error: ErrorObject): string {
 
 export const zipkinSpansRoutes: FastifyPluginAsyncTypebox<ZipkinSpansRouteOptions> = async (app, { store, metrics, admission, gate, maxSpansPerRequest }) => {
   const validateSpans = compileBodyValidator(ZipkinListOfSpans);
+  // In this plugin's scope only; application/json keeps the application's parser.
+  app.addContentTypeParser('application/x-protobuf', { parseAs: 'buffer' }, (_request, body, done) => {
+    try {
+      done(null, decodeListOfSpans(body as Buffer, maxSpansPerRequest));
+    } catch (error) {
+      if (error instanceof ZipkinProtoError) done(new BodyError(error.message), undefined);
+      else done(error as Error, undefined);
+    }
+  });
 
   app.post(
     '/api/v2/spans',

@@ -157,8 +157,9 @@ describe('POST /api/v2/spans', () => {
     expect(((span!.tags as JsonObject).sql as string).length).toBe(1024);
   });
 
-  it('answers 415 to protobuf, which is not read yet', async () => {
-    const res = await post(Buffer.from([0x0a, 0x00]), 'application/x-protobuf');
+  it('answers 415 to a body neither JSON nor protobuf', async () => {
+    const res = await post('[]', 'text/plain');
     expect(res.status).toBe(415);
+    expect(await api.total()).toBe(0);
   });
 });
