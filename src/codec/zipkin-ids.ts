@@ -62,9 +62,12 @@ export function sharedSpanIdToUuid(spanId: string): string | undefined {
   return uuid === undefined ? undefined : SHARED_SPAN_UUID_PREFIX + uuid.slice(SPAN_UUID_PREFIX.length);
 }
 
+// Toward Zipkin, any stored id is written, all-zero ones included (POST /spans accepts any UUID):
+// the read API shows what the store holds rather than failing on it.
+
 /** Traced trace UUID (lowercase) → Zipkin trace id: 16 hex when its upper 64 bits are zero, else 32. */
 export function uuidToZipkinTraceId(uuid: string): string | undefined {
-  if (!UUID.test(uuid) || ALL_ZERO.test(uuid)) return undefined;
+  if (!UUID.test(uuid)) return undefined;
   const hex = undashUuid(uuid);
   return hex.startsWith(ZERO_HIGH_HEX) ? hex.slice(16) : hex;
 }
@@ -82,7 +85,7 @@ export interface ZipkinSpanId {
  * trace unless two of its spans share them (odds 2^-64 per pair).
  */
 export function uuidToZipkinSpanId(uuid: string): ZipkinSpanId | undefined {
-  if (!UUID.test(uuid) || ALL_ZERO.test(uuid)) return undefined;
+  if (!UUID.test(uuid)) return undefined;
   const id = uuid.slice(19, 23) + uuid.slice(24);
   return { id, shared: uuid.startsWith(SHARED_SPAN_UUID_PREFIX) };
 }
