@@ -190,7 +190,7 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
   await app.register(metricsRoutes, { metrics });
   await app.register(otlpRoutes, { store, metrics, admission, gate, windowMinutes: config.windowMinutes, maxBodyBytes: config.maxBodyBytes, maxSpansPerRequest: config.maxOtlpSpansPerRequest });
   await app.register(logsRoutes, { logStore, store, metrics, gate, maxLogs: config.maxLogs, maxLogBytes: config.maxLogBytes, maxBodyBytes: config.maxBodyBytes });
-  await app.register(zipkinSpansRoutes, { store, metrics, admission, gate, maxSpansPerRequest: config.maxOtlpSpansPerRequest });
+  await app.register(zipkinSpansRoutes, { store, metrics, admission, gate, maxSpansPerRequest: config.maxOtlpSpansPerRequest, maxBodyBytes: config.maxBodyBytes });
   await app.register(zipkinQueryRoutes, { store, clock: options.clock ?? systemClock });
   await app.register(dashboardRoutes);
 

@@ -5,16 +5,19 @@
 // validated against schemas/zipkin.ts, mapped by zipkin/map-spans.ts and stored in one apply(),
 // so a request is stored whole or not at all. Answers: 202 with an empty body, as Zipkin does;
 // 400 naming the field; 413, 415 and 503 as for POST /spans (the same refusal gate and queue).
+// Content-Encoding: gzip is undone first, as Brave and Sleuth send it.
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ErrorObject } from 'ajv';
+import type { FastifyRequest } from 'fastify';
 import { SpanBatch } from '../ingest/span-batch.js';
 import { ZipkinListOfSpans, type ZipkinSpan } from '../../schemas/zipkin.js';
 import { fieldPath } from '../codec/field-path.js';
 import type { TraceWriter } from '../store/writer.js';
 import { mapZipkinSpans } from '../zipkin/map-spans.js';
 import { decodeListOfSpans, ZipkinProtoError } from '../zipkin/proto-list-of-spans.js';
-import { BodyError } from './json-body-parser.js';
+import { decodeContentEncoding } from '../otlp/otlp-body.js';
+import { BodyError, decodeJsonBody } from './json-body-parser.js';
 import type { AdmissionControl } from './admission/admission-control.js';
 import type { RefusalGate } from './admission/refusal-gate.js';
 import type { CollectorMetrics } from './collector-metrics.js';
@@ -27,6 +30,8 @@ export interface ZipkinSpansRouteOptions {
   gate: RefusalGate;
   /** MAX_OTLP_SPANS_PER_REQUEST: the cap foreign-protocol requests share (config.ts). */
   maxSpansPerRequest: number;
+  /** MAX_BODY_BYTES, which also bounds a gzip body once decompressed. */
+  maxBodyBytes: number;
 }
 
 /** The schema's messages, with the id patterns said in words. */
@@ -38,15 +43,23 @@ function describeZipkinError(error: ErrorObject): string {
   return describeValidationError(error, 'body');
 }
 
-export const zipkinSpansRoutes: FastifyPluginAsyncTypebox<ZipkinSpansRouteOptions> = async (app, { store, metrics, admission, gate, maxSpansPerRequest }) => {
+export const zipkinSpansRoutes: FastifyPluginAsyncTypebox<ZipkinSpansRouteOptions> = async (app, { store, metrics, admission, gate, maxSpansPerRequest, maxBodyBytes }) => {
   const validateSpans = compileBodyValidator(ZipkinListOfSpans);
-  // In this plugin's scope only; application/json keeps the application's parser.
-  app.addContentTypeParser('application/x-protobuf', { parseAs: 'buffer' }, (_request, body, done) => {
+  // This plugin's own parsers (Fastify scopes them per plugin): Brave and Spring Cloud Sleuth gzip
+  // their bodies by default, so both encodings undo Content-Encoding first, with the decompressed
+  // size held to MAX_BODY_BYTES as for OTLP; then JSON is read as the application reads it.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, async (request: FastifyRequest, body: Buffer) => {
+    const decoded = decodeJsonBody(await decodeContentEncoding(body, request.headers['content-encoding'], maxBodyBytes));
+    if (decoded instanceof BodyError) throw decoded;
+    return decoded.value;
+  });
+  app.addContentTypeParser('application/x-protobuf', { parseAs: 'buffer' }, async (request: FastifyRequest, body: Buffer) => {
+    const raw = await decodeContentEncoding(body, request.headers['content-encoding'], maxBodyBytes);
     try {
-      done(null, decodeListOfSpans(body as Buffer, maxSpansPerRequest));
+      return decodeListOfSpans(raw, maxSpansPerRequest);
     } catch (error) {
-      if (error instanceof ZipkinProtoError) done(new BodyError(error.message), undefined);
-      else done(error as Error, undefined);
+      throw error instanceof ZipkinProtoError ? new BodyError(error.message) : error;
     }
   });
 

@@ -2,6 +2,7 @@
 // v2 JSON onto Traced spans read back through GET /traces/{id}, and the refusals: every bad input
 // is a 400 naming the field, nothing of the request is stored, and the collector keeps serving.
 
+import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startCollector, type Api, type JsonObject } from '../support/http.js';
 
@@ -155,6 +156,23 @@ describe('POST /api/v2/spans', () => {
     const [span] = await spansOf(TRACE128_UUID);
     expect((span!.operation as string).length).toBe(256);
     expect(((span!.tags as JsonObject).sql as string).length).toBe(1024);
+  });
+
+  it('reads a gzip body, as Brave and Sleuth send by default, and refuses a broken or inflating one', async () => {
+    const gzip = (body: string | Buffer, extra: Record<string, string> = {}) =>
+      api.request('POST', '/api/v2/spans', { headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', ...extra }, body: gzipSync(body) });
+    expect((await gzip(JSON.stringify(twoServiceTrace(TRACE128)))).status).toBe(202);
+    expect(await spansOf(TRACE128_UUID)).toHaveLength(4);
+    await api.close();
+    api = await startCollector({ maxBodyBytes: 4096 });
+    const bomb = await gzip(JSON.stringify([{ ...twoServiceTrace(TRACE128)[0], tags: { big: 'x'.repeat(100_000) } }]));
+    expect(bomb.status).toBe(413);
+    const broken = await api.request('POST', '/api/v2/spans', { headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: '[]' });
+    expect(broken.status).toBe(400);
+    expect((broken.json as { error: string }).error).toMatch(/not valid gzip/);
+    const br = await api.request('POST', '/api/v2/spans', { headers: { 'content-type': 'application/json', 'content-encoding': 'br' }, body: '[]' });
+    expect(br.status).toBe(415);
+    expect(await api.total()).toBe(0);
   });
 
   it('answers 415 to a body neither JSON nor protobuf', async () => {
