@@ -175,6 +175,18 @@ describe('POST /api/v2/spans', () => {
     expect(await api.total()).toBe(0);
   });
 
+  it('is refused under overload like POST /spans: 503 with Retry-After, nothing stored, queries still answered', async () => {
+    await api.close();
+    api = await startCollector({ heapShare: () => 0.99 });
+    await api.collector.admission.sample();
+    const refused = await post(twoServiceTrace(TRACE128));
+    expect(refused.status).toBe(503);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect((refused.json as { error: string }).error).toMatch(/heap/i);
+    expect(await api.total()).toBe(0);
+    expect((await api.get('/api/v2/services')).status).toBe(200);
+  });
+
   it('answers 415 to a body neither JSON nor protobuf', async () => {
     const res = await post('[]', 'text/plain');
     expect(res.status).toBe(415);
