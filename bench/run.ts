@@ -13,6 +13,7 @@ import { BodyTemplate } from './lib/body-template.js';
 import { pinSelf, startWorker, unpinSelf } from './lib/child.js';
 import { percentile, RawGetConnection, runRawLoad } from './lib/raw-http-client.js';
 import { STORE_KINDS, type StoreKind } from './lib/stores.js';
+import { ZipkinBodyTemplate } from './lib/zipkin-body-template.js';
 
 type Row = { figure: string; target: string; bucket: string; reference: string; note?: string };
 const rows: Row[] = [];
@@ -36,13 +37,16 @@ const runId = () => Math.floor(Math.random() * 0xffffffff).toString(16).padStart
 // The reference store keeps plain objects; give its process room so it can finish at all.
 const nodeArgsFor = (kind: StoreKind) => (kind === 'reference' ? ['--max-old-space-size=16384'] : []);
 
-async function ingestFigure(kind: StoreKind, spansPerBody: number, connections: number) {
+/** `protocol`: POST /spans bodies, or the same traces as Zipkin v2 JSON to POST /api/v2/spans. */
+async function ingestFigure(kind: StoreKind, spansPerBody: number, connections: number, protocol: 'spans' | 'zipkin' = 'spans') {
   const port = nextPort++;
   const server = startWorker('bench/lib/serve.ts', [kind, String(port)], { cpu: 0, nodeArgs: nodeArgsFor(kind) });
   await server.next();
-  const template = new BodyTemplate(runId(), spansPerBody, true, BigInt(Date.now()) * 1_000_000n);
+  const template =
+    protocol === 'zipkin' ? new ZipkinBodyTemplate(runId(), spansPerBody) : new BodyTemplate(runId(), spansPerBody, true, BigInt(Date.now()) * 1_000_000n);
+  const path = protocol === 'zipkin' ? '/api/v2/spans' : '/spans';
   const load = (durationMs: number) =>
-    runRawLoad({ host: '127.0.0.1', port, connections, durationMs, path: '/spans', nextBody: () => template.next() });
+    runRawLoad({ host: '127.0.0.1', port, connections, durationMs, path, nextBody: () => template.next() });
   await load(3000); // warm-up: JIT, connection set-up
   const r = await load(ingestMs);
   await server.stop();
@@ -213,6 +217,13 @@ async function main(): Promise<void> {
       target: '≥ 300,000 spans/s',
       bucket: `${fmt(big.bucket.spansPerSec)} spans/s${big.bucket.allAccepted ? '' : ' (NOT all accepted)'}`,
       reference: `${fmt(big.reference.spansPerSec)} spans/s${big.reference.allAccepted ? '' : ' (NOT all accepted)'}`,
+    });
+    const zipkin = await both('ingest_zipkin_json_100_span_requests', (k) => ingestFigure(k, 100, 16, 'zipkin'));
+    rows.push({
+      figure: `sustained ingest, Zipkin v2 JSON (POST /api/v2/spans), 100-span requests, ${ingestMs / 1000} s`,
+      target: '≥ 100,000 spans/s',
+      bucket: `${fmt(zipkin.bucket.spansPerSec)} spans/s${zipkin.bucket.allAccepted ? '' : ' (NOT all accepted)'}`,
+      reference: `${fmt(zipkin.reference.spansPerSec)} spans/s${zipkin.reference.allAccepted ? '' : ' (NOT all accepted)'}`,
     });
     // What the same 10–14-span load costs servers that store nothing: the floor under the figures above.
     process.stderr.write('bench: ingest floor (node:http, Fastify)…\n');

@@ -24,6 +24,8 @@ import { servicesRoutes } from './http/services.js';
 import { spansRoutes } from './http/spans.js';
 import { statsRoutes } from './http/stats.js';
 import { tracesRoutes } from './http/traces.js';
+import { zipkinQueryRoutes } from './http/zipkin-query.js';
+import { zipkinSpansRoutes } from './http/zipkin-spans.js';
 import { schemaErrorFormatter, validatorCompiler } from './http/validation.js';
 import { logEviction } from './logs/eviction.js';
 import type { LogStore } from './logs/log-store.js';
@@ -189,6 +191,8 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
   await app.register(metricsRoutes, { metrics });
   await app.register(otlpRoutes, { store, metrics, admission, gate, windowMinutes: config.windowMinutes, maxBodyBytes: config.maxBodyBytes, maxSpansPerRequest: config.maxOtlpSpansPerRequest });
   await app.register(logsRoutes, { logStore, store, metrics, gate, maxLogs: config.maxLogs, maxLogBytes: config.maxLogBytes, maxLogBodyBytes: config.maxLogBodyBytes });
+  await app.register(zipkinSpansRoutes, { store, metrics, admission, gate, maxSpansPerRequest: config.maxOtlpSpansPerRequest, maxBodyBytes: config.maxBodyBytes });
+  await app.register(zipkinQueryRoutes, { store, clock: options.clock ?? systemClock });
   await app.register(dashboardRoutes);
 
   const eviction = new EvictionTicker({

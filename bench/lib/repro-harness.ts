@@ -10,7 +10,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeProtobufStatus } from '../../src/otlp/protobuf-codec.js';
-import { projectRoot } from '../../src/paths.js';
+import { projectRoot } from '../../src/http/paths.js';
 import { startWorker } from './child.js';
 import { ResponseReader } from './raw-http-client.js';
 

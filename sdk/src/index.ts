@@ -44,6 +44,7 @@ export {
   type TextMapSetter,
   type ParsedTraceparent,
 } from './propagation.js';
+export { B3Propagator, parseB3Single, type B3PropagatorOptions, type B3InjectEncoding } from './b3-propagation.js';
 
 // Instrumentation
 export { wrapRequestListener, type HttpServerInstrumentationOptions } from './http-server.js';

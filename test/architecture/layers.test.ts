@@ -16,7 +16,8 @@ import { describe, expect, it } from 'vitest';
  */
 const LAYERS: ReadonlyArray<readonly string[]> = [
   ['time', 'codec'],
-  ['ingest', 'otlp'],
+  // zipkin/ decodes and maps a foreign protocol like otlp/, and is read only by http/.
+  ['ingest', 'otlp', 'zipkin'],
   ['store', 'logs'],
   ['sampling'],
   ['http'],

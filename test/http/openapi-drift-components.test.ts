@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import * as schemas from '../../schemas/index.js';
 import * as logSchemas from '../../schemas/logs.js';
 import * as otlpSchemas from '../../schemas/otlp.js';
+import * as zipkinSchemas from '../../schemas/zipkin.js';
 import { derefSchema, type JsonObject } from '../support/http.js';
 import { clone, compareSchemas, componentSchemas, doc, plain, tracesGet } from '../support/schema-drift.js';
 
@@ -39,6 +40,11 @@ const PAIRS: Array<[string, unknown]> = [
   ['OtlpExportTraceServiceRequest', otlpSchemas.OtlpExportTraceServiceRequest],
   ['OtlpExportTraceServiceResponse', otlpSchemas.OtlpExportTraceServiceResponse],
   ['OtlpStatus', otlpSchemas.OtlpStatus],
+  // Zipkin v2 (POST /api/v2/spans and the /api/v2 read API).
+  ['ZipkinEndpoint', zipkinSchemas.ZipkinEndpoint],
+  ['ZipkinAnnotation', zipkinSchemas.ZipkinAnnotation],
+  ['ZipkinSpan', zipkinSchemas.ZipkinSpan],
+  ['ZipkinDependencyLink', zipkinSchemas.ZipkinDependencyLink],
 ];
 
 describe('openapi.yaml ↔ TypeBox schemas', () => {

@@ -137,6 +137,8 @@ export class ContractValidator {
       if (!(method.toLowerCase() in item)) return [];
       return [`${method} ${template} answered ${status}, which the contract does not declare`];
     }
+    // A response declared without content (POST /api/v2/spans 202) must have none.
+    if (spec.contentTypes.length === 0) return text === '' ? [] : [`${method} ${template} ${status}: declared without a body, got ${text.slice(0, 200)}`];
     const mediaType = contentType.split(';')[0]!.trim().toLowerCase();
     if (!spec.contentTypes.includes(mediaType)) {
       return [`${method} ${template} ${status}: content-type ${contentType} is not one of ${spec.contentTypes.join(', ')}`];

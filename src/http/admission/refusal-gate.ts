@@ -26,6 +26,8 @@ const INGEST_PATHS = new Map<string, IngestKind>([
   ['/spans', 'spans'],
   ['/v1/traces', 'otlp'],
   ['/logs', 'logs'],
+  // Zipkin v2 JSON: refused and counted like POST /spans, whose {"error"} body it shares.
+  ['/api/v2/spans', 'spans'],
 ]);
 
 /** Refusals by path kind and reason since the last scrape. */
