@@ -49,8 +49,19 @@ export class LatencySketch {
   merge(other: LatencySketch): void {
     this.count += other.count;
     this.zeros += other.zeros;
-    const bins = other.bins;
-    for (let k = 0; k < bins.length; k++) if (bins[k]! > 0) this.addToBin(other.offset + k, bins[k]!);
+    const from = other.bins;
+    let lo = 0;
+    let hi = from.length;
+    while (lo < hi && from[lo] === 0) lo++;
+    while (hi > lo && from[hi - 1] === 0) hi--;
+    if (lo === hi) return;
+    // Cover the other's used range once, then add counts in one loop: statistics queries merge
+    // every endpoint's minute sketches (300k merges for 10k endpoints over 30 minutes), and a
+    // bounds check and call per bin was most of their time.
+    this.cover(other.offset + lo, other.offset + hi - 1);
+    const into = this.bins;
+    const shift = other.offset - this.offset;
+    for (let k = lo; k < hi; k++) into[k + shift]! += from[k]!;
   }
 
   /**
@@ -84,20 +95,26 @@ export class LatencySketch {
   }
 
   private addToBin(bin: number, n: number): void {
-    let bins = this.bins;
+    this.cover(bin, bin);
+    this.bins[bin - this.offset]! += n;
+  }
+
+  /** Makes bins first..last (first ≤ last) part of the array. */
+  private cover(first: number, last: number): void {
+    const bins = this.bins;
     if (bins.length === 0) {
-      this.offset = bin - 8;
-      this.bins = bins = new Uint32Array(32);
-    } else if (bin < this.offset || bin >= this.offset + bins.length) {
-      // Grow to cover the new bin with slack on that side, so a drifting range reallocates rarely.
-      const lo = Math.min(this.offset, bin - (bin < this.offset ? 16 : 0));
-      const hi = Math.max(this.offset + bins.length, bin + 1 + (bin >= this.offset ? 16 : 0));
+      this.offset = first - 8;
+      this.bins = new Uint32Array(Math.max(32, last - first + 9));
+    } else if (first < this.offset || last >= this.offset + bins.length) {
+      // Grow to cover the new bins with slack on the side that grew, so a drifting range
+      // reallocates rarely.
+      const lo = Math.min(this.offset, first - (first < this.offset ? 16 : 0));
+      const hi = Math.max(this.offset + bins.length, last + 1 + (last >= this.offset + bins.length ? 16 : 0));
       const grown = new Uint32Array(hi - lo);
       grown.set(bins, this.offset - lo);
       this.offset = lo;
-      this.bins = bins = grown;
+      this.bins = grown;
     }
-    bins[bin - this.offset]! += n;
   }
 
   /** Non-empty bins as [bin index, count], ascending: equal for sketches of the same values. */

@@ -82,11 +82,11 @@ describe('BucketStore names', () => {
     expect(await totals(bucket, filters)).toEqual(expected);
     const listed = await bucket.listTraces({ limit: 100 });
     expect(listed).toEqual(await reference.listTraces({ limit: 100 }));
-    expect(serviceRows(bucket.latency({})).map((r) => r.service)).toEqual(serviceRows(reference.latency({})).map((r) => r.service));
+    expect(serviceRows(await bucket.latency({})).map((r) => r.service)).toEqual(serviceRows(reference.latency({})).map((r) => r.service));
     expect(bucket.stats().endpoints).toBe(160);
   });
 
-  it('keeps a dependency edge naming its parent service after the parent has left', () => {
+  it('keeps a dependency edge naming its parent service after the parent has left', async () => {
     const clock = new ManualClock(NOW);
     const store = new BucketStore({ clock, windowMinutes: WINDOW });
     const start = nowNs(clock) - 1_000_000n;
@@ -102,7 +102,7 @@ describe('BucketStore names', () => {
     // gateway's span has gone; a newcomer must not take the id the edge still names.
     const now = nowNs(clock);
     applySpans(store, [span({ traceId: uuid(2, 0xb0), spanId: uuid(3, 0xb1), service: 'newcomer', operation: 'x', startTime: now.toString(), endTime: (now + 1n).toString() })]);
-    expect(dependencyEdges(store.dependencies({})).map((e) => [e.parent, e.child])).toEqual([['gateway', 'billing']]);
+    expect(dependencyEdges(await store.dependencies({})).map((e) => [e.parent, e.child])).toEqual([['gateway', 'billing']]);
   });
 });
 
@@ -118,7 +118,7 @@ describe('BucketStore endpoint budget', () => {
     expect(stats.overflowedSpans).toBe(190);
     // The ten real pairs, checkout's overflow pair and the shared one.
     expect(stats.endpoints).toBe(12);
-    const services = serviceRows(store.latency({}));
+    const services = serviceRows(await store.latency({}));
     expect(services.map((r) => [r.service, r.span_count])).toEqual([
       ['checkout', 100],
       [OVERFLOW_NAME, 100],
@@ -128,6 +128,6 @@ describe('BucketStore endpoint budget', () => {
     clock.advance((WINDOW + 1) * 60_000);
     drain(store);
     applySpans(store, trace(clock, 500, 'fresh', 'op'));
-    expect(serviceRows(store.latency({})).map((r) => r.service)).toEqual(['fresh']);
+    expect(serviceRows(await store.latency({})).map((r) => r.service)).toEqual(['fresh']);
   });
 });

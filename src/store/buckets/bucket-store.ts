@@ -25,7 +25,7 @@ import type {
   TraceStore,
 } from '../trace-store.js';
 import { Evictor } from './evictor.js';
-import { dependencies, latency } from './minute-statistics.js';
+import { DEFAULT_STATS_SLICE_MERGES, dependencies, latency } from './minute-statistics.js';
 import { SpanWriter } from './span-writer.js';
 import { StoreState } from './store-state.js';
 import { getTrace } from './trace-reader.js';
@@ -47,6 +47,11 @@ export interface BucketStoreOptions {
    * incomplete answer (QUERY_SCAN_BUDGET); unbounded when unset.
    */
   scanBudget?: number;
+  /**
+   * Sketch merges a statistics query does before it yields to the event loop (the default keeps
+   * a slice near 10 ms; tests lower it).
+   */
+  statsSliceMerges?: number;
 }
 
 export class BucketStore implements TraceStore {
@@ -54,9 +59,11 @@ export class BucketStore implements TraceStore {
   private readonly writer: SpanWriter;
   private readonly search: TraceSearch;
   private readonly evictor: Evictor;
+  private readonly statsSliceMerges: number;
 
   constructor(options: BucketStoreOptions) {
     this.state = new StoreState(options.clock, options.windowMinutes, options.maxEndpoints);
+    this.statsSliceMerges = options.statsSliceMerges ?? DEFAULT_STATS_SLICE_MERGES;
     this.writer = new SpanWriter(this.state, options.bigTraceSpans);
     this.search = new TraceSearch(this.state, options.countCacheRows, options.scanBudget);
     this.evictor = new Evictor(this.state, options.releaseSliceSpans);
@@ -87,12 +94,12 @@ export class BucketStore implements TraceStore {
     return getTrace(this.state, traceId);
   }
 
-  latency(range: RangeQuery): LatencyReport {
-    return latency(this.state, range);
+  latency(range: RangeQuery): Promise<LatencyReport> {
+    return latency(this.state, range, this.statsSliceMerges);
   }
 
-  dependencies(range: RangeQuery): DependencyReport {
-    return dependencies(this.state, range);
+  dependencies(range: RangeQuery): Promise<DependencyReport> {
+    return dependencies(this.state, range, this.statsSliceMerges);
   }
 
   stats(): StoreStats {
