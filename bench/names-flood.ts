@@ -20,7 +20,7 @@ const port = 18000 + Math.floor(Math.random() * 1000);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const collector = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WINDOW_MINUTES: '1', LOG_LEVEL: 'warn' },
+  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WINDOW_MINUTES: '1', LOG_LEVEL: 'warn', STORAGE: 'memory' },
   stdio: ['ignore', 'inherit', 'inherit'],
 });
 try {

@@ -124,6 +124,20 @@ export class SegmentLog {
     return deleted;
   }
 
+  get dir(): string {
+    return this.options.dir;
+  }
+
+  /** Takes on the segments replay found (before any append), so eviction deletes them in time. */
+  adopt(segments: readonly SegmentName[]): void {
+    for (const name of segments) {
+      if (this.segments.some((known) => known.file === name.file)) continue;
+      let at = this.segments.length;
+      while (at > 0 && compareSegments(this.segments[at - 1]!, name) > 0) at--;
+      this.segments.splice(at, 0, name);
+    }
+  }
+
   /** Segments on disk, oldest first. */
   segmentNames(): readonly SegmentName[] {
     return this.segments;
