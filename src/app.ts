@@ -29,6 +29,7 @@ import { schemaErrorFormatter, validatorCompiler } from './http/validation.js';
 import { IngestLogMetrics } from './http/ingest-log-metrics.js';
 import { DurableLogStore, DurableWriter } from './ingest-log/durable-writer.js';
 import { emptyProgress, replayLog, type ReplayProgress } from './ingest-log/replay.js';
+import type { ReplayClock } from './ingest-log/replay-clock.js';
 import type { SegmentLog } from './ingest-log/segment-log.js';
 import { logEviction } from './logs/eviction.js';
 import type { LogStore } from './logs/log-store.js';
@@ -57,6 +58,11 @@ export interface AppOptions {
    * the store takes it; `replay()` rebuilds the stores from it. Absent: purely in memory.
    */
   ingestLog?: SegmentLog;
+  /**
+   * The clock the stores were given (and `clock`), when it is a ReplayClock: replay then applies
+   * each batch at the time it was logged, so the stores take the decisions they took live.
+   */
+  replayClock?: ReplayClock;
 }
 
 export interface Collector {
@@ -100,7 +106,7 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
   const ingestLog = options.ingestLog;
   // With an ingest log, ingest writes through it, in front of the sampler: replay then feeds the
   // sampler the same batches, and head sampling keeps the same traces.
-  const writer: TraceWriter = ingestLog === undefined ? store : new DurableWriter(ingestLog, store);
+  const writer: TraceWriter = ingestLog === undefined ? store : new DurableWriter(ingestLog, store, options.clock ?? systemClock, config.windowMinutes);
   const admission = new AdmissionControl({
     store,
     maxSpans: config.maxSpans,
@@ -151,7 +157,7 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
   app.setValidatorCompiler(validatorCompiler());
   registerJsonBodyParser(app);
   const logStore = options.logStore ?? new MinuteLogStore({ clock: options.clock ?? systemClock, windowMinutes: config.windowMinutes });
-  const durableLogStore = ingestLog === undefined ? logStore : new DurableLogStore(ingestLog, logStore);
+  const durableLogStore = ingestLog === undefined ? logStore : new DurableLogStore(ingestLog, logStore, options.clock ?? systemClock, config.windowMinutes);
   const metrics = new CollectorMetrics(
     store,
     {
@@ -255,6 +261,11 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
       progress,
       log: (level, fields, message) => app.log[level](fields, message),
       unlink: (path) => unlink(path),
+      replayClock: options.replayClock,
+      evict: async () => {
+        await logStore.evict();
+        while ((await store.evict()).pending);
+      },
     });
     ingestLog.adopt(segments);
     ingestLogMetrics?.replayed(progress);

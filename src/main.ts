@@ -4,6 +4,7 @@
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DataDirError, lockDataDir, type DataDirLock } from './ingest-log/data-dir.js';
+import { ReplayClock } from './ingest-log/replay-clock.js';
 import { SegmentLog } from './ingest-log/segment-log.js';
 import { BucketStore } from './store/buckets/bucket-store.js';
 import { systemClock } from './time/clock.js';
@@ -35,8 +36,10 @@ async function main(): Promise<void> {
     }
     ingestLog = new SegmentLog({ dir: config.dataDir, clock: systemClock, windowMinutes: config.windowMinutes, onProblem: (message, error) => app.log.error({ err: error }, message) });
   }
-  const store = new BucketStore({ clock: systemClock, windowMinutes: config.windowMinutes, maxEndpoints: config.maxEndpoints, scanBudget: config.queryScanBudget });
-  const { app, drain, replay } = await buildApp({ config, store, ingestLog });
+  // The stores' clock: the wall clock, except while replay applies each batch at its logged time.
+  const clock = new ReplayClock(systemClock);
+  const store = new BucketStore({ clock, windowMinutes: config.windowMinutes, maxEndpoints: config.maxEndpoints, scanBudget: config.queryScanBudget });
+  const { app, drain, replay } = await buildApp({ config, store, ingestLog, clock, replayClock: clock });
   app.addHook('onClose', async () => {
     // Every answered batch is already synced; this only closes the file and the lock.
     await ingestLog?.close();

@@ -2,6 +2,7 @@
 //
 // Layout (integers are varints unless said otherwise, see byte-buffers.ts):
 //   u8 kind: RECORD_SPANS or RECORD_LOGS
+//   append time: the clock's ms when the batch was logged (replay applies it at that time)
 //   RECORD_SPANS:
 //     spans, baseSeconds (the batch's smallest start second)
 //     names:  count, then each as text           (services and operations, one table)
@@ -27,7 +28,7 @@ import { ByteReader, RecordFormatError, type ByteWriter } from './byte-buffers.j
 export const RECORD_SPANS = 1;
 export const RECORD_LOGS = 2;
 
-export type DecodedRecord = { kind: typeof RECORD_SPANS; batch: SpanBatch } | { kind: typeof RECORD_LOGS; logs: IngestLog[] };
+export type DecodedRecord = ({ kind: typeof RECORD_SPANS; batch: SpanBatch } | { kind: typeof RECORD_LOGS; logs: IngestLog[] }) & { appendMs: number };
 
 // Lookup tables reused by every encode (encoding is synchronous, so one set serves all requests).
 const nameIndex = new Map<string, number>();
@@ -56,8 +57,8 @@ function nameAt(name: string): number {
   return index;
 }
 
-/** Appends the payload of a RECORD_SPANS record for `batch` to `out`. */
-export function encodeSpanBatch(batch: SpanBatch, out: ByteWriter): void {
+/** Appends the payload of a RECORD_SPANS record for `batch`, logged at `appendMs`, to `out`. */
+export function encodeSpanBatch(batch: SpanBatch, appendMs: number, out: ByteWriter): void {
   const n = batch.length;
   const ids = batch.ids;
   const times = batch.times;
@@ -101,6 +102,7 @@ export function encodeSpanBatch(batch: SpanBatch, out: ByteWriter): void {
   if (baseSeconds === Infinity) baseSeconds = 0;
 
   out.u8(RECORD_SPANS);
+  out.varint(appendMs);
   out.varint(n);
   out.varint(baseSeconds);
   out.varint(names.length);
@@ -147,8 +149,9 @@ export function encodeSpanBatch(batch: SpanBatch, out: ByteWriter): void {
 }
 
 /** Appends the payload of a RECORD_LOGS record. */
-export function encodeLogs(logs: readonly IngestLog[], out: ByteWriter): void {
+export function encodeLogs(logs: readonly IngestLog[], appendMs: number, out: ByteWriter): void {
   out.u8(RECORD_LOGS);
+  out.varint(appendMs);
   out.text(JSON.stringify(logs));
 }
 
@@ -159,9 +162,10 @@ export function encodeLogs(logs: readonly IngestLog[], out: ByteWriter): void {
 export function decodeRecord(buffer: Buffer, start: number, end: number): DecodedRecord {
   const reader = new ByteReader(buffer, start, end);
   const kind = reader.u8();
-  if (kind === RECORD_LOGS) return { kind, logs: JSON.parse(reader.text()) as IngestLog[] };
-  if (kind !== RECORD_SPANS) throw new RecordFormatError(`unknown record kind ${kind}`);
-  return { kind, batch: decodeSpans(reader) };
+  if (kind !== RECORD_SPANS && kind !== RECORD_LOGS) throw new RecordFormatError(`unknown record kind ${kind}`);
+  const appendMs = reader.varint();
+  if (kind === RECORD_LOGS) return { kind, appendMs, logs: JSON.parse(reader.text()) as IngestLog[] };
+  return { kind, appendMs, batch: decodeSpans(reader) };
 }
 
 /** Words of the batch's trace ids, four per trace. */

@@ -16,7 +16,8 @@ import { RecordFormatError } from './byte-buffers.js';
 import { LOCK_FILE } from './data-dir.js';
 import { decodeRecord, RECORD_SPANS } from './record-codec.js';
 import { readSegment } from './segment-reader.js';
-import { compareSegments, parseSegmentFile, segmentExpired, type SegmentName } from './segment-names.js';
+import type { ReplayClock } from './replay-clock.js';
+import { compareSegments, minuteOf, parseSegmentFile, segmentExpired, type SegmentName } from './segment-names.js';
 
 /** Where replay stands; GET /health shows it while replay runs. */
 export interface ReplayProgress {
@@ -58,6 +59,13 @@ export interface ReplayOptions {
   logEveryMs?: number;
   /** Deletes a file (the expired segments); fs.promises.unlink by default. */
   unlink: (path: string) => Promise<void>;
+  /**
+   * The stores' clock, set to each record's append time (replay-clock.ts); without it records
+   * are applied at the current time.
+   */
+  replayClock?: ReplayClock;
+  /** Evicts what the window has passed; called as the replay clock enters a new minute, and at the end. */
+  evict?: () => Promise<void>;
 }
 
 /** Replays DATA_DIR into the stores; returns the segments left on disk, oldest first. */
@@ -85,6 +93,8 @@ export async function replayLog(options: ReplayOptions): Promise<SegmentName[]> 
   log('info', { segments: segments.length, bytes: progress.bytesTotal, expiredSegments: progress.expiredSegments }, 'replaying the ingest log');
 
   const logEveryMs = options.logEveryMs ?? 2000;
+  const replayClock = options.replayClock;
+  let replayMinute = -Infinity;
   let lastLogAt = Date.now();
   for (const segment of segments) {
     const file = segment.file;
@@ -114,6 +124,16 @@ export async function replayLog(options: ReplayOptions): Promise<SegmentName[]> 
         continue;
       }
       progress.records++;
+      if (replayClock !== undefined) {
+        replayClock.replayAt(decoded.appendMs);
+        // Live, the eviction timer dropped each minute as the window passed it; so does replay,
+        // which keeps the rebuilt store no bigger than the live one was.
+        const minute = minuteOf(replayClock.nowMs());
+        if (minute > replayMinute) {
+          replayMinute = minute;
+          await options.evict?.();
+        }
+      }
       try {
         if (decoded.kind === RECORD_SPANS) {
           progress.spans += decoded.batch.length;
@@ -138,6 +158,8 @@ export async function replayLog(options: ReplayOptions): Promise<SegmentName[]> 
     progress.bytesDone = doneBefore;
     progress.segmentsDone++;
   }
+  replayClock?.release();
+  await options.evict?.();
   log('info', { ...progress }, 'replay done');
   return segments.map(({ minute, sequence, file }) => ({ minute, sequence, file }));
 }

@@ -12,7 +12,7 @@ import type { SpanBatch } from '../../src/ingest/span-batch.js';
 import { BucketStore } from '../../src/store/buckets/bucket-store.js';
 import type { IngestResult } from '../../src/store/store-shapes.js';
 import type { ManualClock } from '../../src/time/clock.js';
-import { DEFAULT_NOW_MS, startCollector, type Api } from '../support/http.js';
+import { DEFAULT_NOW_MS, startCollector, waitFor, type Api } from '../support/http.js';
 import { nsAt, uuid } from '../support/spans.js';
 
 const dirs: string[] = [];
@@ -140,7 +140,10 @@ describe('replay at start', () => {
     const replay = api.collector.replay();
     const health = await api.get('/health');
     expect(health.status).toBe(503);
-    expect(health.json).toMatchObject({ status: 'replaying', segments_total: 1, segments_done: 0 });
+    expect(health.json).toMatchObject({ status: 'replaying', segments_done: 0 });
+    // Held in the first record's apply: the segment is counted, and is not done.
+    await waitFor('replay to reach the first record', async () => ((await api.get('/health')).json as { segments_total: number }).segments_total === 1);
+    expect((await api.get('/health')).json).toMatchObject({ status: 'replaying', segments_total: 1, segments_done: 0, spans_replayed: 1 });
     const refused = await api.postSpans([spanOf(9)]);
     expect(refused.status).toBe(503);
     expect(refused.headers['retry-after']).toBeDefined();

@@ -29,7 +29,7 @@ function columns(batch: SpanBatch) {
 
 function roundTrip(batch: SpanBatch): SpanBatch {
   const out = new ByteWriter(16);
-  encodeSpanBatch(batch, out);
+  encodeSpanBatch(batch, 1_780_000_000_000, out);
   const decoded = decodeRecord(out.buffer, 0, out.length);
   if (decoded.kind !== RECORD_SPANS) throw new Error('not a span record');
   return decoded.batch;
@@ -84,7 +84,7 @@ describe('the record codec', () => {
       { time: '-1', traceId: uuid(1), spanId: undefined, service: 's', level: 'error', message: '', attributes: undefined },
     ];
     const out = new ByteWriter(4);
-    encodeLogs(logs, out);
+    encodeLogs(logs, 1_780_000_000_000, out);
     const decoded = decodeRecord(out.buffer, 0, out.length);
     expect(decoded.kind).toBe(RECORD_LOGS);
     expect(decoded.kind === RECORD_LOGS && decoded.logs).toEqual(JSON.parse(JSON.stringify(logs)));
@@ -92,7 +92,7 @@ describe('the record codec', () => {
 
   it('refuses a record cut short or of an unknown kind, with an error rather than a wrong batch', () => {
     const out = new ByteWriter();
-    encodeSpanBatch(SpanBatch.fromSpans([span({ traceId: uuid(1), spanId: uuid(2), startTime: '5' })]), out);
+    encodeSpanBatch(SpanBatch.fromSpans([span({ traceId: uuid(1), spanId: uuid(2), startTime: '5' })]), 1_780_000_000_000, out);
     for (let end = 0; end < out.length; end++) expect(() => decodeRecord(out.buffer, 0, end)).toThrow();
     out.buffer[0] = 9;
     expect(() => decodeRecord(out.buffer, 0, out.length)).toThrow(/unknown record kind/);

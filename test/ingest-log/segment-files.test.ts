@@ -79,13 +79,13 @@ describe('group commit', () => {
     const dir = tempDir();
     const { files, counts } = countingFiles();
     const log = new SegmentLog({ dir, clock: new ManualClock(T0), windowMinutes: 30, files });
-    const appends = Array.from({ length: 200 }, (_, i) => log.append((out) => encodeSpanBatch(batchOf(i), out)));
+    const appends = Array.from({ length: 200 }, (_, i) => log.append((out) => encodeSpanBatch(batchOf(i), T0, out)));
     await Promise.all(appends);
     // All 200 were appended in one turn of the event loop: one group, one sync.
     expect(counts.fdatasync).toBe(1);
     // A second wave while nothing is in flight, then appends that arrive during a sync.
-    const first = log.append((out) => encodeSpanBatch(batchOf(200), out));
-    const during = Array.from({ length: 50 }, (_, i) => Promise.resolve().then(() => log.append((out) => encodeSpanBatch(batchOf(201 + i), out))));
+    const first = log.append((out) => encodeSpanBatch(batchOf(200), T0, out));
+    const during = Array.from({ length: 50 }, (_, i) => Promise.resolve().then(() => log.append((out) => encodeSpanBatch(batchOf(201 + i), T0, out))));
     await Promise.all([first, ...during]);
     expect(counts.fdatasync).toBeLessThanOrEqual(3);
     expect(log.stats.records).toBe(251);
@@ -99,7 +99,7 @@ describe('group commit', () => {
     const { files, counts } = countingFiles();
     const log = new SegmentLog({ dir, clock: new ManualClock(T0), windowMinutes: 30, files });
     const syncsWhenAnswered: number[] = [];
-    await Promise.all(Array.from({ length: 20 }, (_, i) => log.append((out) => encodeSpanBatch(batchOf(i), out)).then(() => syncsWhenAnswered.push(counts.fdatasync))));
+    await Promise.all(Array.from({ length: 20 }, (_, i) => log.append((out) => encodeSpanBatch(batchOf(i), T0, out)).then(() => syncsWhenAnswered.push(counts.fdatasync))));
     expect(syncsWhenAnswered.every((n) => n >= 1)).toBe(true);
     await log.close();
   });
@@ -112,17 +112,17 @@ describe('group commit', () => {
       const dir = tempDir();
       const { files, fail } = countingFiles();
       const log = new SegmentLog({ dir, clock: new ManualClock(T0), windowMinutes: 30, files });
-      await Promise.all([0, 1, 2].map((i) => log.append((out) => encodeSpanBatch(batchOf(i), out))));
+      await Promise.all([0, 1, 2].map((i) => log.append((out) => encodeSpanBatch(batchOf(i), T0, out))));
       fail.next = where;
       fail.code = code;
-      const failed = await Promise.allSettled([3, 4, 5].map((i) => log.append((out) => encodeSpanBatch(batchOf(i), out))));
+      const failed = await Promise.allSettled([3, 4, 5].map((i) => log.append((out) => encodeSpanBatch(batchOf(i), T0, out))));
       for (const result of failed) {
         expect(result.status).toBe('rejected');
         expect((result as PromiseRejectedResult).reason).toBeInstanceOf(StorageError);
         expect(((result as PromiseRejectedResult).reason as StorageError).code).toBe(code);
       }
       // Space is back: the next group goes in after the last good one.
-      await Promise.all([6, 7].map((i) => log.append((out) => encodeSpanBatch(batchOf(i), out))));
+      await Promise.all([6, 7].map((i) => log.append((out) => encodeSpanBatch(batchOf(i), T0, out))));
       await log.close();
       const damage: SegmentDamage[] = [];
       expect(await recordsIn(segmentPaths(dir)[0]!, damage)).toEqual([0, 1, 2, 6, 7].map((i) => uuid(1000 + i)));
@@ -136,9 +136,9 @@ describe('group commit', () => {
     const log = new SegmentLog({ dir, clock: new ManualClock(T0), windowMinutes: 30, files });
     fail.next = 'fdatasync';
     fail.code = 'ENOSPC';
-    await expect(log.append((out) => encodeSpanBatch(batchOf(1), out))).rejects.toBeInstanceOf(StorageError);
+    await expect(log.append((out) => encodeSpanBatch(batchOf(1), T0, out))).rejects.toBeInstanceOf(StorageError);
     expect(statSync(segmentPaths(dir)[0]!).size).toBe(0);
-    await log.append((out) => encodeSpanBatch(batchOf(2), out));
+    await log.append((out) => encodeSpanBatch(batchOf(2), T0, out));
     await log.close();
     expect(await recordsIn(segmentPaths(dir)[0]!)).toEqual([uuid(1002)]);
   });
@@ -150,7 +150,7 @@ describe('segments by minute', () => {
     const clock = new ManualClock(T0 + 5000);
     const log = new SegmentLog({ dir, clock, windowMinutes: 2, files: nodeLogFiles });
     for (let minute = 0; minute < 4; minute++) {
-      await log.append((out) => encodeSpanBatch(batchOf(minute), out));
+      await log.append((out) => encodeSpanBatch(batchOf(minute), T0, out));
       clock.advance(60_000);
     }
     const m0 = Math.floor(T0 / 60_000);
@@ -169,10 +169,10 @@ describe('segments by minute', () => {
     const dir = tempDir();
     const clock = new ManualClock(T0);
     const first = new SegmentLog({ dir, clock, windowMinutes: 30 });
-    await first.append((out) => encodeSpanBatch(batchOf(1), out));
+    await first.append((out) => encodeSpanBatch(batchOf(1), T0, out));
     await first.close();
     const second = new SegmentLog({ dir, clock, windowMinutes: 30, existing: [] });
-    await second.append((out) => encodeSpanBatch(batchOf(2), out));
+    await second.append((out) => encodeSpanBatch(batchOf(2), T0, out));
     await second.close();
     const m0 = Math.floor(T0 / 60_000);
     expect(readdirSync(dir).sort()).toEqual([`${m0}-0.seg`, `${m0}-1.seg`]);
@@ -183,7 +183,7 @@ describe('reading damaged segments', () => {
   async function writeSegment(dir: string, n: number): Promise<{ path: string; offsets: number[] }> {
     const log = new SegmentLog({ dir, clock: new ManualClock(T0), windowMinutes: 30 });
     // One sync per record, so each record's offset is known.
-    for (let i = 0; i < n; i++) await log.append((out) => encodeSpanBatch(batchOf(i), out));
+    for (let i = 0; i < n; i++) await log.append((out) => encodeSpanBatch(batchOf(i), T0, out));
     await log.close();
     const path = segmentPaths(dir)[0]!;
     const bytes = readFileSync(path);
@@ -249,9 +249,9 @@ describe('reading damaged segments', () => {
     const log = new SegmentLog({ dir, clock: new ManualClock(T0), windowMinutes: 30 });
     const spans = Array.from({ length: 4000 }, (_, i) => span({ traceId: uuid(i), spanId: uuid(100_000 + i), startTime: String(BigInt(T0) * 1_000_000n), tags: { big: `${i}`.padEnd(600, 'x') } }));
     // Twenty records of 100 spans (~60 KB each), then one of 2000 (~1.2 MB, more than a 1 MB read chunk).
-    for (let i = 0; i < 20; i++) await log.append((out) => encodeSpanBatch(SpanBatch.fromSpans(spans.slice(i * 100, i * 100 + 100)), out));
-    await log.append((out) => encodeSpanBatch(SpanBatch.fromSpans(spans.slice(2000)), out));
-    await log.append((out) => encodeSpanBatch(SpanBatch.fromSpans(spans.slice(0, 1)), out));
+    for (let i = 0; i < 20; i++) await log.append((out) => encodeSpanBatch(SpanBatch.fromSpans(spans.slice(i * 100, i * 100 + 100)), T0, out));
+    await log.append((out) => encodeSpanBatch(SpanBatch.fromSpans(spans.slice(2000)), T0, out));
+    await log.append((out) => encodeSpanBatch(SpanBatch.fromSpans(spans.slice(0, 1)), T0, out));
     await log.close();
     const path = segmentPaths(dir)[0]!;
     expect(statSync(path).size).toBeGreaterThan(2 * 1024 * 1024);
