@@ -41,7 +41,12 @@ const spanByWord = new Map<number, number>();
 /** Trace index by the last word of its trace id, and each trace's first span. */
 const traceByWord = new Map<number, number>();
 const traceSpans: number[] = [];
+// Per span of the batch being encoded, found in the first pass and written in the second.
 let spanTraceIndex = new Uint32Array(256);
+let spanServiceIndex = new Uint32Array(256);
+let spanOperationIndex = new Uint32Array(256);
+/** 0: no tags field, else 1 + index in tagTexts. */
+let spanTagIndex = new Uint32Array(256);
 
 function sameId(ids: Uint32Array, a: number, b: number): boolean {
   return ids[a] === ids[b] && ids[a + 1] === ids[b + 1] && ids[a + 2] === ids[b + 2] && ids[a + 3] === ids[b + 3];
@@ -71,7 +76,12 @@ export function encodeSpanBatch(batch: SpanBatch, appendMs: number, out: ByteWri
   spanByWord.clear();
   traceByWord.clear();
   traceSpans.length = 0;
-  if (spanTraceIndex.length < n) spanTraceIndex = new Uint32Array(n * 2);
+  if (spanTraceIndex.length < n) {
+    spanTraceIndex = new Uint32Array(n * 2);
+    spanServiceIndex = new Uint32Array(n * 2);
+    spanOperationIndex = new Uint32Array(n * 2);
+    spanTagIndex = new Uint32Array(n * 2);
+  }
 
   let baseSeconds = Infinity;
   for (let i = 0; i < n; i++) {
@@ -89,13 +99,19 @@ export function encodeSpanBatch(batch: SpanBatch, appendMs: number, out: ByteWri
       }
     }
     spanTraceIndex[i] = trace;
-    nameAt(batch.services[i]!);
-    nameAt(batch.operations[i]!);
+    spanServiceIndex[i] = nameAt(batch.services[i]!);
+    spanOperationIndex[i] = nameAt(batch.operations[i]!);
     const tags = batch.tagsText(i);
-    if (tags !== undefined && !tagIndex.has(tags)) {
-      tagIndex.set(tags, tagTexts.length);
-      tagTexts.push(tags);
-      tagSpan.push(i);
+    if (tags === undefined) spanTagIndex[i] = 0;
+    else {
+      let tag = tagIndex.get(tags);
+      if (tag === undefined) {
+        tag = tagTexts.length;
+        tagIndex.set(tags, tag);
+        tagTexts.push(tags);
+        tagSpan.push(i);
+      }
+      spanTagIndex[i] = 1 + tag;
     }
     if ((flags[i]! & SPAN_NEGATIVE_START) === 0 && times[i * TIME_FIELDS]! < baseSeconds) baseSeconds = times[i * TIME_FIELDS]!;
   }
@@ -134,10 +150,9 @@ export function encodeSpanBatch(batch: SpanBatch, appendMs: number, out: ByteWri
         out.words4(ids, id + 8);
       }
     }
-    out.varint(nameIndex.get(batch.services[i]!)!);
-    out.varint(nameIndex.get(batch.operations[i]!)!);
-    const tags = batch.tagsText(i);
-    out.varint(tags === undefined ? 0 : 1 + tagIndex.get(tags)!);
+    out.varint(spanServiceIndex[i]!);
+    out.varint(spanOperationIndex[i]!);
+    out.varint(spanTagIndex[i]!);
     if ((spanFlags & SPAN_NEGATIVE_START) === 0) {
       const t = i * TIME_FIELDS;
       out.varint(times[t]! - baseSeconds);
@@ -201,7 +216,10 @@ function decodeSpans(reader: ByteReader): SpanBatch {
     reader.words4(ids, id + 4);
     const trace = reader.varint();
     if (trace >= traceCount) throw new RecordFormatError(`span ${i} names trace ${trace} of ${traceCount}`);
-    ids.set(traceWords.subarray(trace * 4, trace * 4 + 4), id);
+    ids[id] = traceWords[trace * 4]!;
+    ids[id + 1] = traceWords[trace * 4 + 1]!;
+    ids[id + 2] = traceWords[trace * 4 + 2]!;
+    ids[id + 3] = traceWords[trace * 4 + 3]!;
     if ((flags & SPAN_HAS_PARENT) !== 0) {
       const parent = reader.varint();
       if (parent === 0) reader.words4(ids, id + 8);
@@ -222,7 +240,8 @@ function decodeSpans(reader: ByteReader): SpanBatch {
     if (tag === 0) batch.tagsJson[i] = undefined;
     else {
       batch.tagsJson[i] = tags[tag - 1]!;
-      for (const hash of tagHashes[tag - 1]!) batch.addTagHash(hash);
+      const pairs = tagHashes[tag - 1]!;
+      for (let h = 0; h < pairs.length; h++) batch.addTagHash(pairs[h]!);
     }
     batch.tagEnds[i] = batch.tagHashCount;
     const t = i * TIME_FIELDS;

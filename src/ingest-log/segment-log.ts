@@ -8,6 +8,12 @@
 // load one sync covers many requests, and with a single client each request costs one sync
 // and no added wait (the first group starts in a microtask, not on a timer).
 //
+// Space is written ahead as zeros, PREALLOCATE_BYTES at a time: an fdatasync that grows the file
+// must also commit the file system's journal (the new size), one that overwrites written blocks
+// need not; here that halves what a sync costs (0.19–0.26 ms against 0.10 ms for 8 KB). Readers
+// take a run of zeros to the end of the file as the end of the records (segment-reader.ts), and
+// a clean close cuts it off.
+//
 // A failed write or sync (ENOSPC, EIO) rejects exactly the requests of that group, and the file
 // is truncated back to the length the last good sync covered, so no record of a refused batch
 // can come back at replay and nothing is half-acknowledged. Should the truncation fail too, the
@@ -47,6 +53,8 @@ interface ActiveSegment {
   fd: number;
   /** Bytes the last successful sync covered; 0 until the header is durable. */
   syncedLength: number;
+  /** Bytes of the file written (records, then zeros written ahead). */
+  allocated: number;
   /** The directory entry is not yet synced. */
   newEntry: boolean;
 }
@@ -65,6 +73,8 @@ export interface SegmentLogStats {
 }
 
 const HEADER = segmentHeader();
+export const PREALLOCATE_BYTES = 4 * 1024 * 1024;
+let zeros: Buffer | undefined;
 
 export class SegmentLog {
   private readonly files: LogFiles;
@@ -149,6 +159,8 @@ export class SegmentLog {
     const active = this.active;
     this.active = undefined;
     if (active === undefined) return;
+    // The zeros written ahead are not needed any more.
+    if (active.allocated > active.syncedLength) await this.files.ftruncate(active.fd, active.syncedLength).catch(() => undefined);
     await this.closeQuietly(active);
     if (active.syncedLength === 0) {
       this.segments.splice(this.segments.indexOf(active.name), 1);
@@ -196,6 +208,17 @@ export class SegmentLog {
       if (position === 0) {
         await this.files.write(segment.fd, HEADER, HEADER_BYTES, 0);
         position = HEADER_BYTES;
+        segment.allocated = Math.max(segment.allocated, HEADER_BYTES);
+      }
+      const end = position + group.length;
+      if (end > segment.allocated) {
+        // Zeros up to the next multiple of PREALLOCATE_BYTES past this group, synced with it.
+        const target = Math.ceil(end / PREALLOCATE_BYTES) * PREALLOCATE_BYTES;
+        zeros ??= Buffer.alloc(PREALLOCATE_BYTES);
+        for (let at = segment.allocated; at < target; at += Math.min(PREALLOCATE_BYTES, target - at)) {
+          await this.files.write(segment.fd, zeros, Math.min(PREALLOCATE_BYTES, target - at), at);
+        }
+        segment.allocated = target;
       }
       await this.files.write(segment.fd, group.buffer, group.length, position);
       await this.files.fdatasync(segment.fd);
@@ -207,6 +230,7 @@ export class SegmentLog {
     } catch (error) {
       try {
         await this.files.ftruncate(segment.fd, segment.syncedLength);
+        segment.allocated = segment.syncedLength;
       } catch (truncateError) {
         this.options.onProblem?.(`could not truncate segment ${segment.name.file} back to ${segment.syncedLength} bytes; starting a new one`, truncateError);
         this.active = undefined;
@@ -234,7 +258,7 @@ export class SegmentLog {
         }
         throw error;
       }
-      this.active = { name, fd, syncedLength: 0, newEntry: true };
+      this.active = { name, fd, syncedLength: 0, allocated: 0, newEntry: true };
       let at = this.segments.length;
       while (at > 0 && compareSegments(this.segments[at - 1]!, name) > 0) at--;
       this.segments.splice(at, 0, name);

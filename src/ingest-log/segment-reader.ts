@@ -9,6 +9,8 @@
 //    after it, is corrupt: it is skipped, and reading resumes at the next offset where a length,
 //    a known record kind and a matching checksum all agree (a scan forward, byte by byte), so one
 //    damaged record costs that record and no more;
+//  - zeros from a position to the end of the file are space the writer wrote ahead (segment-log.ts)
+//    and not yet used: the records end there, with nothing to report, and the zeros are cut off;
 //  - a file that is empty, too short, not a segment or of a future format version is skipped.
 
 import { open, type FileHandle } from 'node:fs/promises';
@@ -70,6 +72,18 @@ class FileWindow {
     return true;
   }
 
+  /** Offset of the first byte at or after `offset` that is not zero; `size` when there is none. */
+  async firstNonZero(offset: number): Promise<number> {
+    for (let at = offset; at < this.size; ) {
+      const bytes = Math.min(READ_CHUNK_BYTES, this.size - at);
+      await this.ensure(at, bytes);
+      const start = this.at(at);
+      for (let i = start; i < start + bytes; i++) if (this.buffer[i] !== 0) return at + (i - start);
+      at += bytes;
+    }
+    return this.size;
+  }
+
   /** Index in `buffer` of file offset `offset` (after ensure). */
   at(offset: number): number {
     return offset - this.windowStart;
@@ -122,6 +136,23 @@ export async function* readSegment(path: string, options: ReadSegmentOptions): A
       return;
     }
     let offset = HEADER_BYTES;
+    /** The first non-zero byte at or after a zero length word met last (so a run of zeros is scanned once). */
+    let nonZeroAt = -1;
+    const zerosToEnd = async (at: number): Promise<boolean> => {
+      if (at < nonZeroAt) return false;
+      nonZeroAt = await window.firstNonZero(at);
+      return nonZeroAt === size;
+    };
+    const cut = async (at: number): Promise<boolean> => {
+      if (!writable) return false;
+      try {
+        await handle.truncate(at);
+        return true;
+      } catch {
+        // Read-only media: the tail stays, and is met again at the next start.
+        return false;
+      }
+    };
     while (offset < size) {
       const length = await frameAt(window, offset, maxRecordBytes);
       if (length !== undefined) {
@@ -130,21 +161,21 @@ export async function* readSegment(path: string, options: ReadSegmentOptions): A
         offset += FRAME_HEADER_BYTES + length;
         continue;
       }
+      // The space written ahead, unused: the end of the records.
+      if (await zerosToEnd(offset)) {
+        await cut(offset);
+        return;
+      }
       // Damage at `offset`: say what it is, then find the next frame that checks out.
       const problem = await describeDamage(window, offset, size, maxRecordBytes);
       let next = offset + 1;
-      while (next + FRAME_HEADER_BYTES < size && (await frameAt(window, next, maxRecordBytes)) === undefined) next++;
-      if (next + FRAME_HEADER_BYTES >= size) {
-        let truncated = false;
-        if (writable) {
-          try {
-            await handle.truncate(offset);
-            truncated = true;
-          } catch {
-            // Read-only media: the tail stays, and is met again at the next start.
-          }
-        }
-        options.onDamage({ kind: 'torn', offset, bytes: size - offset, truncated });
+      while (next + FRAME_HEADER_BYTES < size && (await frameAt(window, next, maxRecordBytes)) === undefined) {
+        // A torn record followed by the zeros written ahead: no record can follow.
+        if ((await window.ensure(next, 4)) && window.buffer.readUInt32LE(window.at(next)) === 0 && (await zerosToEnd(next))) break;
+        next++;
+      }
+      if (next + FRAME_HEADER_BYTES >= size || nonZeroAt === size) {
+        options.onDamage({ kind: 'torn', offset, bytes: size - offset, truncated: await cut(offset) });
         return;
       }
       options.onDamage({ kind: 'corrupt', offset, bytes: next - offset, problem });

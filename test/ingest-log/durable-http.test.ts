@@ -142,7 +142,7 @@ describe('replay at start', () => {
     expect(health.status).toBe(503);
     expect(health.json).toMatchObject({ status: 'replaying', segments_done: 0 });
     // Held in the first record's apply: the segment is counted, and is not done.
-    await waitFor('replay to reach the first record', async () => ((await api.get('/health')).json as { segments_total: number }).segments_total === 1);
+    await waitFor('replay to reach the first record', async () => ((await api.get('/health')).json as { spans_replayed: number }).spans_replayed === 1);
     expect((await api.get('/health')).json).toMatchObject({ status: 'replaying', segments_total: 1, segments_done: 0, spans_replayed: 1 });
     const refused = await api.postSpans([spanOf(9)]);
     expect(refused.status).toBe(503);

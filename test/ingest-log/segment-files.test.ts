@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { nodeLogFiles, type LogFiles } from '../../src/ingest-log/log-files.js';
 import { decodeRecord, encodeSpanBatch, RECORD_SPANS } from '../../src/ingest-log/record-codec.js';
 import { readSegment, type SegmentDamage } from '../../src/ingest-log/segment-reader.js';
-import { SegmentLog, StorageError } from '../../src/ingest-log/segment-log.js';
+import { PREALLOCATE_BYTES, SegmentLog, StorageError } from '../../src/ingest-log/segment-log.js';
 import { HEADER_BYTES } from '../../src/ingest-log/segment-format.js';
 import { SpanBatch } from '../../src/ingest/span-batch.js';
 import { ManualClock } from '../../src/time/clock.js';
@@ -260,5 +260,38 @@ describe('reading damaged segments', () => {
     const ids = await recordsIn(path, damage);
     expect(ids).toEqual(spans.map((s) => s.spanId));
     expect(damage.map((d) => d.kind)).toEqual(['torn']);
+  });
+});
+
+describe('the space written ahead', () => {
+  it('is zeros that a reader takes as the end of the records, cut off by a clean close or by the next read', async () => {
+    const dir = tempDir();
+    const log = new SegmentLog({ dir, clock: new ManualClock(T0), windowMinutes: 30 });
+    for (let i = 0; i < 3; i++) await log.append((out) => encodeSpanBatch(batchOf(i), T0, out));
+    const path = segmentPaths(dir)[0]!;
+    // Not closed (as after a crash): the file is its records and then zeros.
+    expect(statSync(path).size).toBe(PREALLOCATE_BYTES);
+    const damage: SegmentDamage[] = [];
+    expect(await recordsIn(path, damage)).toEqual([0, 1, 2].map((i) => uuid(1000 + i)));
+    expect(damage).toEqual([]);
+    expect(statSync(path).size).toBeLessThan(1000);
+  });
+
+  it('after a torn record is part of the torn tail, and the records before it are kept', async () => {
+    const dir = tempDir();
+    const log = new SegmentLog({ dir, clock: new ManualClock(T0), windowMinutes: 30 });
+    for (let i = 0; i < 3; i++) await log.append((out) => encodeSpanBatch(batchOf(i), T0, out));
+    const path = segmentPaths(dir)[0]!;
+    const bytes = readFileSync(path);
+    let last = HEADER_BYTES;
+    for (let i = 0; i < 2; i++) last += 8 + bytes.readUInt32LE(last);
+    // The last record half written over the zeros: its second half is zeros.
+    const recordEnd = last + 8 + bytes.readUInt32LE(last);
+    bytes.fill(0, last + Math.floor((recordEnd - last) / 2), recordEnd);
+    writeFileSync(path, bytes);
+    const damage: SegmentDamage[] = [];
+    expect(await recordsIn(path, damage)).toEqual([0, 1].map((i) => uuid(1000 + i)));
+    expect(damage).toEqual([{ kind: 'torn', offset: last, bytes: PREALLOCATE_BYTES - last, truncated: true }]);
+    expect(statSync(path).size).toBe(last);
   });
 });
