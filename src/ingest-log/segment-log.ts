@@ -73,7 +73,7 @@ export interface SegmentLogStats {
 }
 
 const HEADER = segmentHeader();
-export const PREALLOCATE_BYTES = 4 * 1024 * 1024;
+export const PREALLOCATE_BYTES = 256 * 1024;
 let zeros: Buffer | undefined;
 
 export class SegmentLog {
