@@ -4,11 +4,9 @@
 // differential machinery compares it with the reference store that took the same traffic live
 // (listings page by page under filters, trees, latency statistics, dependency edges).
 //
-// One divergence is by design, and excluded here by sending each span id once: a span id sent
-// again with a different start time while its first copy is held is a duplicate live, and the
-// first copy is kept; once that first copy has aged out, replay keeps the later copy instead.
-// The rebuilt store then holds more than the live one did, never less. (A client's retry sends
-// the same span, start time and all, and both stores agree on it.)
+// Replay applies each batch at the time it was logged (ReplayClock). Replayed at the restart's
+// time instead, this test fails: a parent that aged out since no longer links its child (a lost
+// dependency edge), and a span id whose first copy aged out is no longer a duplicate.
 import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
@@ -37,10 +35,9 @@ async function run(commands: Command[], shape: Shape): Promise<void> {
     const durable = new DurableWriter(log, live, clock, WINDOW_MINUTES);
     const reference = new ReferenceStore(clock, WINDOW_MINUTES);
     let ingests = 0;
-    const sent = new Set<string>();
     for (const c of commands) {
       if (c.kind === 'ingest') {
-        const spans = c.spans.map((s) => toSpan(s, clock.nowMs(), 'narrow', shape)).filter((s) => !sent.has(s.spanId) && sent.add(s.spanId));
+        const spans = c.spans.map((s) => toSpan(s, clock.nowMs(), 'narrow', shape));
         if (spans.length === 0) continue;
         // Every other batch as POST /spans hands it over: parsed from a body, tag text left in it.
         const batch = ingests++ % 2 === 1 ? parseSpanBatchFast(Buffer.from(asBody(spans))) : undefined;
@@ -92,7 +89,7 @@ describe('a store rebuilt from the ingest log', () => {
     await fc.assert(fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 60 }), (c) => run(c, 'tidy')), runs(60));
   });
 
-  it('answers as the reference store that took the traffic live, on any spans (any times, parents anywhere, each span id sent once)', async () => {
+  it('answers as the reference store that took the traffic live, on any spans (shared span ids, any times, parents anywhere)', async () => {
     await fc.assert(fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 60 }), (c) => run(c, 'raw')), runs(60));
   });
 });
