@@ -11,8 +11,12 @@ RUN npm run build && npm prune --omit=dev
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=8080 \
-    HOST=0.0.0.0
+    HOST=0.0.0.0 \
+    DATA_DIR=/data
 WORKDIR /app
+# The ingest log (STORAGE=disk, the default): a volume, so it outlives the container.
+RUN mkdir -p /data && chown node:node /data
+VOLUME /data
 COPY --from=build --chown=node:node /app/package.json /app/openapi.yaml ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist

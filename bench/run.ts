@@ -356,6 +356,13 @@ async function main(): Promise<void> {
       }
     }
   }
+  if (all || which === 'durability') {
+    const { run } = await import('./durability.js');
+    const replaySpans = args.find((a) => a.startsWith('--replay-spans='))?.split('=')[1];
+    const r = await run({ quick, port: () => nextPort++, replaySpans: replaySpans === undefined ? undefined : Number(replaySpans) });
+    rows.push(...r.rows);
+    json.durability = r.json;
+  }
   if (all || which === 'sampling') {
     process.stderr.write('bench: sampling (bucket)…\n');
     const { run } = await import('./sampling.js');

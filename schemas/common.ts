@@ -20,3 +20,15 @@ export type ErrorBody = Static<typeof ErrorBody>;
 export const StatusResponse = Type.Object({
   status: Type.Unsafe<'ok'>({ type: 'string', enum: ['ok'] }),
 });
+
+/** GET /health while the ingest log is replayed at start-up (503). */
+export const ReplayingResponse = Type.Object({
+  status: Type.Unsafe<'replaying'>({ type: 'string', enum: ['replaying'] }),
+  segments_done: Type.Integer({ minimum: 0 }),
+  segments_total: Type.Integer({ minimum: 0 }),
+  bytes_done: Type.Integer({ minimum: 0 }),
+  bytes_total: Type.Integer({ minimum: 0 }),
+  spans_replayed: Type.Integer({ minimum: 0 }),
+  logs_replayed: Type.Integer({ minimum: 0 }),
+});
+export type ReplayingResponse = Static<typeof ReplayingResponse>;

@@ -2,6 +2,7 @@
 
 import cors from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { unlink } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
@@ -27,11 +28,17 @@ import { tracesRoutes } from './http/traces.js';
 import { zipkinQueryRoutes } from './http/zipkin-query.js';
 import { zipkinSpansRoutes } from './http/zipkin-spans.js';
 import { schemaErrorFormatter, validatorCompiler } from './http/validation.js';
+import { IngestLogMetrics } from './http/ingest-log-metrics.js';
+import { DurableLogStore, DurableWriter } from './ingest-log/durable-writer.js';
+import { emptyProgress, replayLog, type ReplayProgress } from './ingest-log/replay.js';
+import type { ReplayClock } from './ingest-log/replay-clock.js';
+import type { SegmentLog } from './ingest-log/segment-log.js';
 import { logEviction } from './logs/eviction.js';
 import type { LogStore } from './logs/log-store.js';
 import { MinuteLogStore } from './logs/minute-log-store.js';
 import { SamplingStore } from './sampling/sampling-store.js';
-import { EvictionTicker, storeEviction } from './store/eviction-ticker.js';
+import { EvictionTicker, storeEviction, type EvictionParticipant } from './store/eviction-ticker.js';
+import type { TraceWriter } from './store/writer.js';
 import type { TraceStore } from './store/trace-store.js';
 import { systemClock, type Clock } from './time/clock.js';
 
@@ -48,6 +55,16 @@ export interface AppOptions {
   logStore?: LogStore;
   /** The clock of the default log store (give the span store's, so both windows agree). */
   clock?: Clock;
+  /**
+   * The ingest log (STORAGE=disk): every accepted batch is appended to it and made durable before
+   * the store takes it; `replay()` rebuilds the stores from it. Absent: purely in memory.
+   */
+  ingestLog?: SegmentLog;
+  /**
+   * The clock the stores were given (and `clock`), when it is a ReplayClock: replay then applies
+   * each batch at the time it was logged, so the stores take the decisions they took live.
+   */
+  replayClock?: ReplayClock;
 }
 
 export interface Collector {
@@ -61,6 +78,11 @@ export interface Collector {
   logStore: LogStore;
   /** The sampler in front of the store, when SAMPLING_RATE < 1 or TAIL_SAMPLING=on. */
   sampling: SamplingStore | undefined;
+  /**
+   * Replays the ingest log into the stores, refusing ingest (503, reason `replaying`) and
+   * answering GET /health with 503 and the progress until done; nothing without an ingest log.
+   */
+  replay(): Promise<void>;
 }
 
 export async function buildApp(options: AppOptions): Promise<Collector> {
@@ -83,6 +105,10 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
       })
     : undefined;
   const store: TraceStore = sampling ?? options.store;
+  const ingestLog = options.ingestLog;
+  // With an ingest log, ingest writes through it, in front of the sampler: replay then feeds the
+  // sampler the same batches, and head sampling keeps the same traces.
+  const writer: TraceWriter = ingestLog === undefined ? store : new DurableWriter(ingestLog, store, options.clock ?? systemClock, config.windowMinutes);
   const admission = new AdmissionControl({
     store,
     maxSpans: config.maxSpans,
@@ -134,6 +160,7 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
   app.setValidatorCompiler(validatorCompiler());
   registerJsonBodyParser(app);
   const logStore = options.logStore ?? new MinuteLogStore({ clock: options.clock ?? systemClock, windowMinutes: config.windowMinutes });
+  const durableLogStore = ingestLog === undefined ? logStore : new DurableLogStore(ingestLog, logStore, options.clock ?? systemClock, config.windowMinutes);
   const metrics = new CollectorMetrics(
     store,
     {
@@ -182,22 +209,30 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
     maxAge: 600,
   });
   await app.register(docsRoutes);
-  await app.register(healthRoutes);
-  await app.register(spansRoutes, { store, metrics, admission, gate });
+  let replaying: ReplayProgress | undefined;
+  await app.register(healthRoutes, { replaying: () => replaying });
+  await app.register(spansRoutes, { store: writer, metrics, admission, gate });
   await app.register(tracesRoutes, { store });
   await app.register(servicesRoutes, { store });
   await app.register(statsRoutes, { store });
   await app.register(dependenciesRoutes, { store });
   await app.register(metricsRoutes, { metrics });
-  await app.register(otlpRoutes, { store, metrics, admission, gate, windowMinutes: config.windowMinutes, maxBodyBytes: config.maxBodyBytes, maxSpansPerRequest: config.maxOtlpSpansPerRequest });
-  await app.register(logsRoutes, { logStore, store, metrics, gate, maxLogs: config.maxLogs, maxLogBytes: config.maxLogBytes, maxLogBodyBytes: config.maxLogBodyBytes });
-  await app.register(zipkinSpansRoutes, { store, metrics, admission, gate, maxSpansPerRequest: config.maxOtlpSpansPerRequest, maxBodyBytes: config.maxBodyBytes });
+  await app.register(otlpRoutes, { store: writer, metrics, admission, gate, windowMinutes: config.windowMinutes, maxBodyBytes: config.maxBodyBytes, maxSpansPerRequest: config.maxOtlpSpansPerRequest });
+  await app.register(logsRoutes, { logStore: durableLogStore, store, metrics, gate, maxLogs: config.maxLogs, maxLogBytes: config.maxLogBytes, maxLogBodyBytes: config.maxLogBodyBytes });
+  await app.register(zipkinSpansRoutes, { store: writer, metrics, admission, gate, maxSpansPerRequest: config.maxOtlpSpansPerRequest, maxBodyBytes: config.maxBodyBytes });
   await app.register(zipkinQueryRoutes, { store, clock: options.clock ?? systemClock });
   await app.register(dashboardRoutes);
 
+  const ingestLogMetrics = ingestLog === undefined ? undefined : new IngestLogMetrics(metrics.registry, ingestLog);
+  const participants: EvictionParticipant[] = [logEviction(logStore, (logs) => metrics.logsEvicted.inc(logs)), storeEviction(store, (spans) => metrics.spansEvicted.inc(spans))];
+  // Segments go whole once the window has passed everything in them: one unlink a minute.
+  if (ingestLog !== undefined) {
+    const clock = options.clock ?? systemClock;
+    participants.push({ evict: async () => ({ evicted: await ingestLog.evict(clock.nowMs()), pending: false }), onEvicted: () => undefined });
+  }
   const eviction = new EvictionTicker({
     // Logs leave the window on the same tick as spans, first: whole minutes, cheap.
-    participants: [logEviction(logStore, (logs) => metrics.logsEvicted.inc(logs)), storeEviction(store, (spans) => metrics.spansEvicted.inc(spans))],
+    participants,
     intervalMs: options.evictionIntervalMs ?? 1000,
     onError: (error) => app.log.error({ err: error }, 'eviction failed'),
   });
@@ -216,5 +251,31 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
     admission.stop();
     if (sweeper !== undefined) clearInterval(sweeper);
   });
-  return { app, metrics, eviction, admission, gate, drain, logStore, sampling };
+  const replay = async (): Promise<void> => {
+    if (ingestLog === undefined) return;
+    const progress = emptyProgress();
+    replaying = progress;
+    gate.setUnavailable({ reason: 'replaying', retryAfterSec: 2, message: 'the collector is replaying its ingest log after a start; retry in a moment' });
+    const segments = await replayLog({
+      dir: ingestLog.dir,
+      clock: options.clock ?? systemClock,
+      windowMinutes: config.windowMinutes,
+      // Behind the ingest log: replayed batches are not written again.
+      writer: store,
+      logStore,
+      progress,
+      log: (level, fields, message) => app.log[level](fields, message),
+      unlink: (path) => unlink(path),
+      replayClock: options.replayClock,
+      evict: async () => {
+        await logStore.evict();
+        while ((await store.evict()).pending);
+      },
+    });
+    ingestLog.adopt(segments);
+    ingestLogMetrics?.replayed(progress);
+    replaying = undefined;
+    gate.setUnavailable(undefined);
+  };
+  return { app, metrics, eviction, admission, gate, drain, logStore, sampling, replay };
 }

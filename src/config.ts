@@ -56,6 +56,13 @@ export interface Config {
   shutdownGraceMs: number;
   /** Sampling (src/sampling/); the defaults keep every span. */
   sampling: SamplingConfig;
+  /**
+   * STORAGE: `disk` (the default) writes every accepted batch to the ingest log in DATA_DIR
+   * before answering, and replays it at start; `memory` keeps nothing across a restart.
+   */
+  storage: 'disk' | 'memory';
+  /** DATA_DIR: where the ingest log's segments and lock file live (default ./data). */
+  dataDir: string;
 }
 
 export interface SamplingConfig {
@@ -206,6 +213,12 @@ function refuseRetired(env: NodeJS.ProcessEnv): void {
   }
 }
 
+function storageMode(env: NodeJS.ProcessEnv): 'disk' | 'memory' {
+  const raw = value(env, 'STORAGE')?.toLowerCase() ?? 'disk';
+  if (raw !== 'disk' && raw !== 'memory') throw new ConfigError(`STORAGE must be disk or memory, got "${env.STORAGE}"`);
+  return raw;
+}
+
 function onOff(env: NodeJS.ProcessEnv, name: string): boolean {
   const raw = value(env, name)?.toLowerCase();
   if (raw === undefined || raw === 'off' || raw === 'false' || raw === '0') return false;
@@ -282,5 +295,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, totalMemoryByte
     maxInflightBodyBytes,
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', DEFAULT_SHUTDOWN_GRACE_MS, 0, 600_000),
     sampling: samplingConfig(env, windowMinutes, heapLimitBytes),
+    storage: storageMode(env),
+    dataDir: value(env, 'DATA_DIR') ?? './data',
   };
 }

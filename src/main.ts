@@ -1,7 +1,11 @@
-// Entry point: configuration from the environment, the in-memory store, graceful shutdown.
+// Entry point: configuration from the environment, DATA_DIR and its ingest log (STORAGE=disk),
+// the in-memory store, replay, graceful shutdown.
 
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { DataDirError, lockDataDir, type DataDirLock } from './ingest-log/data-dir.js';
+import { ReplayClock } from './ingest-log/replay-clock.js';
+import { SegmentLog } from './ingest-log/segment-log.js';
 import { BucketStore } from './store/buckets/bucket-store.js';
 import { systemClock } from './time/clock.js';
 
@@ -16,8 +20,31 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const store = new BucketStore({ clock: systemClock, windowMinutes: config.windowMinutes, maxEndpoints: config.maxEndpoints, scanBudget: config.queryScanBudget });
-  const { app, drain } = await buildApp({ config, store });
+  // DATA_DIR is checked and locked before anything listens: a second collector on the same
+  // directory, or one it cannot write, stops here with one line.
+  let lock: DataDirLock | undefined;
+  let ingestLog: SegmentLog | undefined;
+  if (config.storage === 'disk') {
+    try {
+      lock = lockDataDir(config.dataDir);
+    } catch (error) {
+      if (error instanceof DataDirError) {
+        process.stderr.write(`traced-collector: ${error.message}\n`);
+        process.exit(2);
+      }
+      throw error;
+    }
+    ingestLog = new SegmentLog({ dir: config.dataDir, clock: systemClock, windowMinutes: config.windowMinutes, onProblem: (message, error) => app.log.error({ err: error }, message) });
+  }
+  // The stores' clock: the wall clock, except while replay applies each batch at its logged time.
+  const clock = new ReplayClock(systemClock);
+  const store = new BucketStore({ clock, windowMinutes: config.windowMinutes, maxEndpoints: config.maxEndpoints, scanBudget: config.queryScanBudget });
+  const { app, drain, replay } = await buildApp({ config, store, ingestLog, clock, replayClock: clock });
+  app.addHook('onClose', async () => {
+    // Every answered batch is already synced; this only closes the file and the lock.
+    await ingestLog?.close();
+    lock?.release();
+  });
 
   // Orderly either way: in-flight requests are answered, and a client still sending when
   // SHUTDOWN_GRACE_MS is over has its connection closed, which is not a failure of ours.
@@ -50,8 +77,17 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 
+  // Listening during replay: GET /health answers 503 with its progress, and ingest 503 + Retry-After.
   await app.listen({ port: config.port, host: config.host });
-  app.log.info({ windowMinutes: config.windowMinutes, maxBodyBytes: config.maxBodyBytes }, 'traced-collector ready');
+  if (ingestLog !== undefined) {
+    try {
+      await replay();
+    } catch (error) {
+      app.log.fatal({ err: error, dataDir: config.dataDir }, 'the ingest log could not be replayed');
+      process.exit(1);
+    }
+  }
+  app.log.info({ windowMinutes: config.windowMinutes, maxBodyBytes: config.maxBodyBytes, storage: config.storage, dataDir: config.storage === 'disk' ? config.dataDir : undefined }, 'traced-collector ready');
 }
 
 void main();

@@ -1,8 +1,11 @@
 // Bench worker: a collector on a given port with a given store. Messages:
 // → {ready: port}; ← {advanceClockMs}; → {advanced}; ← {cpu: true} → {cpuMicros} (CPU time used so far).
+// Purely in memory (STORAGE=memory), unless mode is `disk=<DATA_DIR>`: then every batch goes
+// through the ingest log in that directory first, as with the shipped defaults.
 
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { SegmentLog } from '../../src/ingest-log/segment-log.js';
 import { makeStore, OffsetClock, type StoreKind } from './stores.js';
 
 const [kind, portText, mode] = process.argv.slice(2) as [StoreKind, string, string | undefined];
@@ -14,7 +17,9 @@ if (mode === 'unshed') env.INGEST_DELAY_TARGET_MS = '0';
 if (mode === 'refuse-all') env.MAX_SPANS = '1';
 const config = loadConfig(env);
 const store = makeStore(kind, clock, config.windowMinutes);
-const { app } = await buildApp({ config, store, logger: false });
+const dataDir = mode?.startsWith('disk=') ? mode.slice('disk='.length) : undefined;
+const ingestLog = dataDir === undefined ? undefined : new SegmentLog({ dir: dataDir, clock, windowMinutes: config.windowMinutes });
+const { app } = await buildApp({ config, store, logger: false, clock, ingestLog });
 await app.listen({ port: config.port, host: '127.0.0.1' });
 process.send?.({ ready: config.port });
 process.on('message', async (m: { advanceClockMs?: number; cpu?: boolean }) => {

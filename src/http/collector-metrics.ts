@@ -74,7 +74,7 @@ export class CollectorMetrics {
       };
     this.batchesRejected = new Counter({
       name: 'traced_batches_rejected_total',
-      help: 'POST /spans requests refused without storing anything, by reason (invalid, too_large, media_type: 4xx; memory, heap, queue_delay, queue_timeout, inflight_bytes: 503).',
+      help: 'POST /spans requests refused without storing anything, by reason (invalid, too_large, media_type: 4xx; memory, heap, queue_delay, queue_timeout, inflight_bytes, storage, replaying: 503).',
       labelNames: ['reason'],
       registers,
       collect: drainRefusals('spans'),
@@ -139,7 +139,7 @@ export class CollectorMetrics {
     // OTLP (POST /v1/traces): spans it stores count in the span counters above.
     this.otlpRequestsRejected = new Counter({
       name: 'traced_otlp_requests_rejected_total',
-      help: 'POST /v1/traces requests refused without storing anything, by reason (invalid, too_large, media_type: 4xx; memory, heap, queue_delay, queue_timeout, inflight_bytes: 503).',
+      help: 'POST /v1/traces requests refused without storing anything, by reason (invalid, too_large, media_type: 4xx; memory, heap, queue_delay, queue_timeout, inflight_bytes, storage, replaying: 503).',
       labelNames: ['reason'],
       registers,
       collect: drainRefusals('otlp'),
@@ -163,12 +163,12 @@ export class CollectorMetrics {
     this.logsEvicted = new Counter({ name: 'traced_evicted_logs_total', help: 'Log lines released because the window moved past them.', registers });
     this.logBatchesRejected = new Counter({
       name: 'traced_log_batches_rejected_total',
-      help: 'POST /logs requests refused without storing anything, by reason (invalid, too_large, media_type: 4xx; log_budget, heap, queue_delay, queue_timeout, inflight_bytes: 503).',
+      help: 'POST /logs requests refused without storing anything, by reason (invalid, too_large, media_type: 4xx; log_budget, heap, queue_delay, queue_timeout, inflight_bytes, storage, replaying: 503).',
       labelNames: ['reason'],
       registers,
       collect: drainRefusals('logs'),
     });
-    for (const reason of ['invalid', 'log_budget', 'heap', 'queue_delay', 'queue_timeout', 'inflight_bytes']) this.logBatchesRejected.inc({ reason }, 0);
+    for (const reason of ['invalid', 'log_budget', 'heap', 'queue_delay', 'queue_timeout', 'inflight_bytes', 'storage', 'replaying']) this.logBatchesRejected.inc({ reason }, 0);
     new Gauge({
       name: 'traced_store_logs',
       help: 'Log lines held in memory now.',

@@ -19,6 +19,7 @@ import type { CollectorMetrics } from './collector-metrics.js';
 import { JsonSyntaxError, parseExactJson, type ExactJson } from '../codec/exact-json.js';
 import type { TraceReader } from '../store/reader.js';
 import type { RefusalGate } from './admission/refusal-gate.js';
+import { isStorageError, refuseForStorage, storageRefusalMessage } from './storage-refusal.js';
 import { compileBodyValidator, describeValidationError } from './validation.js';
 
 export interface LogsRouteOptions {
@@ -72,6 +73,7 @@ export const logsRoutes: FastifyPluginAsyncTypebox<LogsRouteOptions> = async (ap
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (isStorageError(error)) return refuseForStorage(gate, 'logs', reply).send({ error: storageRefusalMessage(error) });
     const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     if (status >= 500) {
       request.log.error({ err: error }, 'unhandled error');

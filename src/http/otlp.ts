@@ -28,6 +28,7 @@ import { OtlpDecodeError, type OtlpTraceRequest } from '../otlp/otlp-request.js'
 import type { TraceWriter } from '../store/writer.js';
 import type { AdmissionControl } from './admission/admission-control.js';
 import type { RefusalGate } from './admission/refusal-gate.js';
+import { isStorageError, refuseForStorage, storageRefusalMessage } from './storage-refusal.js';
 
 export interface OtlpRouteOptions {
   store: TraceWriter;
@@ -62,6 +63,9 @@ export const otlpRoutes: FastifyPluginAsync<OtlpRouteOptions> = async (app, { st
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const encoding = encodingOf(request.headers['content-type']);
     const status = error.statusCode ?? 500;
+    if (isStorageError(error)) {
+      return refuseForStorage(gate, 'otlp', reply).type(contentTypeFor(encoding)).send(statusBody(encoding, RpcCode.UNAVAILABLE, storageRefusalMessage(error)));
+    }
     if (status >= 500) {
       request.log.error({ err: error }, 'OTLP export failed');
       return sendStatus(reply, encoding, 500, RpcCode.INTERNAL, 'internal error');

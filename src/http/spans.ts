@@ -7,6 +7,7 @@ import { SpanBatch } from '../ingest/span-batch.js';
 import type { AdmissionControl } from './admission/admission-control.js';
 import type { RefusalGate } from './admission/refusal-gate.js';
 import { registerSpansBody } from './spans-body.js';
+import { isStorageError, refuseForStorage, storageRefusalMessage } from './storage-refusal.js';
 import { compileBodyValidator, describeValidationError } from './validation.js';
 import type { CollectorMetrics } from './collector-metrics.js';
 import type { IngestResult } from '../store/trace-store.js';
@@ -40,7 +41,8 @@ export const spansRoutes: FastifyPluginAsyncTypebox<SpansRouteOptions> = async (
         // The batch is reused once given back, so only after the store is done with it (an
         // exception leaves it to the garbage collector instead).
         request.fastSpans = null;
-        const result = await store.apply(batch);
+        const result = await applyOrRefuse(batch, reply);
+        if (result === undefined) return reply;
         batch.release();
         return accepted(reply, result);
       }
@@ -53,9 +55,21 @@ export const spansRoutes: FastifyPluginAsyncTypebox<SpansRouteOptions> = async (
         metrics.batchesRejected.inc({ reason: 'invalid' });
         return reply.code(400).send({ error: converted.error });
       }
-      return accepted(reply, await store.apply(SpanBatch.fromSpans(converted.spans)));
+      const result = await applyOrRefuse(SpanBatch.fromSpans(converted.spans), reply);
+      return result === undefined ? reply : accepted(reply, result);
     },
   );
+
+  /** The store's result, or undefined once a 503 is sent because the ingest log could not take the batch. */
+  async function applyOrRefuse(batch: SpanBatch, reply: FastifyReply): Promise<IngestResult | undefined> {
+    try {
+      return await store.apply(batch);
+    } catch (error) {
+      if (!isStorageError(error)) throw error;
+      await refuseForStorage(gate, 'spans', reply).send({ error: storageRefusalMessage(error) });
+      return undefined;
+    }
+  }
 
   /** Counts what the store took and answers 202. */
   function accepted(reply: FastifyReply, result: IngestResult): FastifyReply {

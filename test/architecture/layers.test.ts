@@ -20,6 +20,9 @@ const LAYERS: ReadonlyArray<readonly string[]> = [
   ['ingest', 'otlp', 'zipkin'],
   ['store', 'logs'],
   ['sampling'],
+  // The ingest log wraps the store's writer and the log store (what sampling wraps too) and
+  // replays into them; http answers its StorageError and shows its replay progress.
+  ['ingest-log'],
   ['http'],
   ['.'],
 ];

@@ -3,8 +3,11 @@
 // cleanly.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { projectRoot } from '../../src/http/paths.js';
 
@@ -17,7 +20,14 @@ describe('loadConfig', () => {
       maxBodyBytes: 16 * 1024 * 1024,
       logLevel: 'info',
       corsOrigin: true,
+      storage: 'disk',
+      dataDir: './data',
     });
+  });
+
+  it('takes STORAGE=memory and DATA_DIR, and refuses another STORAGE naming the variable', () => {
+    expect(loadConfig({ STORAGE: 'memory', DATA_DIR: '/var/lib/traced' })).toMatchObject({ storage: 'memory', dataDir: '/var/lib/traced' });
+    expect(() => loadConfig({ STORAGE: 'ssd' })).toThrow(/STORAGE must be disk or memory, got "ssd"/);
   });
 
   it('reads only the env it is given', () => {
@@ -130,7 +140,7 @@ describe('empty values', () => {
 // ---------------------------------------------------------------------------------------------
 // The process
 
-const CONFIG_VARS = ['PORT', 'HOST', 'WINDOW_MINUTES', 'MAX_BODY_BYTES', 'LOG_LEVEL', 'CORS_ORIGIN'];
+const CONFIG_VARS = ['PORT', 'HOST', 'WINDOW_MINUTES', 'MAX_BODY_BYTES', 'LOG_LEVEL', 'CORS_ORIGIN', 'STORAGE', 'DATA_DIR'];
 
 interface Spawned {
   child: ChildProcess;
@@ -213,7 +223,10 @@ describe('src/main.ts as a process', () => {
   });
 
   it.each(['SIGTERM', 'SIGINT'] as const)('PORT=0 listens, logs its address as JSON, and exits 0 on %s', async (signal) => {
-    const proc = startMain({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' });
+    // The defaults, durable: the ingest log goes to a directory of this test's own.
+    const dataDir = mkdtempSync(join(tmpdir(), 'config-main-'));
+    onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
+    const proc = startMain({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATA_DIR: dataDir });
     const listening = await logLine(proc, (e) => typeof e.msg === 'string' && /listening at http:\/\//i.test(e.msg), 30_000);
     const address = /(http:\/\/[^\s]+)/.exec(String(listening.msg))![1]!;
     expect(address).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

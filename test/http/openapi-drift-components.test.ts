@@ -28,6 +28,7 @@ const PAIRS: Array<[string, unknown]> = [
   ['DependencyEdge', schemas.DependencyEdge],
   ['DependencyGraphResponse', schemas.DependencyGraphResponse],
   ['StatusResponse', schemas.StatusResponse],
+  ['ReplayingResponse', schemas.ReplayingResponse],
   ['Error', schemas.ErrorBody],
   // Extensions: logs (POST /logs, GET /traces/{trace_id}/logs) and OTLP (POST /v1/traces).
   ['LogRecord', logSchemas.LogRecord],

@@ -14,6 +14,7 @@ import { parse as parseYaml } from 'yaml';
 import { buildApp, type Collector } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { projectRoot } from '../../src/http/paths.js';
+import type { SegmentLog } from '../../src/ingest-log/segment-log.js';
 import { BucketStore } from '../../src/store/buckets/bucket-store.js';
 import { ManualClock } from '../../src/time/clock.js';
 
@@ -256,6 +257,13 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Replaces the V8 heap reading in admission control. */
   heapShare?: () => number;
+  /**
+   * An ingest log to write through (durability tests). Without one the collector is purely in
+   * memory, as with STORAGE=memory: these tests are about HTTP and the store, not the disk.
+   */
+  ingestLog?: (clock: ManualClock, windowMinutes: number) => SegmentLog;
+  /** The store, instead of a new BucketStore (e.g. one whose apply() a test holds back). */
+  store?: (clock: ManualClock, windowMinutes: number) => BucketStore;
 }
 
 export const DEFAULT_NOW_MS = Date.UTC(2024, 3, 19, 0, 10, 0); // 1713485400000
@@ -353,8 +361,9 @@ export async function startCollector(options: StartOptions = {}): Promise<Api> {
     maxBodyBytes: options.maxBodyBytes ?? 16 * 1024 * 1024,
     corsOrigin: options.corsOrigin ?? true,
   };
-  const store = new BucketStore({ clock, windowMinutes: config.windowMinutes, maxEndpoints: config.maxEndpoints, scanBudget: config.queryScanBudget });
-  const collector = await buildApp({ config, store, clock, logger: false, evictionIntervalMs: options.evictionIntervalMs, heapShare: options.heapShare });
+  const store = options.store?.(clock, config.windowMinutes) ?? new BucketStore({ clock, windowMinutes: config.windowMinutes, maxEndpoints: config.maxEndpoints, scanBudget: config.queryScanBudget });
+  const ingestLog = options.ingestLog?.(clock, config.windowMinutes);
+  const collector = await buildApp({ config, store, clock, logger: false, evictionIntervalMs: options.evictionIntervalMs, heapShare: options.heapShare, ingestLog });
   await collector.app.listen({ port: 0, host: '127.0.0.1' });
   const address = collector.app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no TCP address');

@@ -18,8 +18,12 @@ import type { TraceStore } from '../../store/trace-store.js';
 import { IngestQueue, type Release } from './ingest-queue.js';
 import { ShedController, OVERDUE_TARGETS } from './shed-controller.js';
 
-export type RefusalReason = 'memory' | 'heap' | 'queue_delay' | 'queue_timeout' | 'inflight_bytes';
-export const REFUSAL_REASONS: readonly RefusalReason[] = ['memory', 'heap', 'queue_delay', 'queue_timeout', 'inflight_bytes'];
+/**
+ * Why ingest was answered 503. `storage`: the ingest log could not make the batch durable (disk
+ * full, I/O error); `replaying`: the collector is still replaying its log after a start.
+ */
+export type RefusalReason = 'memory' | 'heap' | 'queue_delay' | 'queue_timeout' | 'inflight_bytes' | 'storage' | 'replaying';
+export const REFUSAL_REASONS: readonly RefusalReason[] = ['memory', 'heap', 'queue_delay', 'queue_timeout', 'inflight_bytes', 'storage', 'replaying'];
 
 export interface Refusal {
   reason: RefusalReason;

@@ -46,6 +46,8 @@ export class RefusalGate {
     logs: zeroCounts(),
   };
   private readonly encoded = new WeakMap<Refusal, EncodedRefusal>();
+  /** Set while every ingest request is refused whatever the load (the replay at start-up). */
+  private unavailable: Refusal | undefined;
 
   constructor(
     private readonly admission: AdmissionControl,
@@ -57,6 +59,16 @@ export class RefusalGate {
     readonly inflight: InflightBodies,
   ) {}
 
+  /** Refuses all ingest with `refusal` until called again with undefined. */
+  setUnavailable(refusal: Refusal | undefined): void {
+    this.unavailable = refusal;
+  }
+
+  /** Counts a refusal a route answered itself (reason `storage`), beside the gate's own. */
+  countRefusal(kind: IngestKind, reason: RefusalReason): void {
+    this.tally[kind][reason]++;
+  }
+
   /** Answers 503 and returns true when an ingest request is refused; false lets it through. */
   tryRefuse(req: IncomingMessage, res: ServerResponse): boolean {
     if (req.method !== 'POST') return false;
@@ -64,7 +76,7 @@ export class RefusalGate {
     const query = url.indexOf('?');
     const kind = INGEST_PATHS.get(query < 0 ? url : url.slice(0, query));
     if (kind === undefined) return false;
-    const refusal = this.admission.check(kind !== 'logs');
+    const refusal = this.unavailable ?? this.admission.check(kind !== 'logs');
     if (refusal !== undefined) {
       this.respond(kind, refusal, req, res);
       return true;
@@ -200,7 +212,7 @@ export class RefusalGate {
 }
 
 function zeroCounts(): Record<RefusalReason, number> {
-  return { memory: 0, heap: 0, queue_delay: 0, queue_timeout: 0, inflight_bytes: 0 };
+  return { memory: 0, heap: 0, queue_delay: 0, queue_timeout: 0, inflight_bytes: 0, storage: 0, replaying: 0 };
 }
 
 /**

@@ -1,0 +1,56 @@
+// src/main.ts as a child process on a temp DATA_DIR, for the durability tests that need a real
+// process (SIGKILL, a second collector on the same directory): start, wait for a log line, kill.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { projectRoot } from '../../src/http/paths.js';
+
+export interface CollectorProcess {
+  child: ChildProcess;
+  output: () => string;
+  /** Exit code or signal name, once it has exited. */
+  exited: Promise<number | string>;
+}
+
+const SETTINGS = ['PORT', 'HOST', 'WINDOW_MINUTES', 'LOG_LEVEL', 'STORAGE', 'DATA_DIR', 'SAMPLING_RATE', 'TAIL_SAMPLING'];
+
+export function startCollectorProcess(env: Record<string, string>): CollectorProcess {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of SETTINGS) delete childEnv[name];
+  Object.assign(childEnv, { HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: projectRoot, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const exited = new Promise<number | string>((resolve) => child.on('close', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  return { child, output: () => output, exited };
+}
+
+/** Waits (bounded) for a JSON log line whose msg is `message`. */
+export async function waitForLog(proc: CollectorProcess, message: string, ms: number): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + ms;
+  let exitedWith: number | string | undefined;
+  void proc.exited.then((code) => (exitedWith = code));
+  for (;;) {
+    for (const line of proc.output().split('\n')) {
+      if (!line.startsWith('{')) continue;
+      try {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        if (entry.msg === message) return entry;
+      } catch {
+        // A line still being written.
+      }
+    }
+    if (exitedWith !== undefined) throw new Error(`the collector exited (${exitedWith}) before logging "${message}":\n${proc.output()}`);
+    if (Date.now() > deadline) throw new Error(`no "${message}" within ${ms} ms:\n${proc.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** A loopback port free a moment ago (the collector binds it with SO_REUSEADDR, so restarts reuse it). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

@@ -1,0 +1,100 @@
+// Batches through the record codec: what decodes is what was encoded, column for column, ids,
+// times to the nanosecond, flags, names and tag text (non-ASCII too) and tag hashes.
+import { describe, expect, it } from 'vitest';
+import { ByteWriter } from '../../src/ingest-log/byte-buffers.js';
+import { decodeRecord, encodeLogs, encodeSpanBatch, RECORD_LOGS, RECORD_SPANS } from '../../src/ingest-log/record-codec.js';
+import { parseSpanBatchFast } from '../../src/ingest/span-batch-fast.js';
+import { SpanBatch, ID_WORDS, TIME_FIELDS } from '../../src/ingest/span-batch.js';
+import type { IngestLog } from '../../src/logs/log-store.js';
+import { span, uuid } from '../support/spans.js';
+
+function columns(batch: SpanBatch) {
+  const spans = [];
+  for (let i = 0; i < batch.length; i++) {
+    const from = i === 0 ? 0 : batch.tagEnds[i - 1]!;
+    spans.push({
+      ids: [...batch.ids.subarray(i * ID_WORDS, (i + 1) * ID_WORDS)],
+      times: [...batch.times.subarray(i * TIME_FIELDS, (i + 1) * TIME_FIELDS)],
+      flags: batch.flags[i],
+      service: batch.services[i],
+      operation: batch.operations[i],
+      tags: batch.tagsText(i),
+      hashes: [...batch.tagHashes.subarray(from, batch.tagEnds[i])],
+      start: batch.startText(i),
+      end: batch.endText(i),
+    });
+  }
+  return spans;
+}
+
+function roundTrip(batch: SpanBatch): SpanBatch {
+  const out = new ByteWriter(16);
+  encodeSpanBatch(batch, 1_780_000_000_000, out);
+  const decoded = decodeRecord(out.buffer, 0, out.length);
+  if (decoded.kind !== RECORD_SPANS) throw new Error('not a span record');
+  return decoded.batch;
+}
+
+describe('the record codec', () => {
+  it('gives back every column of a batch made from spans, times to the nanosecond', () => {
+    const base = 1_780_000_000_123_456_789n;
+    const spans = [
+      span({ traceId: uuid(1), spanId: uuid(2), startTime: base.toString(), endTime: (base + 999_999_999n).toString(), tags: { 'http.method': 'POST', 'emitter.worker': '3' } }),
+      // A child before its parent in the batch, and one whose parent is in no batch.
+      span({ traceId: uuid(1), spanId: uuid(3), parentSpanId: uuid(4), startTime: (base + 1n).toString(), endTime: (base + 2n).toString(), error: true, service: 'paiement', operation: 'débit € 日本', tags: { 'peer.service': 'ünïcödé 🎉' } }),
+      span({ traceId: uuid(1), spanId: uuid(4), parentSpanId: uuid(2), startTime: (base + 3n).toString(), endTime: (base + 86_400_000_000_000n * 200n).toString(), tags: { 'peer.service': 'ünïcödé 🎉' } }),
+      span({ traceId: uuid(9, 0xfffffff), spanId: uuid(5), parentSpanId: uuid(77, 5), startTime: '0', endTime: '1', tags: {} }),
+      span({ traceId: uuid(10), spanId: uuid(6), startTime: '-5', endTime: '7' }),
+      span({ traceId: uuid(11), spanId: uuid(7), startTime: '9223372036854775807', endTime: '9223372036854775807' }),
+    ];
+    const batch = SpanBatch.fromSpans(spans);
+    const decoded = roundTrip(batch);
+    expect(columns(decoded)).toEqual(columns(batch));
+    expect(decoded.spanAt(1).operation).toBe('débit € 日本');
+    expect(decoded.spanAt(2).startTime).toBe((base + 3n).toString());
+    expect(decoded.spanAt(5).endTime).toBe('9223372036854775807');
+  });
+
+  it('gives back a batch whose tag text is still in the request body (the fast parser)', () => {
+    const body = Buffer.from(
+      JSON.stringify({
+        spans: [
+          { trace_id: uuid(1), span_id: uuid(2), service: 's', operation: 'o', start_time: 1, end_time: 2, status: 'ok', tags: { a: 'b' } },
+          { trace_id: uuid(1), span_id: uuid(3), parent_span_id: uuid(2), service: 's', operation: 'p', start_time: 3, end_time: 4, status: 'error', tags: { c: 'd', e: 'f' } },
+        ],
+      }).replace('"start_time":1', '"start_time":1780000000123456789').replace('"end_time":2', '"end_time":1780000000223456789'),
+    );
+    const batch = parseSpanBatchFast(body);
+    expect(batch).toBeDefined();
+    expect(columns(roundTrip(batch!))).toEqual(columns(batch!));
+  });
+
+  it('gives back an empty batch, and many spans of many traces', () => {
+    expect(roundTrip(SpanBatch.fromSpans([])).length).toBe(0);
+    const spans = Array.from({ length: 500 }, (_, i) =>
+      span({ traceId: uuid(i % 37), spanId: uuid(1000 + i), parentSpanId: i % 3 === 0 ? undefined : uuid(1000 + ((i * 7) % 500)), startTime: (1_780_000_000_000_000_000n + BigInt(i) * 1_234_567n).toString(), tags: { n: String(i % 5) } }),
+    );
+    const batch = SpanBatch.fromSpans(spans);
+    expect(columns(roundTrip(batch))).toEqual(columns(batch));
+  });
+
+  it('gives back logs with their exact times', () => {
+    const logs: IngestLog[] = [
+      { time: '1780000000123456789', traceId: uuid(1), spanId: uuid(2), service: 'é', level: 'info', message: 'hällo 🎉', attributes: { k: 'v' } },
+      { time: '-1', traceId: uuid(1), spanId: undefined, service: 's', level: 'error', message: '', attributes: undefined },
+    ];
+    const out = new ByteWriter(4);
+    encodeLogs(logs, 1_780_000_000_000, out);
+    const decoded = decodeRecord(out.buffer, 0, out.length);
+    expect(decoded.kind).toBe(RECORD_LOGS);
+    expect(decoded.kind === RECORD_LOGS && decoded.logs).toEqual(JSON.parse(JSON.stringify(logs)));
+  });
+
+  it('refuses a record cut short or of an unknown kind, with an error rather than a wrong batch', () => {
+    const out = new ByteWriter();
+    encodeSpanBatch(SpanBatch.fromSpans([span({ traceId: uuid(1), spanId: uuid(2), startTime: '5' })]), 1_780_000_000_000, out);
+    for (let end = 0; end < out.length; end++) expect(() => decodeRecord(out.buffer, 0, end)).toThrow();
+    out.buffer[0] = 9;
+    expect(() => decodeRecord(out.buffer, 0, out.length)).toThrow(/unknown record kind/);
+  });
+});
