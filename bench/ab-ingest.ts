@@ -4,7 +4,7 @@
 // must not cost speed.
 //
 //   git worktree add /tmp/base <rev> && (cd /tmp/base && npm ci)
-//   npx tsx bench/ab-ingest.ts --base=/tmp/base [--rounds=2] [--duration=20s]
+//   npx tsx bench/ab-ingest.ts --base=/tmp/base [--head=<another checkout>] [--rounds=2] [--duration=20s] [--spans=10|100]
 //
 // Each server runs from its own checkout (its bench/lib/serve.ts), pinned to CPU 0; the load
 // comes from this checkout's client, pinned to CPU 1. Prints one line per run, then the medians
@@ -19,18 +19,20 @@ const base = option('base');
 if (base === undefined) throw new Error('--base=<checkout of the revision to compare with> is required');
 const rounds = Number(option('rounds') ?? 2);
 const durationMs = Number((option('duration') ?? '20s').replace(/s$/, '')) * 1000;
-const head = process.cwd();
+// The checkout compared with the base: this one unless --head names another.
+const here = process.cwd();
+const head = option('head') ?? here;
 const loads = [
   { name: '10-span batches × 32 connections', spans: 10, connections: 32 },
   { name: '100-span batches × 16 connections', spans: 100, connections: 16 },
-];
+].filter((l) => option('spans') === undefined || String(l.spans) === option('spans'));
 let nextPort = 19000 + Math.floor(Math.random() * 500);
 
 async function spansPerSec(checkout: string, spans: number, connections: number): Promise<number> {
   const port = nextPort++;
   process.chdir(checkout);
   const server = startWorker('bench/lib/serve.ts', ['bucket', String(port)], { cpu: 0 });
-  process.chdir(head);
+  process.chdir(here);
   await server.next();
   const template = new BodyTemplate(Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0'), spans, true, BigInt(Date.now()) * 1_000_000n);
   const load = (ms: number) => runRawLoad({ host: '127.0.0.1', port, connections, durationMs: ms, path: '/spans', nextBody: () => template.next() });
