@@ -1,5 +1,5 @@
 // Interleaved A/B of the ingest figures (bench:ingest's two loads, production store, shipped
-// defaults) between another checkout of this repository and this one: base, head, base, head…,
+// defaults) between another checkout of this repository and this one: base, head, head, base…,
 // so that the drift of a shared VM over minutes falls on both sides alike. For refactors that
 // must not cost speed.
 //
@@ -51,7 +51,9 @@ const median = (xs: number[]) => {
 for (const l of loads) {
   const figures: Record<'base' | 'head', number[]> = { base: [], head: [] };
   for (let round = 0; round < rounds; round++) {
-    for (const side of ['base', 'head'] as const) {
+    // ABBA: the side that runs first alternates, so a VM that slows over a round (thermal or
+    // CPU-credit throttling) does not always penalise the same side.
+    for (const side of round % 2 === 0 ? (['base', 'head'] as const) : (['head', 'base'] as const)) {
       const value = await spansPerSec(side === 'base' ? base : head, l.spans, l.connections);
       figures[side].push(value);
       console.log(`${l.name}, round ${round + 1}, ${side}: ${Math.round(value).toLocaleString('en-US')} spans/s`);

@@ -36,40 +36,38 @@ export const spansRoutes: FastifyPluginAsyncTypebox<SpansRouteOptions> = async (
       preParsing: gate.waitTurn('spans'),
     },
     async (request, reply) => {
-      const batch = request.fastSpans;
-      if (batch !== null) {
-        // The batch is reused once given back, so only after the store is done with it (an
-        // exception leaves it to the garbage collector instead).
+      const fast = request.fastSpans;
+      let batch: SpanBatch;
+      if (fast !== null) {
         request.fastSpans = null;
-        const result = await applyOrRefuse(batch, reply);
-        if (result === undefined) return reply;
-        batch.release();
-        return accepted(reply, result);
+        batch = fast;
+      } else {
+        if (!validateBody(request.body)) {
+          metrics.batchesRejected.inc({ reason: 'invalid' });
+          return reply.code(400).send({ error: describeValidationError(validateBody.errors![0]!, 'body') });
+        }
+        const converted = toIngestSpans((request.body as IngestRequest).spans, request.spanTimeLiterals);
+        if (!converted.ok) {
+          metrics.batchesRejected.inc({ reason: 'invalid' });
+          return reply.code(400).send({ error: converted.error });
+        }
+        batch = SpanBatch.fromSpans(converted.spans);
       }
-      if (!validateBody(request.body)) {
-        metrics.batchesRejected.inc({ reason: 'invalid' });
-        return reply.code(400).send({ error: describeValidationError(validateBody.errors![0]!, 'body') });
+      // One await on the hottest route: the store's answer, or a 503 when the ingest log could
+      // not make the batch durable.
+      let result: IngestResult;
+      try {
+        result = await store.apply(batch);
+      } catch (error) {
+        if (!isStorageError(error)) throw error;
+        return refuseForStorage(gate, 'spans', reply).send({ error: storageRefusalMessage(error) });
       }
-      const converted = toIngestSpans((request.body as IngestRequest).spans, request.spanTimeLiterals);
-      if (!converted.ok) {
-        metrics.batchesRejected.inc({ reason: 'invalid' });
-        return reply.code(400).send({ error: converted.error });
-      }
-      const result = await applyOrRefuse(SpanBatch.fromSpans(converted.spans), reply);
-      return result === undefined ? reply : accepted(reply, result);
+      // The parser's batches are reused once given back, so only after the store is done with
+      // them (an exception leaves the batch to the garbage collector instead).
+      if (fast !== null) batch.release();
+      return accepted(reply, result);
     },
   );
-
-  /** The store's result, or undefined once a 503 is sent because the ingest log could not take the batch. */
-  async function applyOrRefuse(batch: SpanBatch, reply: FastifyReply): Promise<IngestResult | undefined> {
-    try {
-      return await store.apply(batch);
-    } catch (error) {
-      if (!isStorageError(error)) throw error;
-      await refuseForStorage(gate, 'spans', reply).send({ error: storageRefusalMessage(error) });
-      return undefined;
-    }
-  }
 
   /** Counts what the store took and answers 202. */
   function accepted(reply: FastifyReply, result: IngestResult): FastifyReply {
