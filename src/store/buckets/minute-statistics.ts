@@ -19,8 +19,15 @@ import type { StoreState } from './store-state.js';
 /** Sketch merges between yields: about 10 ms of the event loop at ~0.7 µs a merge. */
 export const DEFAULT_STATS_SLICE_MERGES = 15_000;
 
-/** Lets queued I/O and timers run; a report's slices resume after them. */
-const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/**
+ * Lets queued I/O and timers run before a report's next slice; false when the minute being read
+ * left the window meanwhile: it is read no further, since once disposed its endpoint and
+ * service ids may name others.
+ */
+async function nextSlice(state: StoreState, bucket: SpanBucket): Promise<boolean> {
+  await new Promise((resolve) => setImmediate(resolve));
+  return state.minutes.bucketAt(bucket.minute) === bucket;
+}
 
 /** Live buckets of the whole minutes a statistics query covers. */
 function statsBuckets(state: StoreState, range: RangeQuery): { buckets: SpanBucket[]; after: NsText; before: NsText; elapsedSeconds: number } {
@@ -36,9 +43,9 @@ export async function latency(state: StoreState, range: RangeQuery, sliceMerges:
   const { services, operations } = state.endpoints;
   // By endpoint id; each entry keeps the names the id had when first merged.
   const merged: Array<EndpointLatency | undefined> = [];
-  // Eviction between slices can free an id and number another pair with it: a pair read under
-  // an id whose names have changed is merged here, by its names, instead.
-  let renamed: Map<string, EndpointLatency> | undefined;
+  // Eviction between slices can free an id and number another pair with it: stats read under an
+  // id whose names have changed go in an entry of their own, merged by names at the end.
+  let renamed: EndpointLatency[] | undefined;
   let budget = sliceMerges;
   for (const bucket of buckets) {
     const latency = bucket.latency;
@@ -49,28 +56,24 @@ export async function latency(state: StoreState, range: RangeQuery, sliceMerges:
       if (into === undefined) {
         into = merged[e] = { service: services[e]!, operation: operations[e]!, stats: new LatencyStats() };
       } else if (into.service !== services[e] || into.operation !== operations[e]) {
-        const key = `${services[e]!}\u0000${operations[e]!}`;
-        renamed ??= new Map();
-        into = renamed.get(key) ?? renamed.set(key, { service: services[e]!, operation: operations[e]!, stats: new LatencyStats() }).get(key)!;
+        into = { service: services[e]!, operation: operations[e]!, stats: new LatencyStats() };
+        (renamed ??= []).push(into);
       }
       into.stats.merge(stats);
       if (--budget === 0) {
-        await yieldToLoop();
         budget = sliceMerges;
-        // A minute that left the window meanwhile is read no further: once disposed, its
-        // endpoint ids may name other pairs.
-        if (state.minutes.bucketAt(bucket.minute) !== bucket) break;
+        if (!(await nextSlice(state, bucket))) break;
       }
     }
   }
   const endpoints = merged.filter((x): x is EndpointLatency => x !== undefined);
-  return { after, before, elapsedSeconds, endpoints: renamed === undefined ? endpoints : byNames(endpoints, [...renamed.values()]) };
+  return { after, before, elapsedSeconds, endpoints: renamed === undefined ? endpoints : byNames([...endpoints, ...renamed]) };
 }
 
-/** The endpoints of both lists, one per (service, operation), merged where both hold it. */
-function byNames(first: EndpointLatency[], second: EndpointLatency[]): EndpointLatency[] {
+/** One entry per (service, operation), merging the entries that share one. */
+function byNames(entries: EndpointLatency[]): EndpointLatency[] {
   const out = new Map<string, EndpointLatency>();
-  for (const e of [...first, ...second]) {
+  for (const e of entries) {
     const key = `${e.service}\u0000${e.operation}`;
     const held = out.get(key);
     if (held === undefined) out.set(key, e);
@@ -95,9 +98,8 @@ export async function dependencies(state: StoreState, range: RangeQuery, sliceMe
       if (into === undefined) merged.set(name, (into = { parent, child, stats: new LatencyStats() }));
       into.stats.merge(stats);
       if (--budget === 0) {
-        await yieldToLoop();
         budget = sliceMerges;
-        if (state.minutes.bucketAt(bucket.minute) !== bucket) break;
+        if (!(await nextSlice(state, bucket))) break;
       }
     }
   }

@@ -158,12 +158,16 @@ export class TraceTable {
     this.slots[slot] = this.entryOf(rec, hash);
   }
 
+  /** The hash of a record's trace id, read from its id words. */
+  private hashOfRecord(rec: number): number {
+    const ids = this.chunks[rec >>> CHUNK_BITS]!.idWords;
+    const at = (rec & CHUNK_MASK) * 4;
+    return hashWords(ids[at]!, ids[at + 1]!, ids[at + 2]!, ids[at + 3]!);
+  }
+
   /** Frees a record whose last span has been released. */
   remove(rec: number): void {
-    const chunk = this.chunks[rec >>> CHUNK_BITS]!;
-    const at = (rec & CHUNK_MASK) * 4;
-    const ids = chunk.idWords;
-    const hash = hashWords(ids[at]!, ids[at + 1]!, ids[at + 2]!, ids[at + 3]!);
+    const hash = this.hashOfRecord(rec);
     if (!deleteEntry(this.slots, this.slotMask, this.slotBits, rec, hash)) {
       // Not moved yet: it is still in the draining table.
       deleteEntry(this.draining!, this.drainMask, this.drainBits, rec, hash);
@@ -199,9 +203,7 @@ export class TraceTable {
       const entry = old[i]!;
       if (entry <= 0) continue;
       const rec = (entry & this.drainMask) - 1;
-      const ids = this.chunks[rec >>> CHUNK_BITS]!.idWords;
-      const at = (rec & CHUNK_MASK) * 4;
-      this.place(rec, hashWords(ids[at]!, ids[at + 1]!, ids[at + 2]!, ids[at + 3]!));
+      this.place(rec, this.hashOfRecord(rec));
       // A tombstone, not EMPTY: later entries' probe chains in the old table pass through here.
       old[i] = DELETED;
     }
