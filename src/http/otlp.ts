@@ -10,6 +10,7 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { CollectorMetrics } from './collector-metrics.js';
 import { SpanBatch } from '../ingest/span-batch.js';
+import { countStoredSpans } from './stored-spans.js';
 import { mapOtlpRequest, partialSuccessMessage } from '../otlp/map-spans.js';
 import {
   contentTypeFor,
@@ -102,11 +103,7 @@ export const otlpRoutes: FastifyPluginAsync<OtlpRouteOptions> = async (app, { st
       let outsideWindow = 0;
       if (mapping.spans.length > 0) {
         const result = await store.apply(SpanBatch.fromSpans(mapping.spans));
-        admission.noteStored(result.accepted - result.duplicates);
-        metrics.spansAccepted.inc(result.accepted);
-        if (result.duplicates > 0) metrics.spansDuplicate.inc(result.duplicates);
-        if (result.discardedStale > 0) metrics.spansDiscarded.inc({ reason: 'stale' }, result.discardedStale);
-        if (result.discardedFuture > 0) metrics.spansDiscarded.inc({ reason: 'future' }, result.discardedFuture);
+        countStoredSpans(result, admission, metrics);
         outsideWindow = result.discardedStale + result.discardedFuture;
       }
       if (mapping.rejected > 0) metrics.otlpSpansRejected.inc(mapping.rejected);

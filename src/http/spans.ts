@@ -7,6 +7,7 @@ import { SpanBatch } from '../ingest/span-batch.js';
 import type { AdmissionControl } from './admission/admission-control.js';
 import type { RefusalGate } from './admission/refusal-gate.js';
 import { registerSpansBody } from './spans-body.js';
+import { countStoredSpans } from './stored-spans.js';
 import { isStorageError, refuseForStorage, storageRefusalMessage } from './storage-refusal.js';
 import { compileBodyValidator, describeValidationError } from './validation.js';
 import type { CollectorMetrics } from './collector-metrics.js';
@@ -71,11 +72,7 @@ export const spansRoutes: FastifyPluginAsyncTypebox<SpansRouteOptions> = async (
 
   /** Counts what the store took and answers 202. */
   function accepted(reply: FastifyReply, result: IngestResult): FastifyReply {
-    admission.noteStored(result.accepted - result.duplicates);
-    metrics.spansAccepted.inc(result.accepted);
-    if (result.duplicates > 0) metrics.spansDuplicate.inc(result.duplicates);
-    if (result.discardedStale > 0) metrics.spansDiscarded.inc({ reason: 'stale' }, result.discardedStale);
-    if (result.discardedFuture > 0) metrics.spansDiscarded.inc({ reason: 'future' }, result.discardedFuture);
+    countStoredSpans(result, admission, metrics);
     return reply.code(202).send({
       status: 'ok',
       accepted: result.accepted,

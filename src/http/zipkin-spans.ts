@@ -13,6 +13,7 @@ import type { FastifyRequest } from 'fastify';
 import { SpanBatch } from '../ingest/span-batch.js';
 import { ZipkinListOfSpans, type ZipkinSpan } from '../../schemas/zipkin.js';
 import { fieldPath } from '../codec/field-path.js';
+import type { IngestResult } from '../store/trace-store.js';
 import type { TraceWriter } from '../store/writer.js';
 import { mapZipkinSpans } from '../zipkin/map-spans.js';
 import { decodeListOfSpans, ZipkinProtoError } from '../zipkin/proto-list-of-spans.js';
@@ -21,6 +22,8 @@ import { BodyError, decodeJsonBody } from './json-body-parser.js';
 import type { AdmissionControl } from './admission/admission-control.js';
 import type { RefusalGate } from './admission/refusal-gate.js';
 import type { CollectorMetrics } from './collector-metrics.js';
+import { isStorageError, refuseForStorage, storageRefusalMessage } from './storage-refusal.js';
+import { countStoredSpans } from './stored-spans.js';
 import { compileBodyValidator, describeValidationError } from './validation.js';
 
 export interface ZipkinSpansRouteOptions {
@@ -83,12 +86,15 @@ export const zipkinSpansRoutes: FastifyPluginAsyncTypebox<ZipkinSpansRouteOption
       const mapping = mapZipkinSpans(body as ZipkinSpan[]);
       if (!mapping.ok) return refuse(mapping.error);
       if (mapping.spans.length > 0) {
-        const result = await store.apply(SpanBatch.fromSpans(mapping.spans));
-        admission.noteStored(result.accepted - result.duplicates);
-        metrics.spansAccepted.inc(result.accepted);
-        if (result.duplicates > 0) metrics.spansDuplicate.inc(result.duplicates);
-        if (result.discardedStale > 0) metrics.spansDiscarded.inc({ reason: 'stale' }, result.discardedStale);
-        if (result.discardedFuture > 0) metrics.spansDiscarded.inc({ reason: 'future' }, result.discardedFuture);
+        let result: IngestResult;
+        try {
+          result = await store.apply(SpanBatch.fromSpans(mapping.spans));
+        } catch (error) {
+          // The ingest log could not make the batch durable: 503 like POST /spans, not a 500.
+          if (!isStorageError(error)) throw error;
+          return refuseForStorage(gate, 'spans', reply).send({ error: storageRefusalMessage(error) });
+        }
+        countStoredSpans(result, admission, metrics);
       }
       return reply.code(202).send();
     },

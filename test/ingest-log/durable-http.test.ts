@@ -61,6 +61,12 @@ function otlpBody(n: number): string {
   });
 }
 
+/** One Zipkin v2 span of trace uuid(n) (its 32-hex id is that UUID's digits). */
+function zipkinBody(n: number): string {
+  const micros = String((DEFAULT_NOW_MS - 1000) * 1000);
+  return JSON.stringify([{ traceId: uuid(n).replaceAll('-', ''), id: uuid(n).replaceAll('-', '').slice(16), name: 'op', timestamp: 0, duration: 100, localEndpoint: { serviceName: 'zipkin-svc' } }]).replace('"timestamp":0', `"timestamp":${micros}`);
+}
+
 function logsBody(n: number): string {
   return JSON.stringify({ logs: [{ time: 0, trace_id: uuid(n), service: 'checkout', level: 'info', message: `log ${n}` }] }).replace('"time":0', `"time":${nsAt(DEFAULT_NOW_MS - 1000)}`);
 }
@@ -81,9 +87,13 @@ describe('a full disk', () => {
       expect(otlp.headers['retry-after']).toBeDefined();
       const logs = await api.request('POST', '/logs', { headers: { 'content-type': 'application/json' }, body: logsBody(3) });
       expect(logs.status).toBe(503);
+      const zipkin = await api.request('POST', '/api/v2/spans', { headers: { 'content-type': 'application/json' }, body: zipkinBody(4) });
+      expect(zipkin.status).toBe(503);
+      expect(zipkin.headers['retry-after']).toBeDefined();
+      expect((await api.get(`/traces/${uuid(4)}`)).status).toBe(404);
       for (const n of [1, 2]) expect((await api.get(`/traces/${uuid(n)}`)).status).toBe(404);
       expect((await api.get(`/traces/${uuid(3)}/logs`)).status).toBe(404);
-      expect(await api.metric('traced_batches_rejected_total', { reason: 'storage' })).toBe(1);
+      expect(await api.metric('traced_batches_rejected_total', { reason: 'storage' })).toBe(2);
       expect(await api.metric('traced_otlp_requests_rejected_total', { reason: 'storage' })).toBe(1);
       expect(await api.metric('traced_log_batches_rejected_total', { reason: 'storage' })).toBe(1);
 
