@@ -5,7 +5,7 @@
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
-import { MAX_TAG_FILTERS } from '../../schemas/traces.js';
+import { MAX_LIST_LIMIT, MAX_TAG_FILTERS } from '../../schemas/traces.js';
 import {
   ZipkinDependenciesQuery,
   ZipkinServiceQuery,
@@ -98,7 +98,7 @@ export const zipkinQueryRoutes: FastifyPluginAsyncTypebox<ZipkinQueryRouteOption
     const range = query.endTs === undefined && query.lookback === undefined
       ? {}
       : lookbackRange(query.endTs ?? clock.nowMs(), query.lookback ?? DEFAULT_LOOKBACK_MS);
-    const listLimit = annotations.terms.length === 0 ? query.limit : Math.min(query.limit * TERM_OVERFETCH, 1000);
+    const listLimit = annotations.terms.length === 0 ? query.limit : Math.min(query.limit * TERM_OVERFETCH, MAX_LIST_LIMIT);
     const list = await store.listTraces({ limit: listLimit, ...range, filter });
     const traces: ZipkinSpanJson[][] = [];
     for (const summary of list.traces) {
