@@ -117,6 +117,24 @@ export class LatencySketch {
     }
   }
 
+  /**
+   * The sketch with `zeros` zero durations and these bins, as entries() lists them: how a sketch
+   * travels between nodes (src/cluster/peer-wire.ts). Bins outside the range a duration of
+   * 1 ns to 2^64 ns can fall in are refused (RangeError), so that a bin index from the wire can
+   * never size the array.
+   */
+  static fromEntries(zeros: number, entries: ReadonlyArray<readonly [number, number]>): LatencySketch {
+    const sketch = new LatencySketch();
+    sketch.count = zeros;
+    sketch.zeros = zeros;
+    for (const [bin, n] of entries) {
+      if (!Number.isSafeInteger(bin) || bin < 0 || bin > MAX_BIN) throw new RangeError(`sketch bin ${bin} is outside 0..${MAX_BIN}`);
+      sketch.addToBin(bin, n);
+      sketch.count += n;
+    }
+    return sketch;
+  }
+
   /** Non-empty bins as [bin index, count], ascending: equal for sketches of the same values. */
   entries(): Array<[number, number]> {
     const out: Array<[number, number]> = [];
@@ -131,6 +149,8 @@ export class LatencySketch {
 }
 
 const EMPTY = new Uint32Array(0);
+/** The bin of 2^64 ns, above any int64 duration: the highest bin a sketch can hold. */
+export const MAX_BIN = binOf(2 ** 64);
 
 /** Span count, error count, exact maximum and latency sketch of one group of spans. */
 export class LatencyStats {

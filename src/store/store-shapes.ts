@@ -123,6 +123,11 @@ export interface TraceList {
    * and `traces` may miss some. Absent when the answer is exact.
    */
   incomplete?: boolean;
+  /**
+   * Sources of a merged answer (merged-store.ts) that did not answer: what `traces` and `total`
+   * may miss (and `incomplete` is then true). Absent when every source answered.
+   */
+  unavailable?: string[];
 }
 
 /** A time range for statistics, before alignment (see statsWindow in window.ts). */
@@ -149,6 +154,8 @@ export interface EndpointLatency {
 export interface LatencyReport extends StatsRange {
   /** Every (service, operation) with spans in the range, in no particular order. */
   endpoints: EndpointLatency[];
+  /** Sources of a merged report that did not answer (merged-store.ts); absent when all did. */
+  unavailable?: string[];
 }
 
 export interface DependencyLink {
@@ -162,6 +169,8 @@ export interface DependencyLink {
 
 export interface DependencyReport extends StatsRange {
   links: DependencyLink[];
+  /** Sources of a merged report that did not answer (merged-store.ts); absent when all did. */
+  unavailable?: string[];
 }
 
 export interface StoreStats {
