@@ -37,6 +37,12 @@ import { logEviction } from './logs/eviction.js';
 import type { LogStore } from './logs/log-store.js';
 import { MinuteLogStore } from './logs/minute-log-store.js';
 import { SamplingStore } from './sampling/sampling-store.js';
+import { PeerClient } from './cluster/peer-client.js';
+import { fanoutErrorCounter } from './http/fanout-metrics.js';
+import { internalQueryRoutes } from './http/internal-query.js';
+import { MergedStore } from './store/merged-store.js';
+import type { TraceReader } from './store/reader.js';
+import type { TraceStats } from './store/stats.js';
 import { EvictionTicker, storeEviction, type EvictionParticipant } from './store/eviction-ticker.js';
 import type { TraceWriter } from './store/writer.js';
 import type { TraceStore } from './store/trace-store.js';
@@ -65,6 +71,13 @@ export interface AppOptions {
    * each batch at the time it was logged, so the stores take the decisions they took live.
    */
   replayClock?: ReplayClock;
+  /**
+   * Other collectors' HTTP APIs (base URLs): when given, the query routes answer for this node's
+   * store and theirs together, merged exactly (store/merged-store.ts), each peer asked through
+   * its internal query routes within PEER_TIMEOUT_MS. A static list for tests until cluster mode
+   * (issue 17) derives it from partition leases; not a user setting.
+   */
+  peers?: readonly string[];
 }
 
 export interface Collector {
@@ -205,22 +218,39 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
     origin: config.corsOrigin === true ? '*' : config.corsOrigin,
     methods: ['GET', 'POST', 'OPTIONS'],
     allowedHeaders: ['content-type', 'content-encoding', 'traceparent', 'tracestate'],
-    exposedHeaders: ['retry-after'],
+    // X-Traced-Partial: a dashboard in a browser may show that an answer misses a peer.
+    exposedHeaders: ['retry-after', 'x-traced-partial'],
     maxAge: 600,
   });
   await app.register(docsRoutes);
   let replaying: ReplayProgress | undefined;
   await app.register(healthRoutes, { replaying: () => replaying });
   await app.register(spansRoutes, { store: writer, metrics, admission, gate });
-  await app.register(tracesRoutes, { store });
-  await app.register(servicesRoutes, { store });
-  await app.register(statsRoutes, { store });
-  await app.register(dependenciesRoutes, { store });
+  // Without peers the query routes read the store directly: a single node pays nothing for fan-out.
+  let queries: TraceReader & TraceStats = store;
+  if (options.peers !== undefined && options.peers.length > 0) {
+    const fanoutErrors = fanoutErrorCounter(metrics.registry);
+    const peers = options.peers.map((baseUrl) => new PeerClient({ baseUrl, timeoutMs: config.peerTimeoutMs }));
+    queries = new MergedStore({
+      sources: [{ name: 'local', source: store }, ...peers.map((peer) => ({ name: peer.name, source: peer }))],
+      clock: options.clock ?? systemClock,
+      windowMinutes: config.windowMinutes,
+      onSourceError: (name, error) => {
+        fanoutErrors.inc({ source: name });
+        app.log.warn({ source: name, err: error }, 'a source of a fanned-out query did not answer');
+      },
+    });
+  }
+  await app.register(tracesRoutes, { store: queries });
+  await app.register(servicesRoutes, { store: queries });
+  await app.register(statsRoutes, { store: queries });
+  await app.register(dependenciesRoutes, { store: queries });
+  await app.register(internalQueryRoutes, { store });
   await app.register(metricsRoutes, { metrics });
   await app.register(otlpRoutes, { store: writer, metrics, admission, gate, windowMinutes: config.windowMinutes, maxBodyBytes: config.maxBodyBytes, maxSpansPerRequest: config.maxOtlpSpansPerRequest });
   await app.register(logsRoutes, { logStore: durableLogStore, store, metrics, gate, maxLogs: config.maxLogs, maxLogBytes: config.maxLogBytes, maxLogBodyBytes: config.maxLogBodyBytes });
   await app.register(zipkinSpansRoutes, { store: writer, metrics, admission, gate, maxSpansPerRequest: config.maxOtlpSpansPerRequest, maxBodyBytes: config.maxBodyBytes });
-  await app.register(zipkinQueryRoutes, { store, clock: options.clock ?? systemClock });
+  await app.register(zipkinQueryRoutes, { store: queries, clock: options.clock ?? systemClock });
   await app.register(dashboardRoutes);
 
   const ingestLogMetrics = ingestLog === undefined ? undefined : new IngestLogMetrics(metrics.registry, ingestLog);

@@ -63,6 +63,12 @@ export interface Config {
   storage: 'disk' | 'memory';
   /** DATA_DIR: where the ingest log's segments and lock file live (default ./data). */
   dataDir: string;
+  /**
+   * PEER_TIMEOUT_MS: how long a query fanned out to other collectors waits for each of them
+   * (src/cluster/peer-client.ts) before answering without it, flagged partial. Unused on a
+   * single node.
+   */
+  peerTimeoutMs: number;
 }
 
 export interface SamplingConfig {
@@ -136,6 +142,13 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
  * for slow clients only; 10 s also leaves a third of Kubernetes' default 30 s before SIGKILL.
  */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * Default PEER_TIMEOUT_MS. A peer answers a 1000-trace page or the window's statistics in tens of
+ * milliseconds; one that has not answered in 2 s is down or stalled, and the dashboard polls
+ * again within seconds anyway, so waiting longer only delays every fanned-out query.
+ */
+export const DEFAULT_PEER_TIMEOUT_MS = 2000;
 
 /**
  * Default MAX_INFLIGHT_BODY_BYTES: a sixteenth of the machine's memory, at most 1 GiB, and never
@@ -297,5 +310,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, totalMemoryByte
     sampling: samplingConfig(env, windowMinutes, heapLimitBytes),
     storage: storageMode(env),
     dataDir: value(env, 'DATA_DIR') ?? './data',
+    peerTimeoutMs: integer(env, 'PEER_TIMEOUT_MS', DEFAULT_PEER_TIMEOUT_MS, 10, 600_000),
   };
 }

@@ -2,16 +2,19 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { MAX_TAG_FILTERS, TraceIdParams, TraceListQuery } from '../../schemas/traces.js';
 import type { TraceFilter } from '../store/trace-store.js';
 import type { TraceReader } from '../store/reader.js';
+import type { PartialTraceLookup } from '../store/merged-store.js';
 import { decodeCursor, encodeCursor, queryFingerprint } from './cursor.js';
+import { flagPartial } from './partial-header.js';
 import { captureTimeBounds, QueryError, registerTimeBounds, timeBounds } from './time-bounds.js';
 import { traceDetailJson, traceListJson } from './trace-json.js';
 
 export interface TracesRouteOptions {
-  store: TraceReader;
+  /** A merged reader also answers lookupTrace (merged-store.ts), so that a 404 can say it may be partial. */
+  store: TraceReader | (TraceReader & PartialTraceLookup);
 }
 
 /** The search filters of the query; `tag=key:value` splits at the first ':'. */
-function filterOf(query: TraceListQuery): TraceFilter {
+export function filterOf(query: Omit<TraceListQuery, 'limit' | 'after' | 'before' | 'cursor'>): TraceFilter {
   const filter: TraceFilter = {};
   if (query.service !== undefined) filter.service = query.service;
   if (query.root_service !== undefined) filter.rootService = query.root_service;
@@ -72,14 +75,19 @@ export const tracesRoutes: FastifyPluginAsyncTypebox<TracesRouteOptions> = async
       const last = list.traces[list.traces.length - 1];
       const nextCursor =
         list.more && last !== undefined ? encodeCursor({ startTime: last.start_time, traceId: last.trace_id }, fingerprint) : undefined;
+      flagPartial(reply, list.unavailable);
       return reply.type('application/json; charset=utf-8').send(traceListJson(list, nextCursor));
     },
   );
 
   app.get('/traces/:trace_id', { schema: { params: TraceIdParams } }, async (request, reply) => {
     const traceId = request.params.trace_id.toLowerCase();
-    const detail = await store.getTrace(traceId);
+    const { detail, unavailable } = 'lookupTrace' in store ? await store.lookupTrace(traceId) : { detail: await store.getTrace(traceId), unavailable: undefined };
     if (detail === undefined) {
+      if (unavailable !== undefined) {
+        flagPartial(reply, unavailable);
+        return reply.code(404).send({ error: `trace ${traceId} was not found in the window by the nodes that answered; ${unavailable.join(', ')} did not answer` });
+      }
       return reply.code(404).send({ error: `trace ${traceId} was not found in the window` });
     }
     return reply.type('application/json; charset=utf-8').send(traceDetailJson(detail));

@@ -23,6 +23,9 @@ const LAYERS: ReadonlyArray<readonly string[]> = [
   // The ingest log wraps the store's writer and the log store (what sampling wraps too) and
   // replays into them; http answers its StorageError and shows its replay progress.
   ['ingest-log'],
+  // Several collectors as one: peers asked over HTTP are sources of the store's merge; http
+  // serves the internal routes they ask, in the wire forms defined here.
+  ['cluster'],
   ['http'],
   ['.'],
 ];

@@ -6,6 +6,7 @@
 
 import { describe, expect, it } from 'vitest';
 import * as schemas from '../../schemas/index.js';
+import * as internalSchemas from '../../schemas/internal.js';
 import * as logSchemas from '../../schemas/logs.js';
 import * as otlpSchemas from '../../schemas/otlp.js';
 import * as zipkinSchemas from '../../schemas/zipkin.js';
@@ -46,6 +47,17 @@ const PAIRS: Array<[string, unknown]> = [
   ['ZipkinAnnotation', zipkinSchemas.ZipkinAnnotation],
   ['ZipkinSpan', zipkinSchemas.ZipkinSpan],
   ['ZipkinDependencyLink', zipkinSchemas.ZipkinDependencyLink],
+  // The internal query routes collectors answering together ask each other (/internal/v1/...).
+  ['InternalNs', internalSchemas.NsString],
+  ['InternalTraceSummary', internalSchemas.InternalTraceSummary],
+  ['InternalTraceList', internalSchemas.InternalTraceList],
+  ['InternalTraceSpan', internalSchemas.InternalTraceSpan],
+  ['InternalTraceDetail', internalSchemas.InternalTraceDetail],
+  ['InternalTraceResponse', internalSchemas.InternalTraceResponse],
+  ['InternalLatencyStats', internalSchemas.InternalLatencyStats],
+  ['InternalLatencyReport', internalSchemas.InternalLatencyReport],
+  ['InternalDependencyReport', internalSchemas.InternalDependencyReport],
+  ['InternalStoreStats', internalSchemas.InternalStoreStats],
 ];
 
 describe('openapi.yaml ↔ TypeBox schemas', () => {

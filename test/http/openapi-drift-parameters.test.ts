@@ -5,6 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import * as schemas from '../../schemas/index.js';
+import * as internalSchemas from '../../schemas/internal.js';
 import type { Json, JsonObject } from '../support/http.js';
 import { clone, compareParameters, doc, pathGet, plain, traceByIdGet, tracesGet } from '../support/schema-drift.js';
 
@@ -32,6 +33,18 @@ describe('openapi.yaml ↔ TypeBox schemas', () => {
       ),
     ).toEqual([]);
     expect(pathGet(doc, '/services').parameters).toBeUndefined();
+  });
+
+  it('the internal query routes\' parameters match their TypeBox mirrors', () => {
+    expect(
+      compareParameters('GET /internal/v1/traces query', pathGet(doc, '/internal/v1/traces').parameters!, 'query', doc, plain(internalSchemas.InternalTraceListQuery)),
+    ).toEqual([]);
+    for (const path of ['/internal/v1/latency', '/internal/v1/dependencies']) {
+      expect(compareParameters(`GET ${path} query`, pathGet(doc, path).parameters!, 'query', doc, plain(internalSchemas.InternalRangeQuery))).toEqual([]);
+    }
+    expect(
+      compareParameters('GET /internal/v1/traces/{trace_id} path', pathGet(doc, '/internal/v1/traces/{trace_id}').parameters!, 'path', doc, plain(schemas.TraceIdParams)),
+    ).toEqual([]);
   });
 
   it('GET /traces/{trace_id} path parameter matches TraceIdParams', () => {

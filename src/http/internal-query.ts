@@ -1,0 +1,76 @@
+// The internal query routes: what this node's own stores hold, in the forms a peer merges
+// (schemas/internal.ts, src/cluster/peer-wire.ts). A collector that fans a query out
+// (src/store/merged-store.ts over src/cluster/peer-client.ts) asks every other node here.
+//
+// Separate paths rather than the public ones with a scope parameter: the public bodies lose what a
+// merge needs (quantiles instead of sketches, /services grouped, cursors tied to a fingerprint,
+// no `more`, int64 as bare JSON numbers), and an answer here is always this node's alone, so a
+// fan-out can never loop through them. They always answer, with or without peers: any node may
+// be asked. Never refused by admission control (they are queries), never fanned out again.
+
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { InternalRangeQuery, InternalTraceListQuery } from '../../schemas/internal.js';
+import { TraceIdParams } from '../../schemas/traces.js';
+import { encodeDependencies, encodeLatency, encodeStoreStats, encodeTrace, encodeTraceList } from '../cluster/peer-wire.js';
+import type { QuerySource } from '../store/merged-store.js';
+import { nonNegativeInt64FromText } from '../time/nanos.js';
+import { QueryError } from './time-bounds.js';
+import { filterOf } from './traces.js';
+
+export interface InternalQueryRouteOptions {
+  /** This node's own stores, never a merged view. */
+  store: QuerySource;
+}
+
+/** Exact text within int64 (the schema's pattern allows 19 digits past INT64_MAX). */
+function exact(text: string | undefined, name: string): string | undefined {
+  if (text === undefined) return undefined;
+  if (nonNegativeInt64FromText(text) !== text) throw new QueryError(`${name} must be a non-negative int64 in decimal`);
+  return text;
+}
+
+const json = 'application/json; charset=utf-8';
+
+export const internalQueryRoutes: FastifyPluginAsyncTypebox<InternalQueryRouteOptions> = async (app, { store }) => {
+  app.get(
+    '/internal/v1/traces',
+    {
+      schema: { querystring: InternalTraceListQuery },
+      preValidation: async (request) => {
+        const query = request.query as Record<string, unknown>;
+        if (typeof query.tag === 'string') query.tag = [query.tag];
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const startTime = exact(q.cursor_start_time, 'cursor_start_time');
+      if ((startTime === undefined) !== (q.cursor_trace_id === undefined)) throw new QueryError('cursor_start_time and cursor_trace_id go together');
+      const list = await store.listTraces({
+        limit: q.limit,
+        after: exact(q.after, 'after'),
+        before: exact(q.before, 'before'),
+        filter: filterOf(q),
+        cursor: startTime === undefined ? undefined : { startTime, traceId: q.cursor_trace_id! },
+      });
+      return reply.type(json).send(encodeTraceList(list));
+    },
+  );
+
+  app.get('/internal/v1/traces/:trace_id', { schema: { params: TraceIdParams } }, async (request, reply) => {
+    return reply.type(json).send(encodeTrace(await store.getTrace(request.params.trace_id.toLowerCase())));
+  });
+
+  // The range comes aligned to whole minutes from the asking node, and may be empty (after =
+  // before), which GET /stats would refuse: the bounds are read as they are.
+  app.get('/internal/v1/latency', { schema: { querystring: InternalRangeQuery } }, async (request, reply) => {
+    const range = { after: exact(request.query.after, 'after'), before: exact(request.query.before, 'before') };
+    return reply.type(json).send(encodeLatency(await store.latency(range)));
+  });
+
+  app.get('/internal/v1/dependencies', { schema: { querystring: InternalRangeQuery } }, async (request, reply) => {
+    const range = { after: exact(request.query.after, 'after'), before: exact(request.query.before, 'before') };
+    return reply.type(json).send(encodeDependencies(await store.dependencies(range)));
+  });
+
+  app.get('/internal/v1/store-stats', async (_request, reply) => reply.type(json).send(encodeStoreStats(await store.stats())));
+};
