@@ -264,6 +264,8 @@ export interface StartOptions {
   ingestLog?: (clock: ManualClock, windowMinutes: number) => SegmentLog;
   /** The store, instead of a new BucketStore (e.g. one whose apply() a test holds back). */
   store?: (clock: ManualClock, windowMinutes: number) => BucketStore;
+  /** Other collectors' base URLs: the query routes then answer for them too (AppOptions.peers). */
+  peers?: readonly string[];
 }
 
 export const DEFAULT_NOW_MS = Date.UTC(2024, 3, 19, 0, 10, 0); // 1713485400000
@@ -363,7 +365,7 @@ export async function startCollector(options: StartOptions = {}): Promise<Api> {
   };
   const store = options.store?.(clock, config.windowMinutes) ?? new BucketStore({ clock, windowMinutes: config.windowMinutes, maxEndpoints: config.maxEndpoints, scanBudget: config.queryScanBudget });
   const ingestLog = options.ingestLog?.(clock, config.windowMinutes);
-  const collector = await buildApp({ config, store, clock, logger: false, evictionIntervalMs: options.evictionIntervalMs, heapShare: options.heapShare, ingestLog });
+  const collector = await buildApp({ config, store, clock, logger: false, evictionIntervalMs: options.evictionIntervalMs, heapShare: options.heapShare, ingestLog, peers: options.peers });
   await collector.app.listen({ port: 0, host: '127.0.0.1' });
   const address = collector.app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no TCP address');
