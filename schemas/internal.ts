@@ -17,6 +17,14 @@ const Count = Type.Integer({ minimum: 0 });
 
 const { cursor: _publicCursor, after: _after, before: _before, ...listFilters } = TraceListQuery.properties;
 
+/**
+ * Read-your-writes: "partition:sequence" pairs, comma-separated; the node waits briefly until it
+ * has applied at least that much of each partition it owns (src/cluster/fanout-read-barrier.ts).
+ */
+export const MinApplied = Type.String({ pattern: '^[0-9]+:[0-9]+(,[0-9]+:[0-9]+)*$' });
+/** Partitions this node owns whose minimum it had still not applied when its wait ended. */
+const Behind = Type.Array(Type.Integer({ minimum: 0 }));
+
 /** GET /internal/v1/traces: the filters of GET /traces; times and the position as exact text. */
 export const InternalTraceListQuery = Type.Object({
   ...listFilters,
@@ -24,6 +32,7 @@ export const InternalTraceListQuery = Type.Object({
   before: Type.Optional(NsString),
   cursor_start_time: Type.Optional(NsString),
   cursor_trace_id: Type.Optional(LowerUuid),
+  min_applied: Type.Optional(MinApplied),
 });
 export type InternalTraceListQuery = Static<typeof InternalTraceListQuery>;
 
@@ -45,6 +54,7 @@ export const InternalTraceList = Type.Object({
   traces: Type.Array(InternalTraceSummary),
   more: Type.Boolean(),
   incomplete: Type.Optional(Type.Boolean()),
+  behind: Type.Optional(Behind),
 });
 export type InternalTraceList = Static<typeof InternalTraceList>;
 
@@ -88,7 +98,12 @@ export const InternalLatencyStats = Type.Object({
 export const InternalRangeQuery = Type.Object({
   after: Type.Optional(NsString),
   before: Type.Optional(NsString),
+  min_applied: Type.Optional(MinApplied),
 });
+
+/** GET /internal/v1/traces/{trace_id}: only the read-your-writes minimums. */
+export const InternalReadQuery = Type.Object({ min_applied: Type.Optional(MinApplied) });
+export type InternalReadQuery = Static<typeof InternalReadQuery>;
 export type InternalRangeQuery = Static<typeof InternalRangeQuery>;
 
 export const InternalLatencyReport = Type.Object({
@@ -96,6 +111,7 @@ export const InternalLatencyReport = Type.Object({
   before: NsString,
   elapsed_seconds: Type.Number({ minimum: 0 }),
   endpoints: Type.Array(Type.Object({ service: Type.String(), operation: Type.String(), stats: InternalLatencyStats })),
+  behind: Type.Optional(Behind),
 });
 export type InternalLatencyReport = Static<typeof InternalLatencyReport>;
 
@@ -104,6 +120,7 @@ export const InternalDependencyReport = Type.Object({
   before: NsString,
   elapsed_seconds: Type.Number({ minimum: 0 }),
   links: Type.Array(Type.Object({ parent: Type.String(), child: Type.String(), stats: InternalLatencyStats })),
+  behind: Type.Optional(Behind),
 });
 export type InternalDependencyReport = Static<typeof InternalDependencyReport>;
 

@@ -37,6 +37,7 @@ import { logEviction } from './logs/eviction.js';
 import type { LogStore } from './logs/log-store.js';
 import { MinuteLogStore } from './logs/minute-log-store.js';
 import { SamplingStore } from './sampling/sampling-store.js';
+import { BarrierSource, type AppliedSequenceBoard, type PublishedSequences } from './cluster/fanout-read-barrier.js';
 import { PeerClient } from './cluster/peer-client.js';
 import { fanoutErrorCounter } from './http/fanout-metrics.js';
 import { internalQueryRoutes } from './http/internal-query.js';
@@ -78,6 +79,13 @@ export interface AppOptions {
    * (issue 17) derives it from partition leases; not a user setting.
    */
   peers?: readonly string[];
+  /**
+   * Read-your-writes across collectors (cluster/fanout-read-barrier.ts), filled in by the log
+   * consumer and publisher: what this node's partitions have applied, which internal questions
+   * carrying minimums wait for, and what this node has published, which its fanned-out queries
+   * carry as minimums.
+   */
+  readYourWrites?: { applied: AppliedSequenceBoard; published: PublishedSequences };
 }
 
 export interface Collector {
@@ -228,11 +236,19 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
   await app.register(spansRoutes, { store: writer, metrics, admission, gate });
   // Without peers the query routes read the store directly: a single node pays nothing for fan-out.
   let queries: TraceReader & TraceStats = store;
+  const ryw = options.readYourWrites;
+  // An owner waits for minimums at most half a peer's deadline, so that the asking node still has
+  // its answer in time.
+  const readWaitMs = Math.min(1000, Math.floor(config.peerTimeoutMs / 2));
   if (options.peers !== undefined && options.peers.length > 0) {
     const fanoutErrors = fanoutErrorCounter(metrics.registry);
-    const peers = options.peers.map((baseUrl) => new PeerClient({ baseUrl, timeoutMs: config.peerTimeoutMs }));
+    const peers = options.peers.map((baseUrl) => new PeerClient({ baseUrl, timeoutMs: config.peerTimeoutMs, published: ryw?.published }));
+    app.addHook('onClose', async () => {
+      for (const peer of peers) peer.close();
+    });
+    const local = ryw === undefined ? store : new BarrierSource(store, ryw.applied, ryw.published, readWaitMs);
     queries = new MergedStore({
-      sources: [{ name: 'local', source: store }, ...peers.map((peer) => ({ name: peer.name, source: peer }))],
+      sources: [{ name: 'local', source: local, inProcess: true }, ...peers.map((peer) => ({ name: peer.name, source: peer }))],
       clock: options.clock ?? systemClock,
       windowMinutes: config.windowMinutes,
       onSourceError: (name, error) => {
@@ -245,7 +261,7 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
   await app.register(servicesRoutes, { store: queries });
   await app.register(statsRoutes, { store: queries });
   await app.register(dependenciesRoutes, { store: queries });
-  await app.register(internalQueryRoutes, { store });
+  await app.register(internalQueryRoutes, { store, applied: ryw?.applied, readWaitMs });
   await app.register(metricsRoutes, { metrics });
   await app.register(otlpRoutes, { store: writer, metrics, admission, gate, windowMinutes: config.windowMinutes, maxBodyBytes: config.maxBodyBytes, maxSpansPerRequest: config.maxOtlpSpansPerRequest });
   await app.register(logsRoutes, { logStore: durableLogStore, store, metrics, gate, maxLogs: config.maxLogs, maxLogBytes: config.maxLogBytes, maxLogBodyBytes: config.maxLogBodyBytes });

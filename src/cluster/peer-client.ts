@@ -7,8 +7,11 @@
 // promised form (peer-wire.ts) rejects, and the merged answer goes on without this peer and says
 // so. A peer that hangs therefore costs a query at most the deadline, never a hung request.
 
+import { isUtf8 } from 'node:buffer';
+import { Agent, get as httpGet } from 'node:http';
 import type { QuerySource } from '../store/merged-store.js';
 import type { DependencyReport, LatencyReport, ListQuery, RangeQuery, StoreStats, TraceDetail, TraceList } from '../store/store-shapes.js';
+import { encodeMinimums, type PublishedSequences } from './fanout-read-barrier.js';
 import { decodeDependencies, decodeLatency, decodeStoreStats, decodeTrace, decodeTraceList, PeerAnswerError } from './peer-wire.js';
 
 export interface PeerClientOptions {
@@ -21,6 +24,11 @@ export interface PeerClientOptions {
    * the default leaves room for both and bounds what a broken peer can make this node hold.
    */
   maxAnswerBytes?: number;
+  /**
+   * Read-your-writes: what this node has published, per partition; every question carries it as
+   * `min_applied`, and the peer waits briefly for the partitions it owns to apply that much.
+   */
+  published?: PublishedSequences;
 }
 
 const DEFAULT_MAX_ANSWER_BYTES = 64 * 1024 * 1024;
@@ -57,10 +65,17 @@ function rangeParams(range: RangeQuery): URLSearchParams {
 export class PeerClient implements QuerySource {
   private readonly base: string;
   private readonly maxAnswerBytes: number;
+  /** Connections kept open between questions: a fanned-out query should not pay a TCP handshake. */
+  private readonly agent = new Agent({ keepAlive: true });
 
   constructor(private readonly options: PeerClientOptions) {
     this.base = options.baseUrl.replace(/\/+$/, '');
     this.maxAnswerBytes = options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
+  }
+
+  /** Closes the kept-alive connections (the app's onClose). */
+  close(): void {
+    this.agent.destroy();
   }
 
   get name(): string {
@@ -68,48 +83,58 @@ export class PeerClient implements QuerySource {
   }
 
   /** GET of an internal route, its body parsed as JSON, within the deadline and the size cap. */
-  private async getJson(path: string, params?: URLSearchParams): Promise<unknown> {
-    const query = params === undefined || params.size === 0 ? '' : `?${params.toString()}`;
-    const signal = AbortSignal.timeout(this.options.timeoutMs);
-    let response: Response;
+  private async getJson(path: string, params = new URLSearchParams()): Promise<unknown> {
+    const minimums = this.options.published?.();
+    if (minimums !== undefined && minimums.size > 0) params.set('min_applied', encodeMinimums(minimums));
+    const query = params.size === 0 ? '' : `?${params.toString()}`;
+    const body = await this.get(`${this.base}${path}${query}`, path);
+    // isUtf8 first: an answer that is not UTF-8 is garbage, not text with U+FFFD in it.
+    if (!isUtf8(body)) throw new PeerAnswerError(`${this.base}${path} answered bytes that are not UTF-8`);
     try {
-      response = await fetch(`${this.base}${path}${query}`, { signal, headers: { accept: 'application/json' } });
-    } catch (error) {
-      throw new PeerAnswerError(`${this.base}${path}: ${signal.aborted ? `no answer within ${this.options.timeoutMs} ms` : (error as Error).message}`);
-    }
-    try {
-      const text = await this.readCapped(response);
-      if (response.status !== 200) throw new PeerAnswerError(`${this.base}${path} answered ${response.status}`);
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        throw new PeerAnswerError(`${this.base}${path} answered something other than JSON`);
-      }
-    } catch (error) {
-      if (error instanceof PeerAnswerError) throw error;
-      throw new PeerAnswerError(`${this.base}${path}: ${signal.aborted ? `no whole answer within ${this.options.timeoutMs} ms` : (error as Error).message}`);
+      return JSON.parse(body.toString('utf8')) as unknown;
+    } catch {
+      throw new PeerAnswerError(`${this.base}${path} answered something other than JSON`);
     }
   }
 
-  private async readCapped(response: Response): Promise<string> {
-    const declared = Number(response.headers.get('content-length') ?? NaN);
-    if (declared > this.maxAnswerBytes) {
-      await response.body?.cancel();
-      throw new PeerAnswerError(`${this.base} answered ${declared} bytes, more than ${this.maxAnswerBytes}`);
-    }
-    if (response.body === null) return '';
-    const chunks: Uint8Array[] = [];
-    let bytes = 0;
-    for await (const chunk of response.body) {
-      bytes += chunk.byteLength;
-      if (bytes > this.maxAnswerBytes) {
-        await response.body.cancel().catch(() => undefined);
-        throw new PeerAnswerError(`${this.base} answered more than ${this.maxAnswerBytes} bytes`);
-      }
-      chunks.push(chunk);
-    }
-    // fatal: an answer that is not UTF-8 is garbage, not text with U+FFFD in it.
-    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  /**
+   * The body of a 200, or a PeerAnswerError: one timer covers connect, headers and body. Plain
+   * node:http on a keep-alive agent rather than fetch(), whose web streams cost CPU on the path
+   * of every fanned-out listing (bench/fanout.ts reports the CPU per request).
+   */
+  private get(url: string, path: string): Promise<Buffer> {
+    return new Promise<Buffer>((resolve, reject) => {
+      let settled = false;
+      const finish = (error: Error | undefined, body?: Buffer) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (error !== undefined) {
+          request.destroy();
+          reject(error instanceof PeerAnswerError ? error : new PeerAnswerError(`${this.base}${path}: ${error.message}`));
+        } else resolve(body!);
+      };
+      const timer = setTimeout(() => finish(new PeerAnswerError(`${this.base}${path}: no whole answer within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
+      const request = httpGet(url, { agent: this.agent, headers: { accept: 'application/json' } }, (response) => {
+        if (response.statusCode !== 200) {
+          response.resume();
+          return finish(new PeerAnswerError(`${this.base}${path} answered ${response.statusCode}`));
+        }
+        const declared = Number(response.headers['content-length'] ?? NaN);
+        if (declared > this.maxAnswerBytes) return finish(new PeerAnswerError(`${this.base} answered ${declared} bytes, more than ${this.maxAnswerBytes}`));
+        const chunks: Buffer[] = [];
+        let bytes = 0;
+        response.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          if (bytes > this.maxAnswerBytes) finish(new PeerAnswerError(`${this.base} answered more than ${this.maxAnswerBytes} bytes`));
+          else chunks.push(chunk);
+        });
+        response.on('end', () => finish(undefined, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes)));
+        response.on('error', (error) => finish(error));
+        response.on('aborted', () => finish(new Error('the answer was cut off')));
+      });
+      request.on('error', (error) => finish(error));
+    });
   }
 
   private prefixed<T>(path: string, decode: () => T): T {

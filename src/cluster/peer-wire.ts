@@ -18,6 +18,7 @@ import {
 import { LatencySketch, LatencyStats } from '../store/sketch.js';
 import type { DependencyReport, LatencyReport, StoreStats, TraceDetail, TraceList } from '../store/store-shapes.js';
 import { compareNs, nonNegativeInt64FromText } from '../time/nanos.js';
+import { behindName } from './fanout-read-barrier.js';
 
 /** A peer's answer that is not one: wrong status, not JSON, or not the form the route promises. */
 export class PeerAnswerError extends Error {}
@@ -26,9 +27,11 @@ type WireStats = { spans: number; errors: number; max_ns: number; zeros: number;
 
 // ---- encoding (this node's stores → JSON) ----
 
-export function encodeTraceList(list: TraceList): string {
+/** `behind`: partitions this node owns that had not applied a query's minimums (fanout-read-barrier.ts). */
+export function encodeTraceList(list: TraceList, behind?: number[]): string {
   const wire: InternalTraceList = { total: list.total, traces: list.traces, more: list.more };
   if (list.incomplete === true) wire.incomplete = true;
+  if (behind !== undefined && behind.length > 0) wire.behind = behind;
   return JSON.stringify(wire);
 }
 
@@ -40,23 +43,25 @@ function statsWire(stats: LatencyStats): WireStats {
   return { spans: stats.spans, errors: stats.errors, max_ns: stats.maxNs, zeros: stats.sketch.zeros, bins: stats.sketch.entries() };
 }
 
-export function encodeLatency(report: LatencyReport): string {
+export function encodeLatency(report: LatencyReport, behind?: number[]): string {
   const wire: InternalLatencyReport = {
     after: report.after,
     before: report.before,
     elapsed_seconds: report.elapsedSeconds,
     endpoints: report.endpoints.map((e) => ({ service: e.service, operation: e.operation, stats: statsWire(e.stats) })),
   };
+  if (behind !== undefined && behind.length > 0) wire.behind = behind;
   return JSON.stringify(wire);
 }
 
-export function encodeDependencies(report: DependencyReport): string {
+export function encodeDependencies(report: DependencyReport, behind?: number[]): string {
   const wire: InternalDependencyReport = {
     after: report.after,
     before: report.before,
     elapsed_seconds: report.elapsedSeconds,
     links: report.links.map((l) => ({ parent: l.parent, child: l.child, stats: statsWire(l.stats) })),
   };
+  if (behind !== undefined && behind.length > 0) wire.behind = behind;
   return JSON.stringify(wire);
 }
 
@@ -101,6 +106,7 @@ export function decodeTraceList(value: unknown, limit: number): TraceList {
   }
   const out: TraceList = { total: list.total, traces: list.traces, more: list.more };
   if (list.incomplete === true) out.incomplete = true;
+  if (list.behind !== undefined && list.behind.length > 0) out.unavailable = list.behind.map(behindName);
   return out;
 }
 
@@ -144,13 +150,17 @@ function decodeRange(wire: { after: string; before: string; elapsed_seconds: num
 export function decodeLatency(value: unknown): LatencyReport {
   if (!checkLatency.Check(value)) fail('latency report does not match InternalLatencyReport');
   const wire = value as InternalLatencyReport;
-  return { ...decodeRange(wire), endpoints: wire.endpoints.map((e) => ({ service: e.service, operation: e.operation, stats: decodeStats(e.stats) })) };
+  const report: LatencyReport = { ...decodeRange(wire), endpoints: wire.endpoints.map((e) => ({ service: e.service, operation: e.operation, stats: decodeStats(e.stats) })) };
+  if (wire.behind !== undefined && wire.behind.length > 0) report.unavailable = wire.behind.map(behindName);
+  return report;
 }
 
 export function decodeDependencies(value: unknown): DependencyReport {
   if (!checkDependencies.Check(value)) fail('dependency report does not match InternalDependencyReport');
   const wire = value as InternalDependencyReport;
-  return { ...decodeRange(wire), links: wire.links.map((l) => ({ parent: l.parent, child: l.child, stats: decodeStats(l.stats) })) };
+  const report: DependencyReport = { ...decodeRange(wire), links: wire.links.map((l) => ({ parent: l.parent, child: l.child, stats: decodeStats(l.stats) })) };
+  if (wire.behind !== undefined && wire.behind.length > 0) report.unavailable = wire.behind.map(behindName);
+  return report;
 }
 
 export function decodeStoreStats(value: unknown): StoreStats {

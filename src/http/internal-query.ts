@@ -9,8 +9,9 @@
 // be asked. Never refused by admission control (they are queries), never fanned out again.
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { InternalRangeQuery, InternalTraceListQuery } from '../../schemas/internal.js';
+import { InternalRangeQuery, InternalReadQuery, InternalTraceListQuery } from '../../schemas/internal.js';
 import { TraceIdParams } from '../../schemas/traces.js';
+import { decodeMinimums, type AppliedSequenceBoard } from '../cluster/fanout-read-barrier.js';
 import { encodeDependencies, encodeLatency, encodeStoreStats, encodeTrace, encodeTraceList } from '../cluster/peer-wire.js';
 import type { QuerySource } from '../store/merged-store.js';
 import { nonNegativeInt64FromText } from '../time/nanos.js';
@@ -20,6 +21,12 @@ import { filterOf } from './traces.js';
 export interface InternalQueryRouteOptions {
   /** This node's own stores, never a merged view. */
   store: QuerySource;
+  /**
+   * Read-your-writes: what this node's partitions have applied. A question carrying
+   * `min_applied` waits up to `readWaitMs` for them; without a board it is answered at once.
+   */
+  applied?: AppliedSequenceBoard;
+  readWaitMs?: number;
 }
 
 /** Exact text within int64 (the schema's pattern allows 19 digits past INT64_MAX). */
@@ -31,7 +38,15 @@ function exact(text: string | undefined, name: string): string | undefined {
 
 const json = 'application/json; charset=utf-8';
 
-export const internalQueryRoutes: FastifyPluginAsyncTypebox<InternalQueryRouteOptions> = async (app, { store }) => {
+export const internalQueryRoutes: FastifyPluginAsyncTypebox<InternalQueryRouteOptions> = async (app, { store, applied, readWaitMs = 0 }) => {
+  /** Waits for the question's minimums; the owned partitions still behind after the wait. */
+  const barrier = async (minApplied: string | undefined): Promise<number[] | undefined> => {
+    if (minApplied === undefined) return undefined;
+    const minimums = decodeMinimums(minApplied);
+    if (minimums === undefined) throw new QueryError('min_applied must be partition:sequence pairs, comma-separated');
+    return applied === undefined ? undefined : applied.waitFor(minimums, readWaitMs);
+  };
+
   app.get(
     '/internal/v1/traces',
     {
@@ -43,6 +58,7 @@ export const internalQueryRoutes: FastifyPluginAsyncTypebox<InternalQueryRouteOp
     },
     async (request, reply) => {
       const q = request.query;
+      const behind = await barrier(q.min_applied);
       const startTime = exact(q.cursor_start_time, 'cursor_start_time');
       if ((startTime === undefined) !== (q.cursor_trace_id === undefined)) throw new QueryError('cursor_start_time and cursor_trace_id go together');
       const list = await store.listTraces({
@@ -52,11 +68,13 @@ export const internalQueryRoutes: FastifyPluginAsyncTypebox<InternalQueryRouteOp
         filter: filterOf(q),
         cursor: startTime === undefined ? undefined : { startTime, traceId: q.cursor_trace_id! },
       });
-      return reply.type(json).send(encodeTraceList(list));
+      return reply.type(json).send(encodeTraceList(list, behind));
     },
   );
 
-  app.get('/internal/v1/traces/:trace_id', { schema: { params: TraceIdParams } }, async (request, reply) => {
+  app.get('/internal/v1/traces/:trace_id', { schema: { params: TraceIdParams, querystring: InternalReadQuery } }, async (request, reply) => {
+    // A trace is whole or absent: a partition still behind cannot be flagged on it, only waited for.
+    await barrier(request.query.min_applied);
     return reply.type(json).send(encodeTrace(await store.getTrace(request.params.trace_id.toLowerCase())));
   });
 
@@ -64,12 +82,14 @@ export const internalQueryRoutes: FastifyPluginAsyncTypebox<InternalQueryRouteOp
   // before), which GET /stats would refuse: the bounds are read as they are.
   app.get('/internal/v1/latency', { schema: { querystring: InternalRangeQuery } }, async (request, reply) => {
     const range = { after: exact(request.query.after, 'after'), before: exact(request.query.before, 'before') };
-    return reply.type(json).send(encodeLatency(await store.latency(range)));
+    const behind = await barrier(request.query.min_applied);
+    return reply.type(json).send(encodeLatency(await store.latency(range), behind));
   });
 
   app.get('/internal/v1/dependencies', { schema: { querystring: InternalRangeQuery } }, async (request, reply) => {
     const range = { after: exact(request.query.after, 'after'), before: exact(request.query.before, 'before') };
-    return reply.type(json).send(encodeDependencies(await store.dependencies(range)));
+    const behind = await barrier(request.query.min_applied);
+    return reply.type(json).send(encodeDependencies(await store.dependencies(range), behind));
   });
 
   app.get('/internal/v1/store-stats', async (_request, reply) => reply.type(json).send(encodeStoreStats(await store.stats())));

@@ -44,6 +44,12 @@ export interface NamedSource {
   /** Names the source in partial answers: a peer's URL, a partition. */
   name: string;
   source: QuerySource;
+  /**
+   * The source answers in this process, holding the event loop while it does: it is asked after
+   * one turn of the loop, once the questions to remote sources are on the wire, so that their
+   * work and its own overlap instead of following each other.
+   */
+  inProcess?: boolean;
 }
 
 /** A trace looked up over sources that may not all answer. */
@@ -115,7 +121,13 @@ export class MergedStore implements TraceReader, TraceStats, PartialTraceLookup 
 
   /** Each source's answer, or its failure reported and its name collected. */
   private async ask<T>(sources: readonly NamedSource[], question: (source: QuerySource) => T | Promise<T>): Promise<{ answers: T[]; unavailable: string[] }> {
-    const settled = await Promise.allSettled(sources.map(async ({ source }) => question(source)));
+    const remoteFirst = sources.some((s) => s.inProcess !== true);
+    const settled = await Promise.allSettled(
+      sources.map(async ({ source, inProcess }) => {
+        if (inProcess === true && remoteFirst) await new Promise<void>((resolve) => setImmediate(resolve));
+        return question(source);
+      }),
+    );
     const answers: T[] = [];
     const unavailable: string[] = [];
     settled.forEach((outcome, k) => {
@@ -142,6 +154,8 @@ export class MergedStore implements TraceReader, TraceStats, PartialTraceLookup 
     };
     // Missing sources make the answer incomplete in the sense the contract gives the word:
     // `total` counts the matches found, and matches may be missing from `traces`.
+    // A source may itself be partial (a peer whose own partitions lagged): its gaps are ours.
+    for (const a of answers) if (a.unavailable !== undefined) unavailable.push(...a.unavailable);
     if (answers.some((a) => a.incomplete === true) || unavailable.length > 0) list.incomplete = true;
     if (unavailable.length > 0) list.unavailable = unavailable;
     return list;
@@ -178,6 +192,7 @@ export class MergedStore implements TraceReader, TraceStats, PartialTraceLookup 
         mergeInto(groups, JSON.stringify([e.service, e.operation]), () => ({ service: e.service, operation: e.operation, stats: new LatencyStats() }), e.stats, (g) => g.stats);
       }
     }
+    for (const a of answers) if (a.unavailable !== undefined) unavailable.push(...a.unavailable);
     const report: LatencyReport = { after: aligned.after, before: aligned.before, elapsedSeconds: aligned.elapsedSeconds, endpoints: [...groups.values()] };
     if (unavailable.length > 0) report.unavailable = unavailable;
     return report;
@@ -192,6 +207,7 @@ export class MergedStore implements TraceReader, TraceStats, PartialTraceLookup 
         mergeInto(groups, JSON.stringify([l.parent, l.child]), () => ({ parent: l.parent, child: l.child, stats: new LatencyStats() }), l.stats, (g) => g.stats);
       }
     }
+    for (const a of answers) if (a.unavailable !== undefined) unavailable.push(...a.unavailable);
     const report: DependencyReport = { after: aligned.after, before: aligned.before, elapsedSeconds: aligned.elapsedSeconds, links: [...groups.values()] };
     if (unavailable.length > 0) report.unavailable = unavailable;
     return report;
