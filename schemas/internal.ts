@@ -23,7 +23,7 @@ const { cursor: _publicCursor, after: _after, before: _before, ...listFilters } 
  */
 export const MinApplied = Type.String({ pattern: '^[0-9]+:[0-9]+(,[0-9]+:[0-9]+)*$' });
 /** Partitions this node owns whose minimum it had still not applied when its wait ended. */
-const Behind = Type.Array(Type.Integer({ minimum: 0 }));
+export const Behind = Type.Array(Type.Integer({ minimum: 0 }));
 
 /** GET /internal/v1/traces: the filters of GET /traces; times and the position as exact text. */
 export const InternalTraceListQuery = Type.Object({

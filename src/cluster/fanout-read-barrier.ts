@@ -87,15 +87,13 @@ export class AppliedSequenceBoard {
   async waitFor(minimums: AppliedMinimums, timeoutMs: number): Promise<number[]> {
     if (this.behind(minimums).length === 0 || timeoutMs <= 0) return this.behind(minimums);
     await new Promise<void>((resolve) => {
-      const waiter = { minimums, done: () => undefined as void };
-      const timer = setTimeout(() => finish(), timeoutMs);
-      const finish = () => {
+      const done = (): void => {
         clearTimeout(timer);
-        this.waiters = this.waiters.filter((w) => w !== waiter);
+        this.waiters = this.waiters.filter((w) => w.done !== done);
         resolve();
       };
-      waiter.done = finish;
-      this.waiters.push(waiter);
+      const timer = setTimeout(done, timeoutMs);
+      this.waiters.push({ minimums, done });
     });
     return this.behind(minimums);
   }

@@ -49,6 +49,7 @@ const PAIRS: Array<[string, unknown]> = [
   ['ZipkinDependencyLink', zipkinSchemas.ZipkinDependencyLink],
   // The internal query routes collectors answering together ask each other (/internal/v1/...).
   ['InternalNs', internalSchemas.NsString],
+  ['InternalBehind', internalSchemas.Behind],
   ['InternalTraceSummary', internalSchemas.InternalTraceSummary],
   ['InternalTraceList', internalSchemas.InternalTraceList],
   ['InternalTraceSpan', internalSchemas.InternalTraceSpan],

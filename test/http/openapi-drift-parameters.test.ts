@@ -42,9 +42,9 @@ describe('openapi.yaml ↔ TypeBox schemas', () => {
     for (const path of ['/internal/v1/latency', '/internal/v1/dependencies']) {
       expect(compareParameters(`GET ${path} query`, pathGet(doc, path).parameters!, 'query', doc, plain(internalSchemas.InternalRangeQuery))).toEqual([]);
     }
-    expect(
-      compareParameters('GET /internal/v1/traces/{trace_id} path', pathGet(doc, '/internal/v1/traces/{trace_id}').parameters!, 'path', doc, plain(schemas.TraceIdParams)),
-    ).toEqual([]);
+    const traceParams = pathGet(doc, '/internal/v1/traces/{trace_id}').parameters!;
+    expect(compareParameters('GET /internal/v1/traces/{trace_id} path', traceParams, 'path', doc, plain(schemas.TraceIdParams))).toEqual([]);
+    expect(compareParameters('GET /internal/v1/traces/{trace_id} query', traceParams, 'query', doc, plain(internalSchemas.InternalReadQuery))).toEqual([]);
   });
 
   it('GET /traces/{trace_id} path parameter matches TraceIdParams', () => {

@@ -11,7 +11,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import addFormatsModule from 'ajv-formats';
 import { request as undiciRequest } from 'undici';
 import { parse as parseYaml } from 'yaml';
-import { buildApp, type Collector } from '../../src/app.js';
+import { buildApp, type AppOptions, type Collector } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { projectRoot } from '../../src/http/paths.js';
 import type { SegmentLog } from '../../src/ingest-log/segment-log.js';
@@ -266,6 +266,8 @@ export interface StartOptions {
   store?: (clock: ManualClock, windowMinutes: number) => BucketStore;
   /** Other collectors' base URLs: the query routes then answer for them too (AppOptions.peers). */
   peers?: readonly string[];
+  /** Read-your-writes across collectors (AppOptions.readYourWrites). */
+  readYourWrites?: AppOptions['readYourWrites'];
 }
 
 export const DEFAULT_NOW_MS = Date.UTC(2024, 3, 19, 0, 10, 0); // 1713485400000
@@ -365,7 +367,7 @@ export async function startCollector(options: StartOptions = {}): Promise<Api> {
   };
   const store = options.store?.(clock, config.windowMinutes) ?? new BucketStore({ clock, windowMinutes: config.windowMinutes, maxEndpoints: config.maxEndpoints, scanBudget: config.queryScanBudget });
   const ingestLog = options.ingestLog?.(clock, config.windowMinutes);
-  const collector = await buildApp({ config, store, clock, logger: false, evictionIntervalMs: options.evictionIntervalMs, heapShare: options.heapShare, ingestLog, peers: options.peers });
+  const collector = await buildApp({ config, store, clock, logger: false, evictionIntervalMs: options.evictionIntervalMs, heapShare: options.heapShare, ingestLog, peers: options.peers, readYourWrites: options.readYourWrites });
   await collector.app.listen({ port: 0, host: '127.0.0.1' });
   const address = collector.app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no TCP address');
