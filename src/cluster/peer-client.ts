@@ -8,7 +8,7 @@
 // so. A peer that hangs therefore costs a query at most the deadline, never a hung request.
 
 import { isUtf8 } from 'node:buffer';
-import { Agent, get as httpGet } from 'node:http';
+import { Agent, get as httpGet, type ClientRequest, type IncomingMessage } from 'node:http';
 import type { QuerySource } from '../store/merged-store.js';
 import type { DependencyReport, LatencyReport, ListQuery, RangeQuery, StoreStats, TraceDetail, TraceList } from '../store/store-shapes.js';
 import { encodeMinimums, type PublishedSequences } from './fanout-read-barrier.js';
@@ -114,8 +114,7 @@ export class PeerClient implements QuerySource {
           reject(error instanceof PeerAnswerError ? error : new PeerAnswerError(`${this.base}${path}: ${error.message}`));
         } else resolve(body!);
       };
-      const timer = setTimeout(() => finish(new PeerAnswerError(`${this.base}${path}: no whole answer within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
-      const request = httpGet(url, { agent: this.agent, headers: { accept: 'application/json' } }, (response) => {
+      const onResponse = (response: IncomingMessage): void => {
         if (response.statusCode !== 200) {
           response.resume();
           return finish(new PeerAnswerError(`${this.base}${path} answered ${response.statusCode}`));
@@ -132,7 +131,16 @@ export class PeerClient implements QuerySource {
         response.on('end', () => finish(undefined, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes)));
         response.on('error', (error) => finish(error));
         response.on('aborted', () => finish(new Error('the answer was cut off')));
-      });
+      };
+      let request: ClientRequest;
+      try {
+        request = httpGet(url, { agent: this.agent, headers: { accept: 'application/json' } }, onResponse);
+      } catch (error) {
+        // A URL node:http cannot ask (another protocol): refused before any timer or socket.
+        settled = true;
+        return reject(new PeerAnswerError(`${this.base}${path}: ${(error as Error).message}`));
+      }
+      const timer = setTimeout(() => finish(new PeerAnswerError(`${this.base}${path}: no whole answer within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
       request.on('error', (error) => finish(error));
     });
   }
