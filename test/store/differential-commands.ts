@@ -10,6 +10,7 @@ import type {
   LatencyReport,
   ListPosition,
   ListQuery,
+  RangeQuery,
   TraceFilter,
   TraceStore,
 } from '../../src/store/trace-store.js';
@@ -236,6 +237,39 @@ export function toFilter(seed: FilterSeed, names: Names): TraceFilter {
 
 export function nsRelative(nowMs: number, offsetMs: number, extraNs = 123): string {
   return (BigInt(nowMs + offsetMs) * 1_000_000n + BigInt(extraNs)).toString();
+}
+
+/** The last listing a run asked for and where its page ended, which a 'continue' cursor resumes. */
+export interface PreviousListing {
+  query: ListQuery;
+  lastPage: ListPosition | undefined;
+}
+
+/** The query of a 'list' command at `nowMs`: its own range and filter, or the previous one continued. */
+export function listQueryOf(c: Extract<Command, { kind: 'list' }>, nowMs: number, names: Names, previous: PreviousListing | undefined): ListQuery {
+  if (c.cursor.kind === 'continue' && previous?.lastPage !== undefined) return { ...previous.query, limit: c.limit, cursor: previous.lastPage };
+  const q: ListQuery = {
+    limit: c.limit,
+    after: c.after === undefined ? undefined : nsRelative(nowMs, c.after),
+    before: c.before === undefined ? undefined : nsRelative(nowMs, c.before),
+    filter: toFilter(c.filter, names),
+  };
+  if (c.cursor.kind === 'at') q.cursor = { startTime: nsRelative(nowMs, c.cursor.offsetMs, c.cursor.subNs), traceId: uuid(c.cursor.trace, TRACE_PREFIX) };
+  return q;
+}
+
+/** The listing to remember after `query` was answered with `traces`. */
+export function listingAfter(query: ListQuery, traces: ReadonlyArray<{ start_time: string; trace_id: string }>): PreviousListing {
+  const last = traces[traces.length - 1];
+  return { query, lastPage: last === undefined ? undefined : { startTime: last.start_time, traceId: last.trace_id } };
+}
+
+/** The range of a 'latency' or 'dependencies' command at `nowMs`. */
+export function rangeOf(c: { after?: number; before?: number }, nowMs: number): RangeQuery {
+  return {
+    after: c.after === undefined ? undefined : nsRelative(nowMs, c.after),
+    before: c.before === undefined ? undefined : nsRelative(nowMs, c.before),
+  };
 }
 
 /** Statistics with their sketches as bins, which equal sketches of equal values share. */

@@ -6,17 +6,17 @@ import { describe, expect, it } from 'vitest';
 import { parseSpanBatchFast } from '../../src/ingest/span-batch-fast.js';
 import { BucketStore } from '../../src/store/buckets/bucket-store.js';
 import { ReferenceStore } from '../../src/store/reference-store.js';
-import type { ListPosition, ListQuery, TraceStore } from '../../src/store/trace-store.js';
+import type { TraceStore } from '../../src/store/trace-store.js';
 import { ManualClock } from '../../src/time/clock.js';
 import { uuid } from '../support/spans.js';
 import { applySpans, recordUnsampledSpans } from '../support/store.js';
-import { asBody, command, nsRelative, pageThrough, plainDependencies, plainLatency, T0, toFilter, toSpan, TRACE_PREFIX, WINDOW_MINUTES, type Command, type Names, type Shape } from './differential-commands.js';
+import { asBody, command, listingAfter, listQueryOf, pageThrough, plainDependencies, plainLatency, rangeOf, T0, toSpan, TRACE_PREFIX, WINDOW_MINUTES, type Command, type Names, type PreviousListing, type Shape } from './differential-commands.js';
 
 async function run(commands: Command[], names: Names, bigTraceSpans?: number, countCacheRows?: number, shape: Shape = 'raw'): Promise<void> {
   const clock = new ManualClock(T0);
   const fast: TraceStore = new BucketStore({ clock, windowMinutes: WINDOW_MINUTES, releaseSliceSpans: 3, bigTraceSpans, countCacheRows });
   const reference: TraceStore = new ReferenceStore(clock, WINDOW_MINUTES);
-  let previous: { query: ListQuery; lastPage: ListPosition | undefined } | undefined;
+  let previous: PreviousListing | undefined;
   let ingests = 0;
   for (const c of commands) {
     switch (c.kind) {
@@ -43,21 +43,10 @@ async function run(commands: Command[], names: Names, bigTraceSpans?: number, co
         await reference.evict();
         break;
       case 'list': {
-        let q: ListQuery = {
-          limit: c.limit,
-          after: c.after === undefined ? undefined : nsRelative(clock.nowMs(), c.after),
-          before: c.before === undefined ? undefined : nsRelative(clock.nowMs(), c.before),
-          filter: toFilter(c.filter, names),
-        };
-        if (c.cursor.kind === 'continue' && previous?.lastPage !== undefined) {
-          q = { ...previous.query, limit: c.limit, cursor: previous.lastPage };
-        } else if (c.cursor.kind === 'at') {
-          q.cursor = { startTime: nsRelative(clock.nowMs(), c.cursor.offsetMs, c.cursor.subNs), traceId: uuid(c.cursor.trace, TRACE_PREFIX) };
-        }
+        const q = listQueryOf(c, clock.nowMs(), names, previous);
         const expected = await reference.listTraces(q);
         expect(await fast.listTraces(q)).toEqual(expected);
-        const last = expected.traces[expected.traces.length - 1];
-        previous = { query: q, lastPage: last === undefined ? undefined : { startTime: last.start_time, traceId: last.trace_id } };
+        previous = listingAfter(q, expected.traces);
         break;
       }
       case 'repeat':
@@ -68,10 +57,7 @@ async function run(commands: Command[], names: Names, bigTraceSpans?: number, co
         break;
       case 'latency':
       case 'dependencies': {
-        const r = {
-          after: c.after === undefined ? undefined : nsRelative(clock.nowMs(), c.after),
-          before: c.before === undefined ? undefined : nsRelative(clock.nowMs(), c.before),
-        };
+        const r = rangeOf(c, clock.nowMs());
         if (c.kind === 'latency') expect(plainLatency(await fast.latency(r))).toEqual(plainLatency(await reference.latency(r)));
         else expect(plainDependencies(await fast.dependencies(r))).toEqual(plainDependencies(await reference.dependencies(r)));
         break;

@@ -9,11 +9,11 @@ import { BucketStore } from '../../src/store/buckets/bucket-store.js';
 import { MergedStore, type QuerySource } from '../../src/store/merged-store.js';
 import { serviceRows } from '../../src/store/red.js';
 import { ReferenceStore } from '../../src/store/reference-store.js';
-import type { IngestResult, IngestSpan, ListPosition, ListQuery, TraceStore } from '../../src/store/trace-store.js';
+import type { IngestResult, IngestSpan, TraceStore } from '../../src/store/trace-store.js';
 import { ManualClock } from '../../src/time/clock.js';
 import { uuid } from '../support/spans.js';
 import { applySpans, recordUnsampledSpans } from '../support/store.js';
-import { command, nsRelative, pageThrough, plainDependencies, plainLatency, T0, toFilter, toSpan, TRACE_PREFIX, WINDOW_MINUTES, type Command, type Names, type Shape } from './differential-commands.js';
+import { command, listingAfter, listQueryOf, pageThrough, plainDependencies, plainLatency, rangeOf, T0, toSpan, TRACE_PREFIX, WINDOW_MINUTES, type Command, type Names, type PreviousListing, type Shape } from './differential-commands.js';
 
 /** The partition of a trace id among k stores, as the cluster hashes ids (any fixed function does). */
 function partitionOf(traceId: string, k: number): number {
@@ -45,7 +45,7 @@ async function run(commands: Command[], k: number, names: Names, shape: Shape): 
   );
   const merged = new MergedStore({ sources: parts.map((source, i) => ({ name: `p${i}`, source })), clock, windowMinutes: WINDOW_MINUTES });
   const reference = new ReferenceStore(clock, WINDOW_MINUTES);
-  let previous: { query: ListQuery; lastPage: ListPosition | undefined } | undefined;
+  let previous: PreviousListing | undefined;
   for (const c of commands) {
     switch (c.kind) {
       case 'ingest': {
@@ -69,21 +69,10 @@ async function run(commands: Command[], k: number, names: Names, shape: Shape): 
         reference.evict();
         break;
       case 'list': {
-        let q: ListQuery = {
-          limit: c.limit,
-          after: c.after === undefined ? undefined : nsRelative(clock.nowMs(), c.after),
-          before: c.before === undefined ? undefined : nsRelative(clock.nowMs(), c.before),
-          filter: toFilter(c.filter, names),
-        };
-        if (c.cursor.kind === 'continue' && previous?.lastPage !== undefined) {
-          q = { ...previous.query, limit: c.limit, cursor: previous.lastPage };
-        } else if (c.cursor.kind === 'at') {
-          q.cursor = { startTime: nsRelative(clock.nowMs(), c.cursor.offsetMs, c.cursor.subNs), traceId: uuid(c.cursor.trace, TRACE_PREFIX) };
-        }
+        const q = listQueryOf(c, clock.nowMs(), names, previous);
         const expected = reference.listTraces(q);
         expect(await merged.listTraces(q)).toEqual(expected);
-        const last = expected.traces[expected.traces.length - 1];
-        previous = { query: q, lastPage: last === undefined ? undefined : { startTime: last.start_time, traceId: last.trace_id } };
+        previous = listingAfter(q, expected.traces);
         break;
       }
       case 'repeat':
@@ -97,10 +86,7 @@ async function run(commands: Command[], k: number, names: Names, shape: Shape): 
       }
       case 'latency':
       case 'dependencies': {
-        const r = {
-          after: c.after === undefined ? undefined : nsRelative(clock.nowMs(), c.after),
-          before: c.before === undefined ? undefined : nsRelative(clock.nowMs(), c.before),
-        };
+        const r = rangeOf(c, clock.nowMs());
         if (c.kind === 'latency') expect(plainLatency(await merged.latency(r))).toEqual(plainLatency(reference.latency(r)));
         else expect(plainDependencies(await merged.dependencies(r))).toEqual(plainDependencies(reference.dependencies(r)));
         break;
