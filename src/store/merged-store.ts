@@ -68,7 +68,11 @@ export interface PartialTraceLookup {
 }
 
 export interface MergedStoreOptions {
-  sources: readonly NamedSource[];
+  /**
+   * The sources, or a function read at every question: in cluster mode who owns what changes
+   * with the leases, and each query asks the owners of the moment.
+   */
+  sources: readonly NamedSource[] | (() => readonly NamedSource[]);
   /** The clock and window of the sources, which fix the minutes statistics cover. */
   clock: Clock;
   windowMinutes: number;
@@ -112,11 +116,11 @@ function mergeInto<K>(groups: Map<string, K>, key: string, make: () => K, stats:
 }
 
 export class MergedStore implements TraceReader, TraceStats, PartialTraceLookup {
-  private readonly sources: readonly NamedSource[];
+  constructor(private readonly options: MergedStoreOptions) {}
 
-  constructor(private readonly options: MergedStoreOptions) {
-    if (options.sources.length === 0) throw new Error('a merged store needs at least one source');
-    this.sources = options.sources;
+  private get sources(): readonly NamedSource[] {
+    const sources = this.options.sources;
+    return typeof sources === 'function' ? sources() : sources;
   }
 
   /** Each source's answer, or its failure reported and its name collected. */
@@ -166,8 +170,9 @@ export class MergedStore implements TraceReader, TraceStats, PartialTraceLookup 
   }
 
   async lookupTrace(traceId: string): Promise<TraceLookup> {
+    const sources = this.sources;
     const owner = this.options.traceOwner?.(traceId);
-    const asked = owner === undefined || this.sources[owner] === undefined ? this.sources : [this.sources[owner]!];
+    const asked = owner === undefined || sources[owner] === undefined ? sources : [sources[owner]!];
     const { answers, unavailable } = await this.ask(asked, (s) => s.getTrace(traceId));
     const detail = answers.find((d) => d !== undefined);
     // Found: the trace is whole in its one source, whatever the others did.

@@ -185,6 +185,17 @@ describe('MergedStore with a source that fails', () => {
     expect(errors).toEqual(new Array(8).fill('http://peer-b'));
   });
 
+  it('asks the sources of the moment when given a function, and answers empty with none', async () => {
+    const clock = new ManualClock(T0);
+    const held = new ReferenceStore(clock, WINDOW_MINUTES);
+    applySpans(held, [toSpan({ trace: 1, span: 0, parent: null, offsetMs: 0, subNs: 0, durationNs: 1n, error: false, tags: undefined, service: 0, operation: 0 }, clock.nowMs(), 'narrow')]);
+    let sources: Array<{ name: string; source: QuerySource }> = [];
+    const merged = new MergedStore({ sources: () => sources, clock, windowMinutes: WINDOW_MINUTES });
+    expect(await merged.listTraces({ limit: 5 })).toEqual({ total: 0, traces: [], more: false });
+    sources = [{ name: 'p0', source: held }];
+    expect(await merged.listTraces({ limit: 5 })).toEqual(held.listTraces({ limit: 5 }));
+  });
+
   it('asks only the owner when a router names it', async () => {
     const clock = new ManualClock(T0);
     const held = new ReferenceStore(clock, WINDOW_MINUTES);
