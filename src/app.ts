@@ -21,6 +21,7 @@ import { registerJsonBodyParser } from './http/json-body-parser.js';
 import { logsRoutes } from './http/logs.js';
 import { metricsRoutes } from './http/metrics.js';
 import { otlpRoutes } from './http/otlp.js';
+import { otlpLogsRoutes } from './http/otlp-logs.js';
 import { servicesRoutes } from './http/services.js';
 import { spansRoutes } from './http/spans.js';
 import { statsRoutes } from './http/stats.js';
@@ -219,6 +220,16 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
   await app.register(metricsRoutes, { metrics });
   await app.register(otlpRoutes, { store: writer, metrics, admission, gate, windowMinutes: config.windowMinutes, maxBodyBytes: config.maxBodyBytes, maxSpansPerRequest: config.maxOtlpSpansPerRequest });
   await app.register(logsRoutes, { logStore: durableLogStore, store, metrics, gate, maxLogs: config.maxLogs, maxLogBytes: config.maxLogBytes, maxLogBodyBytes: config.maxLogBodyBytes });
+  await app.register(otlpLogsRoutes, {
+    logStore: durableLogStore,
+    metrics,
+    gate,
+    windowMinutes: config.windowMinutes,
+    maxLogs: config.maxLogs,
+    maxLogBytes: config.maxLogBytes,
+    maxLogBodyBytes: config.maxLogBodyBytes,
+    maxRecordsPerRequest: config.maxOtlpSpansPerRequest,
+  });
   await app.register(zipkinSpansRoutes, { store: writer, metrics, admission, gate, maxSpansPerRequest: config.maxOtlpSpansPerRequest, maxBodyBytes: config.maxBodyBytes });
   await app.register(zipkinQueryRoutes, { store, clock: options.clock ?? systemClock });
   await app.register(dashboardRoutes);
