@@ -24,6 +24,8 @@ const LAYERS: ReadonlyArray<readonly string[]> = [
   // replays into them; http answers its StorageError and shows its replay progress.
   ['ingest-log'],
   ['http'],
+  // grpc/ serves OTLP/gRPC beside http/, through http/'s admission control and export step.
+  ['grpc'],
   ['.'],
 ];
 
