@@ -6,7 +6,9 @@
 //   3. a turn in the ingest queue, which paces HTTP ingest too (too long a wait: queue_timeout);
 //   4. decode (INVALID_ARGUMENT naming the field), export through the durable writer
 //      (http/otlp-export.ts; a StorageError is UNAVAILABLE, retry in 10 s), then OK with the
-//      partial_success: an OK answer means the batch is in the ingest log.
+//      partial_success: an OK answer means the batch is in the ingest log. The mapping rejects
+//      spans and records one by one, as on the HTTP path; when it can take none of a message's
+//      (ids of the wrong length, …), the answer is INVALID_ARGUMENT with the same reasons.
 //
 // grpc-js has by then read the whole message, undone gzip and enforced the size limit
 // (RESOURCE_EXHAUSTED beyond it), and hands over the raw bytes: the service definitions'
@@ -71,7 +73,14 @@ async function run(steps: ExportCallSteps, message: Buffer): Promise<Answer> {
   try {
     const full = await steps.budgetProblem?.();
     if (full !== undefined) return [unavailable(full.message, full.retryAfterSec)];
-    return [null, steps.encodeResponse(await steps.exportMessage(message))];
+    const outcome = await steps.exportMessage(message);
+    // Nothing in the message could be mapped: the message is bad as a whole, and an OK answer
+    // would hide that from the SDK (which at most logs a partial_success at debug level).
+    if (outcome.mapped === 0 && outcome.unmapped > 0) {
+      steps.countInvalid();
+      return [invalidArgument(outcome.message)];
+    }
+    return [null, steps.encodeResponse(outcome)];
   } catch (error) {
     if (error instanceof OtlpDecodeError || error instanceof OtlpBodyError) {
       steps.countInvalid();

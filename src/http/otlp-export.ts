@@ -18,6 +18,9 @@ import { countStoredSpans } from './stored-spans.js';
 export interface ExportOutcome {
   rejected: number;
   message: string;
+  /** Records the mapping took, and those it could not (bad ids, times beyond int64, …). */
+  mapped: number;
+  unmapped: number;
 }
 
 export interface TraceExportTarget {
@@ -38,7 +41,8 @@ export async function exportTraces(request: OtlpTraceRequest, { store, admission
   }
   if (mapping.rejected > 0) metrics.otlpSpansRejected.inc(mapping.rejected);
   const rejected = mapping.rejected + outsideWindow;
-  return { rejected, message: rejected === 0 ? '' : partialSuccessMessage(mapping, outsideWindow, windowMinutes) };
+  const message = rejected === 0 ? '' : partialSuccessMessage(mapping, outsideWindow, windowMinutes);
+  return { rejected, message, mapped: mapping.spans.length, unmapped: mapping.rejected };
 }
 
 export interface LogsExportTarget {
@@ -60,7 +64,8 @@ export async function exportLogs(request: OtlpLogsRequest, { logStore, metrics, 
     outsideWindow = result.discardedStale + result.discardedFuture;
   }
   const rejected = mapping.rejected + outsideWindow;
-  return { rejected, message: rejected === 0 ? '' : logsPartialSuccessMessage(mapping, outsideWindow, windowMinutes) };
+  const message = rejected === 0 ? '' : logsPartialSuccessMessage(mapping, outsideWindow, windowMinutes);
+  return { rejected, message, mapped: mapping.logs.length, unmapped: mapping.rejected };
 }
 
 /** Why the log store takes no more logs now (MAX_LOGS or MAX_LOG_BYTES reached), or undefined. */
