@@ -81,7 +81,8 @@ async function main(): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   if (config.otlpGrpcPort !== 0) {
     try {
-      await grpc.listen(config.otlpGrpcHost, config.otlpGrpcPort);
+      const grpcPort = await grpc.listen(config.otlpGrpcHost, config.otlpGrpcPort);
+      app.log.info(`OTLP/gRPC listening at ${config.otlpGrpcHost}:${grpcPort}`);
     } catch (error) {
       process.stderr.write(`traced-collector: OTLP/gRPC cannot listen on ${config.otlpGrpcHost}:${config.otlpGrpcPort} (OTLP_GRPC_PORT, OTLP_GRPC_HOST; 0 turns it off): ${(error as Error).message}\n`);
       process.exit(2);
