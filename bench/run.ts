@@ -210,6 +210,12 @@ async function evictionFigure(kind: StoreKind, spans: number) {
   return { bucketSpans: info.spans, ...result, requestP99Ms: percentile(lat, 0.99), requestMaxMs: lat[lat.length - 1] ?? NaN };
 }
 
+/** A table row of an ingest figure: spans/s on each store, flagged when not every request was accepted. */
+function spansRow(figure: string, target: string, r: Record<StoreKind, { spansPerSec: number; allAccepted: boolean }>): Row {
+  const cell = (x: { spansPerSec: number; allAccepted: boolean }) => `${fmt(x.spansPerSec)} spans/s${x.allAccepted ? '' : ' (NOT all accepted)'}`;
+  return { figure, target, bucket: cell(r.bucket), reference: cell(r.reference) };
+}
+
 function both<T>(label: string, fn: (kind: StoreKind) => Promise<T>): Promise<Record<StoreKind, T>> {
   return (async () => {
     const out = {} as Record<StoreKind, T>;
@@ -263,21 +269,11 @@ async function main(): Promise<void> {
   }
   if ((all || which === 'ingest') && wants('otlp-http')) {
     const otlpHttp = await both('ingest_otlp_http_protobuf_100_span_requests', (k) => ingestFigure(k, 100, 16, 'otlp-http'));
-    rows.push({
-      figure: `sustained ingest, OTLP/HTTP protobuf (POST /v1/traces), 100-span requests, ${ingestMs / 1000} s`,
-      target: '—',
-      bucket: `${fmt(otlpHttp.bucket.spansPerSec)} spans/s${otlpHttp.bucket.allAccepted ? '' : ' (NOT all accepted)'}`,
-      reference: `${fmt(otlpHttp.reference.spansPerSec)} spans/s${otlpHttp.reference.allAccepted ? '' : ' (NOT all accepted)'}`,
-    });
+    rows.push(spansRow(`sustained ingest, OTLP/HTTP protobuf (POST /v1/traces), 100-span requests, ${ingestMs / 1000} s`, '—', otlpHttp));
   }
   if ((all || which === 'ingest') && wants('otlp-grpc')) {
     const otlpGrpc = await both('ingest_otlp_grpc_100_span_requests', (k) => ingestFigure(k, 100, 16, 'otlp-grpc'));
-    rows.push({
-      figure: `sustained ingest, OTLP/gRPC (TraceService/Export), 100-span requests, 16 channels, ${ingestMs / 1000} s`,
-      target: '≥ 100,000 spans/s',
-      bucket: `${fmt(otlpGrpc.bucket.spansPerSec)} spans/s${otlpGrpc.bucket.allAccepted ? '' : ' (NOT all accepted)'}`,
-      reference: `${fmt(otlpGrpc.reference.spansPerSec)} spans/s${otlpGrpc.reference.allAccepted ? '' : ' (NOT all accepted)'}`,
-    });
+    rows.push(spansRow(`sustained ingest, OTLP/gRPC (TraceService/Export), 100-span requests, 16 connections, ${ingestMs / 1000} s`, '≥ 100,000 spans/s', otlpGrpc));
   }
   if (all || which === 'latency') {
     const r = await both('post_latency_10x', latencyFigure);
