@@ -21,7 +21,18 @@ const RetryInfo = root.lookupType('google.rpc.RetryInfo');
 // Shapes of the decoded messages (protobufjs message instances: unset scalars read as their
 // defaults, unset message fields as null, repeated fields as empty arrays).
 export interface LongLike {
-  toString(): string;
+  low: number;
+  high: number;
+}
+
+/**
+ * A decoded 64-bit field as exact decimal text. Through BigInt rather than Long#toString, whose
+ * repeated long division cost 1.5 µs a value here against 0.27 (two times a span: a quarter of
+ * what decoding a span costs).
+ */
+export function int64Text(value: LongLike, signed: boolean): string {
+  const bits = (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0);
+  return (signed ? BigInt.asIntN(64, bits) : bits).toString();
 }
 export interface PbAnyValue {
   value?: string; // the oneof's set field name
@@ -63,7 +74,7 @@ export function anyValue(value: PbAnyValue | null): AnyValueView {
     case 'boolValue':
       return { kind: 'bool', value: value.boolValue };
     case 'intValue':
-      return { kind: 'int', value: value.intValue.toString() };
+      return { kind: 'int', value: int64Text(value.intValue, true) };
     case 'doubleValue':
       return { kind: 'double', value: value.doubleValue };
     case 'bytesValue':
@@ -92,8 +103,8 @@ function span(s: PbSpan): OtlpSpan {
     parentSpanId: s.parentSpanId,
     name: s.name,
     kind: s.kind,
-    startTimeUnixNano: s.startTimeUnixNano.toString(),
-    endTimeUnixNano: s.endTimeUnixNano.toString(),
+    startTimeUnixNano: int64Text(s.startTimeUnixNano, false),
+    endTimeUnixNano: int64Text(s.endTimeUnixNano, false),
     statusCode: s.status?.code ?? 0,
     statusMessage: s.status?.message ?? '',
     attributes: keyValues(s.attributes),
@@ -191,7 +202,7 @@ export function decodeStatusWithRetryInfo(bytes: Uint8Array): { code: number; me
   const detail = status.details.find((d) => d.type_url === 'type.googleapis.com/google.rpc.RetryInfo');
   const retry = detail === undefined ? undefined : (RetryInfo.decode(detail.value) as unknown as { retryDelay: { seconds: LongLike } | null });
   const seconds = retry?.retryDelay?.seconds;
-  return { code: status.code, message: status.message, retryDelaySec: seconds === undefined ? undefined : Number(seconds.toString()) };
+  return { code: status.code, message: status.message, retryDelaySec: seconds === undefined ? undefined : Number(int64Text(seconds, true)) };
 }
 
 /** For tests and tools: decoders of the response messages. */

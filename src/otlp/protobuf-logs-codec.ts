@@ -4,7 +4,7 @@
 
 import { OtlpDecodeError } from './otlp-request.js';
 import type { OtlpLogRecord, OtlpLogsRequest } from './otlp-logs-request.js';
-import { anyValue, holdsMoreSpansThan, keyValues, otlpRoot, type LongLike, type PbAnyValue, type PbKeyValue } from './protobuf-codec.js';
+import { anyValue, holdsMoreSpansThan, int64Text, keyValues, otlpRoot, type LongLike, type PbAnyValue, type PbKeyValue } from './protobuf-codec.js';
 import { tooManyLogRecords } from './request-limits.js';
 
 const ExportLogsServiceRequest = otlpRoot.lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest');
@@ -29,8 +29,8 @@ interface PbLogsRequest {
 
 function logRecord(r: PbLogRecord): OtlpLogRecord {
   return {
-    timeUnixNano: r.timeUnixNano.toString(),
-    observedTimeUnixNano: r.observedTimeUnixNano.toString(),
+    timeUnixNano: int64Text(r.timeUnixNano, false),
+    observedTimeUnixNano: int64Text(r.observedTimeUnixNano, false),
     severityNumber: r.severityNumber,
     severityText: r.severityText,
     body: anyValue(r.body),
