@@ -16,7 +16,7 @@ const rounds = Number(args.find((a) => a.startsWith('--rounds='))?.split('=')[1]
 const durationMs = Number(/^(\d+)s$/.exec(args.find((a) => a.startsWith('--duration='))?.split('=')[1] ?? '10s')?.[1] ?? 10) * 1000;
 let nextPort = 19_700;
 
-async function run(transport: 'http' | 'grpc'): Promise<{ spansPerSec: number; allOk: boolean }> {
+async function run(transport: 'http' | 'grpc'): Promise<{ spansPerSec: number; spansPerCpuSec: number; allOk: boolean }> {
   const [port, grpcPort] = [nextPort++, nextPort++];
   const server = startWorker('bench/lib/serve.ts', ['bucket', String(port), 'unshed', String(grpcPort)], { cpu: 0 });
   await server.next();
@@ -29,23 +29,34 @@ async function run(transport: 'http' | 'grpc'): Promise<{ spansPerSec: number; a
     const r = await runRawLoad({ host: '127.0.0.1', port, connections: 16, durationMs: ms, path: '/v1/traces', contentType: 'application/x-protobuf', nextBody: () => template.next() });
     return { ok: r.byStatus[200] ?? 0, requests: r.requests, elapsedMs: r.elapsedMs };
   };
+  const cpuMicros = async () => {
+    server.send({ cpu: true });
+    return (await server.next<{ cpuMicros: number }>()).cpuMicros;
+  };
   await load(3000); // warm-up
+  const cpuBefore = await cpuMicros();
   const r = await load(durationMs);
+  const cpuUsed = (await cpuMicros()) - cpuBefore;
   await server.stop();
-  return { spansPerSec: (r.ok * template.spans) / (r.elapsedMs / 1000), allOk: r.ok === r.requests };
+  const spans = r.ok * template.spans;
+  return { spansPerSec: spans / (r.elapsedMs / 1000), spansPerCpuSec: spans / (cpuUsed / 1e6), allOk: r.ok === r.requests };
 }
 
 pinSelf(1);
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const ratios: number[] = [];
+const cpuRatios: number[] = [];
 for (let round = 0; round < rounds; round++) {
   const order: Array<'http' | 'grpc'> = round % 2 === 0 ? ['http', 'grpc'] : ['grpc', 'http'];
-  const result: Record<string, number> = {};
+  const result: Record<string, { spansPerSec: number; spansPerCpuSec: number }> = {};
   for (const transport of order) {
     const r = await run(transport);
-    result[transport] = r.spansPerSec;
-    process.stdout.write(`round ${round + 1} ${transport.padEnd(4)} ${fmt(r.spansPerSec)} spans/s${r.allOk ? '' : ' (NOT all OK)'}\n`);
+    result[transport] = r;
+    process.stdout.write(
+      `round ${round + 1} ${transport.padEnd(4)} ${fmt(r.spansPerSec)} spans/s, ${fmt(r.spansPerCpuSec)} spans per CPU-second of the collector${r.allOk ? '' : ' (NOT all OK)'}\n`,
+    );
   }
-  ratios.push(result.grpc! / result.http!);
+  ratios.push(result.grpc!.spansPerSec / result.http!.spansPerSec);
+  cpuRatios.push(result.grpc!.spansPerCpuSec / result.http!.spansPerCpuSec);
 }
-process.stdout.write(`gRPC / HTTP per round: ${ratios.map((r) => r.toFixed(2)).join(' ')}\n`);
+process.stdout.write(`gRPC / HTTP per round, spans/s: ${ratios.map((r) => r.toFixed(2)).join(' ')}; spans per CPU-second: ${cpuRatios.map((r) => r.toFixed(2)).join(' ')}\n`);
