@@ -55,7 +55,13 @@ export function exportHandler(steps: ExportCallSteps) {
     const answer: sendUnaryData<Buffer> = (error, value) => {
       if (!released) gate.inflight.release(bytes);
       released = true;
-      callback(error, value);
+      try {
+        callback(error, value);
+      } catch (sendError) {
+        // A call cancelled meanwhile has no one to answer; whatever grpc-js says of it must not
+        // become an unhandled rejection, which would end the process.
+        steps.logError(sendError);
+      }
     };
     admission.waitTurn((overdue) => {
       if (overdue) {

@@ -125,6 +125,16 @@ describe('OTLP/gRPC bad messages', () => {
     await expectNothingStoredAndStillServing(c);
   });
 
+  it('calls the client gives up on mid-way (deadline exceeded) leave the server serving', async () => {
+    const c = await start();
+    const big = traceMessage(Array.from({ length: 2000 }, (_, i) => spanOf((0x1000000000000000n + BigInt(i)).toString(16))));
+    const abandoned = await Promise.all(Array.from({ length: 8 }, () => exportRaw(c.address, 'trace', big, { deadlineMs: 5 })));
+    expect(abandoned.some((a) => a.code === 4)).toBe(true); // DEADLINE_EXCEEDED
+    const good = await exportRaw(c.address, 'logs', logsMessage([logRecord()]));
+    expect(good.code).toBe(0);
+    expect(await c.api.metric('traced_logs_accepted_total')).toBe(1);
+  });
+
   it('gzip-compressed messages are accepted', async () => {
     const c = await start();
     const answer = await exportRaw(c.address, 'trace', traceMessage([spanOf(ROOT_HEX)]), { gzip: true });

@@ -32,7 +32,7 @@ export interface RawAnswer {
 }
 
 /** One Export call with `message` as its bytes; gzip compresses it on the wire (grpc-encoding). */
-export function exportRaw(address: string, service: 'trace' | 'logs', message: Buffer, options: { gzip?: boolean } = {}): Promise<RawAnswer> {
+export function exportRaw(address: string, service: 'trace' | 'logs', message: Buffer, options: { gzip?: boolean; deadlineMs?: number } = {}): Promise<RawAnswer> {
   const client = new Client(address, credentials.createInsecure(), {
     'grpc.max_send_message_length': -1,
     ...(options.gzip === true ? { 'grpc.default_compression_algorithm': 2 } : {}),
@@ -45,7 +45,7 @@ export function exportRaw(address: string, service: 'trace' | 'logs', message: B
       (bytes: Buffer) => bytes,
       message,
       new Metadata(),
-      { deadline: Date.now() + 10_000 },
+      { deadline: Date.now() + (options.deadlineMs ?? 10_000) },
       (error: ServiceError | null, response?: Buffer) => {
         client.close();
         if (error === null) return resolve({ code: 0, details: '', response });
