@@ -22,7 +22,8 @@ COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --from=build --chown=node:node /app/web/dist ./web/dist
 USER node
-EXPOSE 8080
+# 4317: OTLP/gRPC (OTLP_GRPC_PORT).
+EXPOSE 8080 4317
 # Node 20 has fetch built in, so the image needs no curl.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]

@@ -93,7 +93,7 @@ async function restartFigure(port: number, spans: number) {
     await seeder.stop();
     process.stderr.write(`bench: durability: restarting on it…\n`);
     const argv = ['--import', 'tsx', 'src/main.ts'];
-    const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', WINDOW_MINUTES: '30', LOG_LEVEL: 'info', STORAGE: 'disk', DATA_DIR: dir };
+    const env = { ...process.env, PORT: String(port), OTLP_GRPC_PORT: '0', HOST: '127.0.0.1', WINDOW_MINUTES: '30', LOG_LEVEL: 'info', STORAGE: 'disk', DATA_DIR: dir };
     const spawnedAt = performance.now();
     const child = hasTaskset ? spawn('taskset', ['-c', '0', process.execPath, ...argv], { env, stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(process.execPath, argv, { env, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';

@@ -13,6 +13,8 @@ import { BodyTemplate } from './lib/body-template.js';
 import { pinSelf, startWorker, unpinSelf } from './lib/child.js';
 import { percentile, RawGetConnection, runRawLoad } from './lib/raw-http-client.js';
 import { STORE_KINDS, type StoreKind } from './lib/stores.js';
+import { runGrpcLoad } from './lib/grpc-load.js';
+import { OtlpBodyTemplate } from './lib/otlp-body-template.js';
 import { ZipkinBodyTemplate } from './lib/zipkin-body-template.js';
 
 type Row = { figure: string; target: string; bucket: string; reference: string; note?: string };
@@ -25,6 +27,9 @@ const quick = args.includes('--quick');
 const durationArg = args.find((a) => a.startsWith('--duration='))?.split('=')[1];
 const ingestMs = durationArg ? parseDuration(durationArg) : quick ? 10_000 : 60_000;
 let nextPort = 19_100;
+// bench:ingest -- --protocols=otlp-grpc,otlp-http: only those rows (spans, zipkin, otlp-http, otlp-grpc).
+const protocolsArg = args.find((a) => a.startsWith('--protocols='))?.split('=')[1]?.split(',');
+const wants = (protocol: string) => protocolsArg === undefined || protocolsArg.includes(protocol);
 
 function parseDuration(text: string): number {
   const m = /^(\d+)(ms|s|m)?$/.exec(text);
@@ -37,27 +42,44 @@ const runId = () => Math.floor(Math.random() * 0xffffffff).toString(16).padStart
 // The reference store keeps plain objects; give its process room so it can finish at all.
 const nodeArgsFor = (kind: StoreKind) => (kind === 'reference' ? ['--max-old-space-size=16384'] : []);
 
-/** `protocol`: POST /spans bodies, or the same traces as Zipkin v2 JSON to POST /api/v2/spans. */
-async function ingestFigure(kind: StoreKind, spansPerBody: number, connections: number, protocol: 'spans' | 'zipkin' = 'spans') {
+/**
+ * `protocol`: POST /spans bodies, or the same kind of traces as Zipkin v2 JSON (POST /api/v2/spans),
+ * OTLP/protobuf over HTTP (POST /v1/traces) or over gRPC (TraceService/Export on a second port).
+ */
+type IngestProtocol = 'spans' | 'zipkin' | 'otlp-http' | 'otlp-grpc';
+
+async function ingestFigure(kind: StoreKind, spansPerBody: number, connections: number, protocol: IngestProtocol = 'spans') {
   const port = nextPort++;
-  const server = startWorker('bench/lib/serve.ts', [kind, String(port)], { cpu: 0, nodeArgs: nodeArgsFor(kind) });
+  const grpcPort = protocol === 'otlp-grpc' ? nextPort++ : undefined;
+  const server = startWorker('bench/lib/serve.ts', [kind, String(port), '', ...(grpcPort === undefined ? [] : [String(grpcPort)])], { cpu: 0, nodeArgs: nodeArgsFor(kind) });
   await server.next();
   const template =
-    protocol === 'zipkin' ? new ZipkinBodyTemplate(runId(), spansPerBody) : new BodyTemplate(runId(), spansPerBody, true, BigInt(Date.now()) * 1_000_000n);
-  const path = protocol === 'zipkin' ? '/api/v2/spans' : '/spans';
-  const load = (durationMs: number) =>
-    runRawLoad({ host: '127.0.0.1', port, connections, durationMs, path, nextBody: () => template.next() });
+    protocol === 'zipkin'
+      ? new ZipkinBodyTemplate(runId(), spansPerBody)
+      : protocol === 'otlp-http' || protocol === 'otlp-grpc'
+        ? new OtlpBodyTemplate(runId(), spansPerBody)
+        : new BodyTemplate(runId(), spansPerBody, true, BigInt(Date.now()) * 1_000_000n);
+  const path = protocol === 'zipkin' ? '/api/v2/spans' : protocol === 'otlp-http' ? '/v1/traces' : '/spans';
+  const contentType = protocol === 'otlp-http' ? 'application/x-protobuf' : undefined;
+  // Both loads answer in one shape: accepted requests (202, or 200 / gRPC OK) against all.
+  const load = async (durationMs: number) => {
+    if (grpcPort !== undefined) {
+      const r = await runGrpcLoad({ address: `127.0.0.1:${grpcPort}`, connections, durationMs, nextMessage: () => template.next() });
+      return { ...r, accepted: r.byCode[0] ?? 0, statuses: r.byCode };
+    }
+    const r = await runRawLoad({ host: '127.0.0.1', port, connections, durationMs, path, contentType, nextBody: () => template.next() });
+    return { ...r, accepted: r.byStatus[protocol === 'otlp-http' ? 200 : 202] ?? 0, statuses: r.byStatus };
+  };
   await load(3000); // warm-up: JIT, connection set-up
   const r = await load(ingestMs);
   await server.stop();
-  const accepted = r.byStatus[202] ?? 0;
   const lat = r.latenciesMs.sort();
   return {
-    spansPerSec: (accepted * template.spans) / (r.elapsedMs / 1000),
+    spansPerSec: (r.accepted * template.spans) / (r.elapsedMs / 1000),
     requests: r.requests,
     elapsedMs: r.elapsedMs,
-    allAccepted: accepted === r.requests,
-    statuses: r.byStatus,
+    allAccepted: r.accepted === r.requests,
+    statuses: r.statuses,
     p50Ms: percentile(lat, 0.5),
     p99Ms: percentile(lat, 0.99),
   };
@@ -188,6 +210,12 @@ async function evictionFigure(kind: StoreKind, spans: number) {
   return { bucketSpans: info.spans, ...result, requestP99Ms: percentile(lat, 0.99), requestMaxMs: lat[lat.length - 1] ?? NaN };
 }
 
+/** A table row of an ingest figure: spans/s on each store, flagged when not every request was accepted. */
+function spansRow(figure: string, target: string, r: Record<StoreKind, { spansPerSec: number; allAccepted: boolean }>): Row {
+  const cell = (x: { spansPerSec: number; allAccepted: boolean }) => `${fmt(x.spansPerSec)} spans/s${x.allAccepted ? '' : ' (NOT all accepted)'}`;
+  return { figure, target, bucket: cell(r.bucket), reference: cell(r.reference) };
+}
+
 function both<T>(label: string, fn: (kind: StoreKind) => Promise<T>): Promise<Record<StoreKind, T>> {
   return (async () => {
     const out = {} as Record<StoreKind, T>;
@@ -203,7 +231,7 @@ function both<T>(label: string, fn: (kind: StoreKind) => Promise<T>): Promise<Re
 async function main(): Promise<void> {
   pinSelf(1);
   const all = which === 'all';
-  if (all || which === 'ingest') {
+  if ((all || which === 'ingest') && wants('spans')) {
     const small = await both('ingest_emitter_batches', (k) => ingestFigure(k, 10, 32));
     rows.push({
       figure: `sustained ingest, 10–14-span batches, ${ingestMs / 1000} s`,
@@ -218,13 +246,6 @@ async function main(): Promise<void> {
       bucket: `${fmt(big.bucket.spansPerSec)} spans/s${big.bucket.allAccepted ? '' : ' (NOT all accepted)'}`,
       reference: `${fmt(big.reference.spansPerSec)} spans/s${big.reference.allAccepted ? '' : ' (NOT all accepted)'}`,
     });
-    const zipkin = await both('ingest_zipkin_json_100_span_requests', (k) => ingestFigure(k, 100, 16, 'zipkin'));
-    rows.push({
-      figure: `sustained ingest, Zipkin v2 JSON (POST /api/v2/spans), 100-span requests, ${ingestMs / 1000} s`,
-      target: '≥ 100,000 spans/s',
-      bucket: `${fmt(zipkin.bucket.spansPerSec)} spans/s${zipkin.bucket.allAccepted ? '' : ' (NOT all accepted)'}`,
-      reference: `${fmt(zipkin.reference.spansPerSec)} spans/s${zipkin.reference.allAccepted ? '' : ' (NOT all accepted)'}`,
-    });
     // What the same 10–14-span load costs servers that store nothing: the floor under the figures above.
     process.stderr.write('bench: ingest floor (node:http, Fastify)…\n');
     const floor = { node: await floorFigure('node', 10, 32), fastify: await floorFigure('fastify', 10, 32) };
@@ -236,6 +257,23 @@ async function main(): Promise<void> {
       bucket: `node:http reading the body ${us(floor.node)}; Fastify + JSON.parse ${us(floor.fastify)}; the collector ${fmt((small.bucket.elapsedMs * 1000) / small.bucket.requests, 1)} µs/request`,
       reference: '—',
     });
+  }
+  if ((all || which === 'ingest') && wants('zipkin')) {
+    const zipkin = await both('ingest_zipkin_json_100_span_requests', (k) => ingestFigure(k, 100, 16, 'zipkin'));
+    rows.push({
+      figure: `sustained ingest, Zipkin v2 JSON (POST /api/v2/spans), 100-span requests, ${ingestMs / 1000} s`,
+      target: '≥ 100,000 spans/s',
+      bucket: `${fmt(zipkin.bucket.spansPerSec)} spans/s${zipkin.bucket.allAccepted ? '' : ' (NOT all accepted)'}`,
+      reference: `${fmt(zipkin.reference.spansPerSec)} spans/s${zipkin.reference.allAccepted ? '' : ' (NOT all accepted)'}`,
+    });
+  }
+  if ((all || which === 'ingest') && wants('otlp-http')) {
+    const otlpHttp = await both('ingest_otlp_http_protobuf_100_span_requests', (k) => ingestFigure(k, 100, 16, 'otlp-http'));
+    rows.push(spansRow(`sustained ingest, OTLP/HTTP protobuf (POST /v1/traces), 100-span requests, ${ingestMs / 1000} s`, '—', otlpHttp));
+  }
+  if ((all || which === 'ingest') && wants('otlp-grpc')) {
+    const otlpGrpc = await both('ingest_otlp_grpc_100_span_requests', (k) => ingestFigure(k, 100, 16, 'otlp-grpc'));
+    rows.push(spansRow(`sustained ingest, OTLP/gRPC (TraceService/Export), 100-span requests, 16 connections, ${ingestMs / 1000} s`, '≥ 100,000 spans/s', otlpGrpc));
   }
   if (all || which === 'latency') {
     const r = await both('post_latency_10x', latencyFigure);
@@ -386,7 +424,8 @@ function save(failure?: string): void {
   process.stdout.write(`\n${table}\n\n`);
   mkdirSync('bench/results', { recursive: true });
   const meta = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, memoryBytes: totalmem(), quick, ingestMs, failure };
-  const file = `bench/results/${which}${quick ? '-quick' : ''}${failure ? '-failed' : ''}.json`;
+  const only = protocolsArg === undefined ? '' : `-${protocolsArg.join('+')}`;
+  const file = `bench/results/${which}${only}${quick ? '-quick' : ''}${failure ? '-failed' : ''}.json`;
   writeFileSync(file, JSON.stringify({ meta, figures: json, table }, null, 2) + '\n');
   process.stderr.write(`bench: results written to ${file}\n`);
 }

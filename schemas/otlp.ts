@@ -1,4 +1,4 @@
-// TypeBox mirrors of the OTLP components in openapi.yaml (POST /v1/traces). The request schema
+// TypeBox mirrors of the OTLP components in openapi.yaml (POST /v1/traces, POST /v1/logs). The request schema
 // documents the OTLP/JSON shape the collector reads (lowerCamelCase, ids as hex, 64-bit integers
 // as strings or numbers); it is deliberately loose, since the protobuf definition is the authority
 // and unknown fields are ignored. test/http/openapi-drift-components.test.ts keeps these and the
@@ -71,7 +71,45 @@ export const OtlpExportTraceServiceResponse = Type.Object({
   ),
 });
 
-/** google.rpc.Status in its JSON form: the body of every 4xx/5xx answer from POST /v1/traces. */
+export const OtlpLogRecord = Type.Object({
+  timeUnixNano: Type.Optional(Int64Json),
+  observedTimeUnixNano: Type.Optional(Int64Json),
+  severityNumber: Type.Optional(Type.Integer()),
+  severityText: Type.Optional(Type.String()),
+  body: Type.Optional(OtlpAnyValue),
+  attributes: Type.Optional(Type.Array(OtlpKeyValue)),
+  traceId: Type.Optional(Type.String()),
+  spanId: Type.Optional(Type.String()),
+});
+
+export const OtlpExportLogsServiceRequest = Type.Object({
+  resourceLogs: Type.Optional(
+    Type.Array(
+      Type.Object({
+        resource: Type.Optional(Type.Object({ attributes: Type.Optional(Type.Array(OtlpKeyValue)) })),
+        scopeLogs: Type.Optional(
+          Type.Array(
+            Type.Object({
+              scope: Type.Optional(LooseObject),
+              logRecords: Type.Optional(Type.Array(OtlpLogRecord)),
+            }),
+          ),
+        ),
+      }),
+    ),
+  ),
+});
+
+export const OtlpExportLogsServiceResponse = Type.Object({
+  partialSuccess: Type.Optional(
+    Type.Object({
+      rejectedLogRecords: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
+      errorMessage: Type.Optional(Type.String()),
+    }),
+  ),
+});
+
+/** google.rpc.Status in its JSON form: the body of every 4xx/5xx answer from POST /v1/traces and /v1/logs. */
 export const OtlpStatus = Type.Object({
   code: Type.Integer(),
   message: Type.String(),

@@ -21,6 +21,7 @@ import { registerJsonBodyParser } from './http/json-body-parser.js';
 import { logsRoutes } from './http/logs.js';
 import { metricsRoutes } from './http/metrics.js';
 import { otlpRoutes } from './http/otlp.js';
+import { otlpLogsRoutes } from './http/otlp-logs.js';
 import { servicesRoutes } from './http/services.js';
 import { spansRoutes } from './http/spans.js';
 import { statsRoutes } from './http/stats.js';
@@ -29,6 +30,7 @@ import { zipkinQueryRoutes } from './http/zipkin-query.js';
 import { zipkinSpansRoutes } from './http/zipkin-spans.js';
 import { schemaErrorFormatter, validatorCompiler } from './http/validation.js';
 import { IngestLogMetrics } from './http/ingest-log-metrics.js';
+import { OtlpGrpcServer } from './grpc/otlp-grpc-server.js';
 import { DurableLogStore, DurableWriter } from './ingest-log/durable-writer.js';
 import { emptyProgress, replayLog, type ReplayProgress } from './ingest-log/replay.js';
 import type { ReplayClock } from './ingest-log/replay-clock.js';
@@ -97,6 +99,11 @@ export interface Collector {
   /** Graceful shutdown: `drain.close(app, graceMs)` (main.ts on SIGTERM). */
   drain: ConnectionDrain;
   logStore: LogStore;
+  /**
+   * The OTLP/gRPC server, built but not bound: `grpc.listen(host, port)` (main.ts, with
+   * OTLP_GRPC_PORT; tests, on port 0). It stops with the HTTP server (`drain`, `app.close()`).
+   */
+  grpc: OtlpGrpcServer;
   /** The sampler in front of the store, when SAMPLING_RATE < 1 or TAIL_SAMPLING=on. */
   sampling: SamplingStore | undefined;
   /**
@@ -265,9 +272,35 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
   await app.register(metricsRoutes, { metrics });
   await app.register(otlpRoutes, { store: writer, metrics, admission, gate, windowMinutes: config.windowMinutes, maxBodyBytes: config.maxBodyBytes, maxSpansPerRequest: config.maxOtlpSpansPerRequest });
   await app.register(logsRoutes, { logStore: durableLogStore, store, metrics, gate, maxLogs: config.maxLogs, maxLogBytes: config.maxLogBytes, maxLogBodyBytes: config.maxLogBodyBytes });
+  await app.register(otlpLogsRoutes, {
+    logStore: durableLogStore,
+    metrics,
+    gate,
+    windowMinutes: config.windowMinutes,
+    maxLogs: config.maxLogs,
+    maxLogBytes: config.maxLogBytes,
+    maxLogBodyBytes: config.maxLogBodyBytes,
+    maxRecordsPerRequest: config.maxOtlpSpansPerRequest,
+  });
   await app.register(zipkinSpansRoutes, { store: writer, metrics, admission, gate, maxSpansPerRequest: config.maxOtlpSpansPerRequest, maxBodyBytes: config.maxBodyBytes });
   await app.register(zipkinQueryRoutes, { store: queries, clock: options.clock ?? systemClock });
   await app.register(dashboardRoutes);
+
+  const grpc = new OtlpGrpcServer({
+    store: writer,
+    logStore: durableLogStore,
+    admission,
+    gate,
+    metrics,
+    windowMinutes: config.windowMinutes,
+    maxBodyBytes: config.maxBodyBytes,
+    maxLogBodyBytes: config.maxLogBodyBytes,
+    maxLogs: config.maxLogs,
+    maxLogBytes: config.maxLogBytes,
+    maxItemsPerRequest: config.maxOtlpSpansPerRequest,
+    logError: (error, message) => app.log.error({ err: error }, message),
+  });
+  drain.attach(grpc);
 
   const ingestLogMetrics = ingestLog === undefined ? undefined : new IngestLogMetrics(metrics.registry, ingestLog);
   const participants: EvictionParticipant[] = [logEviction(logStore, (logs) => metrics.logsEvicted.inc(logs)), storeEviction(store, (spans) => metrics.spansEvicted.inc(spans))];
@@ -293,6 +326,8 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
     }
   });
   app.addHook('onClose', async () => {
+    // After a drain this is already done; a plain app.close() (tests) stops gRPC here.
+    await grpc.close();
     eviction.stop();
     admission.stop();
     if (sweeper !== undefined) clearInterval(sweeper);
@@ -323,5 +358,5 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
     replaying = undefined;
     gate.setUnavailable(undefined);
   };
-  return { app, metrics, eviction, admission, gate, drain, logStore, sampling, replay };
+  return { app, metrics, eviction, admission, gate, drain, grpc, logStore, sampling, replay };
 }

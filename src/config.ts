@@ -7,6 +7,12 @@ import { getHeapStatistics } from 'node:v8';
 export interface Config {
   port: number;
   host: string;
+  /**
+   * OTLP_GRPC_PORT: where OTLP/gRPC (TraceService, LogsService) listens; 0 serves no gRPC.
+   * OTLP_GRPC_HOST: its interface, HOST unless set.
+   */
+  otlpGrpcPort: number;
+  otlpGrpcHost: string;
   windowMinutes: number;
   maxBodyBytes: number;
   logLevel: LogLevel;
@@ -291,6 +297,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, totalMemoryByte
   return {
     port: integer(env, 'PORT', 8080, 0, 65535),
     host,
+    // 4317 is the OTLP/gRPC port every OpenTelemetry SDK and Collector exporter defaults to.
+    otlpGrpcPort: integer(env, 'OTLP_GRPC_PORT', 4317, 0, 65535),
+    otlpGrpcHost: value(env, 'OTLP_GRPC_HOST') ?? host,
     windowMinutes,
     maxBodyBytes,
     logLevel: logLevel as LogLevel,

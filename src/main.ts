@@ -1,5 +1,5 @@
 // Entry point: configuration from the environment, DATA_DIR and its ingest log (STORAGE=disk),
-// the in-memory store, replay, graceful shutdown.
+// the in-memory store, the HTTP and OTLP/gRPC listeners, replay, graceful shutdown.
 
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   // The stores' clock: the wall clock, except while replay applies each batch at its logged time.
   const clock = new ReplayClock(systemClock);
   const store = new BucketStore({ clock, windowMinutes: config.windowMinutes, maxEndpoints: config.maxEndpoints, scanBudget: config.queryScanBudget });
-  const { app, drain, replay } = await buildApp({ config, store, ingestLog, clock, replayClock: clock });
+  const { app, drain, grpc, replay } = await buildApp({ config, store, ingestLog, clock, replayClock: clock });
   app.addHook('onClose', async () => {
     // Every answered batch is already synced; this only closes the file and the lock.
     await ingestLog?.close();
@@ -79,6 +79,15 @@ async function main(): Promise<void> {
 
   // Listening during replay: GET /health answers 503 with its progress, and ingest 503 + Retry-After.
   await app.listen({ port: config.port, host: config.host });
+  if (config.otlpGrpcPort !== 0) {
+    try {
+      const grpcPort = await grpc.listen(config.otlpGrpcHost, config.otlpGrpcPort);
+      app.log.info(`OTLP/gRPC listening at ${config.otlpGrpcHost}:${grpcPort}`);
+    } catch (error) {
+      process.stderr.write(`traced-collector: OTLP/gRPC cannot listen on ${config.otlpGrpcHost}:${config.otlpGrpcPort} (OTLP_GRPC_PORT, OTLP_GRPC_HOST; 0 turns it off): ${(error as Error).message}\n`);
+      process.exit(2);
+    }
+  }
   if (ingestLog !== undefined) {
     try {
       await replay();
@@ -87,7 +96,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   }
-  app.log.info({ windowMinutes: config.windowMinutes, maxBodyBytes: config.maxBodyBytes, storage: config.storage, dataDir: config.storage === 'disk' ? config.dataDir : undefined }, 'traced-collector ready');
+  app.log.info({ otlpGrpcPort: config.otlpGrpcPort === 0 ? undefined : config.otlpGrpcPort, windowMinutes: config.windowMinutes, maxBodyBytes: config.maxBodyBytes, storage: config.storage, dataDir: config.storage === 'disk' ? config.dataDir : undefined }, 'traced-collector ready');
 }
 
 void main();

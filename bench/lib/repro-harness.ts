@@ -25,7 +25,7 @@ export const nowNs = () => BigInt(Date.now()) * 1_000_000n;
 
 // Settings of src/config.ts: unset in the collector's environment, so that it runs with the
 // shipped defaults whatever the shell running the bench has exported.
-const CONFIG_VARIABLES = /^(PORT|HOST|WINDOW_MINUTES|MAX_BODY_BYTES|LOG_LEVEL|CORS_ORIGIN|MAX_SPANS|INGEST_DELAY_TARGET_MS|MAX_ENDPOINTS|MAX_SPAN_BYTES|MAX_LOG_BYTES|MAX_LOG_BODY_BYTES|STORAGE|DATA_DIR|QUERY_SCAN_BUDGET|MAX_LOGS|MAX_OTLP_SPANS_PER_REQUEST|REQUEST_TIMEOUT_MS|MAX_INFLIGHT_BODY_BYTES|SHUTDOWN_GRACE_MS|SAMPLING_RATE|TAIL_\w+)$/;
+const CONFIG_VARIABLES = /^(PORT|HOST|OTLP_GRPC_\w+|WINDOW_MINUTES|MAX_BODY_BYTES|LOG_LEVEL|CORS_ORIGIN|MAX_SPANS|INGEST_DELAY_TARGET_MS|MAX_ENDPOINTS|MAX_SPAN_BYTES|MAX_LOG_BYTES|MAX_LOG_BODY_BYTES|STORAGE|DATA_DIR|QUERY_SCAN_BUDGET|MAX_LOGS|MAX_OTLP_SPANS_PER_REQUEST|REQUEST_TIMEOUT_MS|MAX_INFLIGHT_BODY_BYTES|SHUTDOWN_GRACE_MS|SAMPLING_RATE|TAIL_\w+)$/;
 
 export interface Collector {
   pid: number;
@@ -53,7 +53,7 @@ export async function startCollector(env: Record<string, string> = {}): Promise<
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: projectRoot,
     // The shipped defaults are durable: the ingest log goes in the run's own directory.
-    env: { ...base, PORT: '0', HOST: '127.0.0.1', DATA_DIR: join(dir, 'data'), ...env },
+    env: { ...base, PORT: '0', OTLP_GRPC_PORT: '0', HOST: '127.0.0.1', DATA_DIR: join(dir, 'data'), ...env },
     stdio: ['ignore', logFd, logFd],
   });
   closeSync(logFd);

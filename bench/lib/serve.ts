@@ -1,4 +1,5 @@
-// Bench worker: a collector on a given port with a given store. Messages:
+// Bench worker: a collector on a given port with a given store (and OTLP/gRPC on a second port
+// when one is given after the mode). Messages:
 // → {ready: port}; ← {advanceClockMs}; → {advanced}; ← {cpu: true} → {cpuMicros} (CPU time used so far).
 // Purely in memory (STORAGE=memory), unless mode is `disk=<DATA_DIR>`: then every batch goes
 // through the ingest log in that directory first, as with the shipped defaults.
@@ -8,7 +9,7 @@ import { loadConfig } from '../../src/config.js';
 import { SegmentLog } from '../../src/ingest-log/segment-log.js';
 import { makeStore, OffsetClock, type StoreKind } from './stores.js';
 
-const [kind, portText, mode] = process.argv.slice(2) as [StoreKind, string, string | undefined];
+const [kind, portText, mode, grpcPortText] = process.argv.slice(2) as [StoreKind, string, string | undefined, string | undefined];
 const clock = new OffsetClock();
 // The shipped defaults, unless the figure is a context row: 'unshed' turns load shedding off,
 // 'refuse-all' sets a budget of one span so that every batch after the first is refused.
@@ -19,8 +20,9 @@ const config = loadConfig(env);
 const store = makeStore(kind, clock, config.windowMinutes);
 const dataDir = mode?.startsWith('disk=') ? mode.slice('disk='.length) : undefined;
 const ingestLog = dataDir === undefined ? undefined : new SegmentLog({ dir: dataDir, clock, windowMinutes: config.windowMinutes });
-const { app } = await buildApp({ config, store, logger: false, clock, ingestLog });
+const { app, grpc } = await buildApp({ config, store, logger: false, clock, ingestLog });
 await app.listen({ port: config.port, host: '127.0.0.1' });
+if (grpcPortText !== undefined) await grpc.listen('127.0.0.1', Number(grpcPortText));
 process.send?.({ ready: config.port });
 process.on('message', async (m: { advanceClockMs?: number; cpu?: boolean }) => {
   if (m.advanceClockMs !== undefined) {

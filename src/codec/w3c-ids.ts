@@ -79,14 +79,21 @@ export function uuidToSpanId(uuid: string): string | undefined {
 
 /** OTLP protobuf `trace_id` bytes (16) -> Traced trace UUID. Undefined for wrong length or zero. */
 export function traceIdBytesToUuid(bytes: Uint8Array): string | undefined {
-  if (bytes.length !== 16) return undefined;
-  return traceIdToUuid(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex'));
+  if (bytes.length !== 16 || allZero(bytes)) return undefined;
+  // Bytes as hex are lowercase hex of the right length: no pattern to test (every span has two
+  // or three of these ids).
+  return dashTraceId(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex'));
 }
 
 /** OTLP protobuf `span_id` / `parent_span_id` bytes (8) -> Traced span UUID. */
 export function spanIdBytesToUuid(bytes: Uint8Array): string | undefined {
-  if (bytes.length !== 8) return undefined;
-  return spanIdToUuid(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex'));
+  if (bytes.length !== 8 || allZero(bytes)) return undefined;
+  return dashSpanId(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex'));
+}
+
+function allZero(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+  return true;
 }
 
 // The unchecked forms below are for ids the SDK generated or already validated (lowercase hex of

@@ -1,4 +1,4 @@
-// Graceful shutdown of the HTTP server: stop accepting, answer every request already received,
+// Graceful shutdown of the HTTP server (and of the servers attached to it, the OTLP/gRPC one): stop accepting, answer every request already received,
 // close idle keep-alive connections, and close whatever is still open when the grace period ends.
 //
 // Closing a keep-alive connection races with a request the client may be sending on it; the only
@@ -10,12 +10,21 @@
 import { ServerResponse, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 
+/** Another server that stops with the HTTP server (the OTLP/gRPC server): same grace, same force. */
+export interface DrainableServer {
+  /** Stops accepting and resolves once what is in flight is answered. */
+  close(): Promise<void>;
+  /** Ends what is still in flight now. */
+  force(): void;
+}
+
 /** How often, while draining, connections that have just become idle are closed. */
 const IDLE_SWEEP_MS = 100;
 
 export class ConnectionDrain {
   private draining = false;
   private forceNow: (() => void) | undefined;
+  private readonly servers: DrainableServer[] = [];
   /** The `ServerResponse` option of the server: a response that closes its connection once draining. */
   readonly Response: typeof ServerResponse;
 
@@ -29,6 +38,11 @@ export class ConnectionDrain {
       return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
     } as typeof writeHead;
     this.Response = DrainingResponse as typeof ServerResponse;
+  }
+
+  /** Drains `server` with the HTTP server from now on. */
+  attach(server: DrainableServer): void {
+    this.servers.push(server);
   }
 
   get active(): boolean {
@@ -47,9 +61,12 @@ export class ConnectionDrain {
     this.forceNow = () => {
       forced = true;
       server.closeAllConnections();
+      for (const other of this.servers) other.force();
     };
     const deadline = setTimeout(this.forceNow, graceMs);
     let sweep: NodeJS.Timeout | undefined;
+    // The other servers stop accepting now too, and answer their calls in flight meanwhile.
+    const othersClosed = Promise.all(this.servers.map((other) => other.close()));
     try {
       // Node reads every socket that is ready in one poll phase. Two immediates let one more poll
       // run first, so a request whose bytes had already arrived when the signal did is read and
@@ -60,6 +77,7 @@ export class ConnectionDrain {
       // Fastify's close: new requests get 503 + connection: close, idle connections are closed,
       // and it resolves once the server has no connection left.
       await app.close();
+      await othersClosed;
     } finally {
       clearInterval(sweep);
       clearTimeout(deadline);

@@ -19,6 +19,7 @@ import type { CollectorMetrics } from './collector-metrics.js';
 import { JsonSyntaxError, parseExactJson, type ExactJson } from '../codec/exact-json.js';
 import type { TraceReader } from '../store/reader.js';
 import type { RefusalGate } from './admission/refusal-gate.js';
+import { logBudgetProblem, secondsToNextMinute } from './otlp-export.js';
 import { isStorageError, refuseForStorage, storageRefusalMessage } from './storage-refusal.js';
 import { compileBodyValidator, describeValidationError } from './validation.js';
 
@@ -94,16 +95,10 @@ export const logsRoutes: FastifyPluginAsyncTypebox<LogsRouteOptions> = async (ap
       schema: { response: { 202: LogIngestResponse, 400: ErrorBody, 503: ErrorBody } },
       bodyLimit: maxLogBodyBytes,
       onRequest: async (_request, reply) => {
-        const { logs, bytes } = await logStore.stats();
-        let full: string | undefined;
-        if (logs >= maxLogs) full = `${logs} logs, its budget (MAX_LOGS=${maxLogs})`;
-        else if (bytes >= maxLogBytes) full = `${bytes} bytes of logs, its budget (MAX_LOG_BYTES=${maxLogBytes})`;
+        const full = await logBudgetProblem(logStore, maxLogs, maxLogBytes);
         if (full !== undefined) {
           metrics.logBatchesRejected.inc({ reason: 'log_budget' });
-          return reply
-            .code(503)
-            .header('retry-after', String(60 - (Math.floor(Date.now() / 1000) % 60)))
-            .send({ error: `the collector holds ${full}; older logs are evicted as the window moves, retry then` });
+          return reply.code(503).header('retry-after', String(secondsToNextMinute())).send({ error: full });
         }
       },
       // Refused for heap or load by the refusal gate, before routing; admitted, it waits its turn.

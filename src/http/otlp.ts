@@ -7,11 +7,9 @@
 // large, 415 other media types or encodings, 503 + Retry-After under the same admission control as
 // POST /spans; error bodies are google.rpc.Status. All in the encoding of the request.
 
-import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { CollectorMetrics } from './collector-metrics.js';
-import { SpanBatch } from '../ingest/span-batch.js';
-import { countStoredSpans } from './stored-spans.js';
-import { mapOtlpRequest, partialSuccessMessage } from '../otlp/map-spans.js';
+import { exportTraces } from './otlp-export.js';
 import {
   contentTypeFor,
   decodeContentEncoding,
@@ -28,7 +26,7 @@ import {
 import { OtlpDecodeError, type OtlpTraceRequest } from '../otlp/otlp-request.js';
 import type { TraceWriter } from '../store/writer.js';
 import type { AdmissionControl } from './admission/admission-control.js';
-import type { RefusalGate } from './admission/refusal-gate.js';
+import type { IngestKind, RefusalGate } from './admission/refusal-gate.js';
 import { isStorageError, refuseForStorage, storageRefusalMessage } from './storage-refusal.js';
 
 export interface OtlpRouteOptions {
@@ -46,13 +44,17 @@ function sendStatus(reply: FastifyReply, encoding: OtlpEncoding, httpStatus: num
   return reply.code(httpStatus).type(contentTypeFor(encoding)).send(statusBody(encoding, code, message));
 }
 
-export const otlpRoutes: FastifyPluginAsync<OtlpRouteOptions> = async (app, { store, metrics, admission, gate, windowMinutes, maxBodyBytes, maxSpansPerRequest }) => {
+/**
+ * The content-type parsers of an OTLP/HTTP plugin: the body, decompressed (at most `maxBodyBytes`)
+ * and decoded by `decode`; a decoding problem is a 400.
+ */
+export function addOtlpBodyParsers<T>(app: FastifyInstance, maxBodyBytes: number, limitSetting: string, decode: (body: Buffer, encoding: OtlpEncoding) => T): void {
   app.removeAllContentTypeParsers();
-  const parse = async (request: FastifyRequest, body: Buffer): Promise<OtlpTraceRequest> => {
+  const parse = async (request: FastifyRequest, body: Buffer): Promise<T> => {
     const encoding = encodingOf(request.headers['content-type']);
-    const raw = await decodeContentEncoding(body, request.headers['content-encoding'], maxBodyBytes);
+    const raw = await decodeContentEncoding(body, request.headers['content-encoding'], maxBodyBytes, limitSetting);
     try {
-      return decodeTraceRequest(raw, encoding, maxSpansPerRequest);
+      return decode(raw, encoding);
     } catch (error) {
       if (error instanceof OtlpDecodeError) throw new OtlpBodyError(error.message, 400);
       throw error;
@@ -60,12 +62,25 @@ export const otlpRoutes: FastifyPluginAsync<OtlpRouteOptions> = async (app, { st
   };
   app.addContentTypeParser(PROTOBUF_CONTENT_TYPES, { parseAs: 'buffer' }, parse);
   app.addContentTypeParser(JSON_CONTENT_TYPE, { parseAs: 'buffer' }, parse);
+}
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
+export interface OtlpErrorOptions {
+  gate: RefusalGate;
+  kind: IngestKind;
+  /** The body limit the route enforces, and the setting that holds it. */
+  maxBodyBytes: number;
+  bodyLimitSetting: string;
+  /** Counts a 4xx by reason (too_large, media_type, invalid). */
+  countRejected: (reason: string) => void;
+}
+
+/** The error answer of an OTLP/HTTP plugin: a google.rpc.Status in the request's encoding. */
+export function otlpErrorHandler({ gate, kind, maxBodyBytes, bodyLimitSetting, countRejected }: OtlpErrorOptions) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const encoding = encodingOf(request.headers['content-type']);
     const status = error.statusCode ?? 500;
     if (isStorageError(error)) {
-      return refuseForStorage(gate, 'otlp', reply).type(contentTypeFor(encoding)).send(statusBody(encoding, RpcCode.UNAVAILABLE, storageRefusalMessage(error)));
+      return refuseForStorage(gate, kind, reply).type(contentTypeFor(encoding)).send(statusBody(encoding, RpcCode.UNAVAILABLE, storageRefusalMessage(error)));
     }
     if (status >= 500) {
       request.log.error({ err: error }, 'OTLP export failed');
@@ -77,7 +92,7 @@ export const otlpRoutes: FastifyPluginAsync<OtlpRouteOptions> = async (app, { st
     if (status === 413) {
       reason = 'too_large';
       code = RpcCode.RESOURCE_EXHAUSTED;
-      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') message = `the request body is larger than the limit of ${maxBodyBytes} bytes (MAX_BODY_BYTES)`;
+      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') message = `the request body is larger than the limit of ${maxBodyBytes} bytes (${bodyLimitSetting})`;
     } else if (status === 415) {
       reason = 'media_type';
       code = RpcCode.UNIMPLEMENTED;
@@ -85,9 +100,16 @@ export const otlpRoutes: FastifyPluginAsync<OtlpRouteOptions> = async (app, { st
         message = 'unsupported content type: send OTLP as application/x-protobuf or application/json';
       }
     }
-    metrics.otlpRequestsRejected.inc({ reason });
+    countRejected(reason);
     return sendStatus(reply, encoding, status, code, message);
-  });
+  };
+}
+
+export const otlpRoutes: FastifyPluginAsync<OtlpRouteOptions> = async (app, { store, metrics, admission, gate, windowMinutes, maxBodyBytes, maxSpansPerRequest }) => {
+  addOtlpBodyParsers(app, maxBodyBytes, 'MAX_BODY_BYTES', (body, encoding) => decodeTraceRequest(body, encoding, maxSpansPerRequest));
+  app.setErrorHandler(
+    otlpErrorHandler({ gate, kind: 'otlp', maxBodyBytes, bodyLimitSetting: 'MAX_BODY_BYTES', countRejected: (reason) => metrics.otlpRequestsRejected.inc({ reason }) }),
+  );
 
   app.post(
     '/v1/traces',
@@ -99,16 +121,7 @@ export const otlpRoutes: FastifyPluginAsync<OtlpRouteOptions> = async (app, { st
       const encoding = encodingOf(request.headers['content-type']);
       // A body-less POST (no content-type) reaches here without a parser: an empty request.
       const decoded = (request.body as OtlpTraceRequest | undefined) ?? { resourceSpans: [] };
-      const mapping = mapOtlpRequest(decoded);
-      let outsideWindow = 0;
-      if (mapping.spans.length > 0) {
-        const result = await store.apply(SpanBatch.fromSpans(mapping.spans));
-        countStoredSpans(result, admission, metrics);
-        outsideWindow = result.discardedStale + result.discardedFuture;
-      }
-      if (mapping.rejected > 0) metrics.otlpSpansRejected.inc(mapping.rejected);
-      const rejected = mapping.rejected + outsideWindow;
-      const message = rejected === 0 ? '' : partialSuccessMessage(mapping, outsideWindow, windowMinutes);
+      const { rejected, message } = await exportTraces(decoded, { store, admission, metrics, windowMinutes });
       return reply.code(200).type(contentTypeFor(encoding)).send(exportResponseBody(encoding, rejected, message));
     },
   );

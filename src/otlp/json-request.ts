@@ -43,28 +43,29 @@ function exceeds(digits: string, limit: string): boolean {
   return digits.length !== limit.length ? digits.length > limit.length : digits > limit;
 }
 
-class JsonRequestReader {
-  constructor(private readonly json: ExactJson) {}
+/** Reads OTLP/JSON values by path; json-logs-request.ts reads log records with the same readers. */
+export class JsonRequestReader {
+  constructor(protected readonly json: ExactJson) {}
 
   /** A field's value; null counts as absent, as in the proto3 JSON mapping. */
-  private field(object: JsonObject, key: string): unknown {
+  protected field(object: JsonObject, key: string): unknown {
     const value = object[key];
     return value === null ? undefined : value;
   }
 
-  private object(value: unknown, path: string): JsonObject {
+  protected object(value: unknown, path: string): JsonObject {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(path, 'must be an object');
     return value as JsonObject;
   }
 
-  private array(object: JsonObject, key: string, path: string): unknown[] {
+  protected array(object: JsonObject, key: string, path: string): unknown[] {
     const value = this.field(object, key);
     if (value === undefined) return [];
     if (!Array.isArray(value)) fail(join(path, key), 'must be an array');
     return value;
   }
 
-  private string(object: JsonObject, key: string, path: string): string {
+  protected string(object: JsonObject, key: string, path: string): string {
     const value = this.field(object, key);
     if (value === undefined) return '';
     if (typeof value !== 'string') fail(join(path, key), 'must be a string');
@@ -72,7 +73,7 @@ class JsonRequestReader {
   }
 
   /** A 64-bit integer as canonical decimal text, from a number (its exact literal) or a string. */
-  private integer64(object: JsonObject, key: string, path: string, signed: boolean): string {
+  protected integer64(object: JsonObject, key: string, path: string, signed: boolean): string {
     const value = this.field(object, key);
     if (value === undefined) return '0';
     const where = join(path, key);
@@ -98,7 +99,7 @@ class JsonRequestReader {
   }
 
   /** An enum or small integer: a number, a decimal string, or (leniently) the value's name. */
-  private enumValue(object: JsonObject, key: string, path: string, names: readonly string[]): number {
+  protected enumValue(object: JsonObject, key: string, path: string, names: readonly string[]): number {
     const value = this.field(object, key);
     if (value === undefined) return 0;
     if (typeof value === 'number' && Number.isInteger(value)) return value;
@@ -229,19 +230,19 @@ class JsonRequestReader {
 }
 
 /**
- * Whether the parsed body holds more than `maxSpans` spans. Containers of the wrong type count
- * nothing here; the reader reports them.
+ * Whether the parsed body holds more than `maxItems` spans (or, with the logs keys, log records).
+ * Containers of the wrong type count nothing here; the reader reports them.
  */
-function holdsMoreSpansThan(root: unknown, maxSpans: number): boolean {
+export function holdsMoreItemsThan(root: unknown, maxItems: number, keys: readonly [string, string, string] = ['resourceSpans', 'scopeSpans', 'spans']): boolean {
   const items = (container: unknown, key: string): unknown[] => {
     const value = typeof container === 'object' && container !== null ? (container as JsonObject)[key] : undefined;
     return Array.isArray(value) ? value : [];
   };
-  let spans = 0;
-  for (const rs of items(root, 'resourceSpans')) {
-    for (const ss of items(rs, 'scopeSpans')) {
-      spans += items(ss, 'spans').length;
-      if (spans > maxSpans) return true;
+  let count = 0;
+  for (const rs of items(root, keys[0])) {
+    for (const ss of items(rs, keys[1])) {
+      count += items(ss, keys[2]).length;
+      if (count > maxItems) return true;
     }
   }
   return false;
@@ -252,13 +253,17 @@ function holdsMoreSpansThan(root: unknown, maxSpans: number): boolean {
  * when it holds more than `maxSpans` spans (counted before any span is read).
  */
 export function decodeJsonTraceRequest(text: string, maxSpans: number): OtlpTraceRequest {
-  let json: ExactJson;
+  const json = parseOtlpJson(text);
+  if (holdsMoreItemsThan(json.value, maxSpans)) throw tooManySpans(maxSpans);
+  return new JsonRequestReader(json).request();
+}
+
+/** The body as exact JSON; OtlpDecodeError when it is not JSON. */
+export function parseOtlpJson(text: string): ExactJson {
   try {
-    json = parseExactJson(text);
+    return parseExactJson(text);
   } catch (error) {
     if (error instanceof JsonSyntaxError) throw new OtlpDecodeError(`the request body is not valid JSON: ${error.message}`);
     throw error;
   }
-  if (holdsMoreSpansThan(json.value, maxSpans)) throw tooManySpans(maxSpans);
-  return new JsonRequestReader(json).request();
 }

@@ -49,15 +49,17 @@ function isEmpty(id: RawId): boolean {
   return id.length === 0;
 }
 
-function traceUuid(id: RawId): string | undefined {
+/** The Traced UUID of an OTLP trace id (hex text or bytes); undefined when it is not 16 bytes or all zero. */
+export function traceUuid(id: RawId): string | undefined {
   return typeof id === 'string' ? traceIdToUuid(id) : traceIdBytesToUuid(id);
 }
 
-function spanUuid(id: RawId): string | undefined {
+/** The Traced UUID of an OTLP span id; undefined when it is not 8 bytes or all zero. */
+export function spanUuid(id: RawId): string | undefined {
   return typeof id === 'string' ? spanIdToUuid(id) : spanIdBytesToUuid(id);
 }
 
-function describeId(id: RawId): string {
+export function describeId(id: RawId): string {
   const hex = typeof id === 'string' ? id : Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex');
   return hex === '' ? 'empty' : JSON.stringify(hex.length > 40 ? `${hex.slice(0, 40)}…` : hex);
 }
@@ -84,7 +86,8 @@ class TagBuilder {
   }
 }
 
-function serviceOf(resourceAttributes: readonly OtlpAttribute[]): string {
+/** The resource's service.name, cut to 256 characters; unknown_service when missing or empty. */
+export function serviceOf(resourceAttributes: readonly OtlpAttribute[]): string {
   for (const attribute of resourceAttributes) {
     if (attribute.key !== 'service.name') continue;
     const name = anyValueText(attribute.value);

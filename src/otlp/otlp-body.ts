@@ -5,10 +5,13 @@
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { utf8Problem } from '../codec/utf8-body.js';
+import { decodeJsonLogsRequest } from './json-logs-request.js';
 import { decodeJsonTraceRequest } from './json-request.js';
+import type { OtlpLogsRequest } from './otlp-logs-request.js';
 import type { OtlpTraceRequest } from './otlp-request.js';
 import { decodeProtobufTraceRequest, encodeProtobufExportResponse, encodeProtobufStatus } from './protobuf-codec.js';
-import { checkAttributeKeys } from './request-limits.js';
+import { decodeProtobufLogsRequest, encodeProtobufLogsResponse } from './protobuf-logs-codec.js';
+import { checkAttributeKeys, checkLogAttributeKeys } from './request-limits.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -46,7 +49,7 @@ export class OtlpBodyError extends Error {
  * Undoes Content-Encoding. The decompressed size is held to the same limit as the body
  * (MAX_BODY_BYTES), so a small gzip bomb cannot inflate into gigabytes.
  */
-export async function decodeContentEncoding(body: Buffer, contentEncoding: string | undefined, maxBytes: number): Promise<Buffer> {
+export async function decodeContentEncoding(body: Buffer, contentEncoding: string | undefined, maxBytes: number, limitSetting = 'MAX_BODY_BYTES'): Promise<Buffer> {
   const encoding = (contentEncoding ?? '').trim().toLowerCase();
   if (encoding === '' || encoding === 'identity') return body;
   if (encoding !== 'gzip') throw new OtlpBodyError(`unsupported content-encoding "${encoding}": send gzip or an uncompressed body`, 415);
@@ -54,7 +57,7 @@ export async function decodeContentEncoding(body: Buffer, contentEncoding: strin
     return await gunzipAsync(body, { maxOutputLength: maxBytes });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new OtlpBodyError(`the decompressed request body is larger than the limit of ${maxBytes} bytes (MAX_BODY_BYTES)`, 413);
+      throw new OtlpBodyError(`the decompressed request body is larger than the limit of ${maxBytes} bytes (${limitSetting})`, 413);
     }
     throw new OtlpBodyError(`the request body is not valid gzip: ${(error as Error).message}`, 400);
   }
@@ -78,6 +81,20 @@ export function decodeTraceRequest(body: Buffer, encoding: OtlpEncoding, maxSpan
   return request;
 }
 
+/** The logs request, under the same rules as a trace request (`maxRecords` for the span cap). */
+export function decodeLogsRequest(body: Buffer, encoding: OtlpEncoding, maxRecords: number): OtlpLogsRequest {
+  let request: OtlpLogsRequest;
+  if (encoding === 'protobuf') {
+    request = decodeProtobufLogsRequest(body, maxRecords);
+  } else {
+    const problem = utf8Problem(body);
+    if (problem !== undefined) throw new OtlpBodyError(problem, 400);
+    request = decodeJsonLogsRequest(utf8Decoder.decode(body), maxRecords);
+  }
+  checkLogAttributeKeys(request);
+  return request;
+}
+
 const utf8Decoder = new TextDecoder('utf-8');
 
 /** ExportTraceServiceResponse in `encoding`. JSON writes int64 rejectedSpans as a string (proto3 JSON). */
@@ -85,6 +102,13 @@ export function exportResponseBody(encoding: OtlpEncoding, rejectedSpans: number
   if (encoding === 'protobuf') return asBuffer(encodeProtobufExportResponse(rejectedSpans, errorMessage));
   if (rejectedSpans === 0 && errorMessage === '') return '{}';
   return `{"partialSuccess":{"rejectedSpans":"${rejectedSpans}","errorMessage":${JSON.stringify(errorMessage)}}}`;
+}
+
+/** ExportLogsServiceResponse in `encoding`. */
+export function logsExportResponseBody(encoding: OtlpEncoding, rejectedLogRecords: number, errorMessage: string): string | Buffer {
+  if (encoding === 'protobuf') return encodeProtobufLogsResponse(rejectedLogRecords, errorMessage);
+  if (rejectedLogRecords === 0 && errorMessage === '') return '{}';
+  return `{"partialSuccess":{"rejectedLogRecords":"${rejectedLogRecords}","errorMessage":${JSON.stringify(errorMessage)}}}`;
 }
 
 /** google.rpc.Status in `encoding`; the JSON form is `{"code":3,"message":"…"}`. */

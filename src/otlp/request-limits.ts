@@ -4,6 +4,7 @@
 // the event loop, and attribute keys, because they become tag keys, which every path limits.
 
 import { MAX_TAG_KEY_LENGTH } from '../../schemas/span.js';
+import type { OtlpLogsRequest } from './otlp-logs-request.js';
 import { OtlpDecodeError, type OtlpAttribute, type OtlpTraceRequest } from './otlp-request.js';
 
 /** The 400 for a request of more than `maxSpans` spans (the decoders stop counting past it). */
@@ -12,6 +13,24 @@ export function tooManySpans(maxSpans: number): OtlpDecodeError {
     `the request holds more than ${maxSpans} spans, the limit per request (MAX_OTLP_SPANS_PER_REQUEST); ` +
       'nothing was stored: export smaller batches (BatchSpanProcessor maxExportBatchSize, or send_batch_max_size in a Collector\'s batch processor)',
   );
+}
+
+/** The 400 for a logs request of more than `maxRecords` records (the same per-request cap as spans). */
+export function tooManyLogRecords(maxRecords: number): OtlpDecodeError {
+  return new OtlpDecodeError(
+    `the request holds more than ${maxRecords} log records, the limit per request (MAX_OTLP_SPANS_PER_REQUEST); ` +
+      'nothing was stored: export smaller batches (BatchLogRecordProcessor maxExportBatchSize)',
+  );
+}
+
+/** Throws OtlpDecodeError naming the first log record or resource attribute key longer than MAX_TAG_KEY_LENGTH. */
+export function checkLogAttributeKeys(request: OtlpLogsRequest): void {
+  request.resourceLogs.forEach((rl, r) => {
+    checkKeys(rl.resourceAttributes, `resourceLogs[${r}].resource.attributes`);
+    rl.scopeLogs.forEach((sl, s) => {
+      sl.logRecords.forEach((record, k) => checkKeys(record.attributes, `resourceLogs[${r}].scopeLogs[${s}].logRecords[${k}].attributes`));
+    });
+  });
 }
 
 /** Throws OtlpDecodeError naming the first span or resource attribute key longer than MAX_TAG_KEY_LENGTH. */

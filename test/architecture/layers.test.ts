@@ -27,6 +27,8 @@ const LAYERS: ReadonlyArray<readonly string[]> = [
   // serves the internal routes they ask, in the wire forms defined here.
   ['cluster'],
   ['http'],
+  // grpc/ serves OTLP/gRPC beside http/, through http/'s admission control and export step.
+  ['grpc'],
   ['.'],
 ];
 

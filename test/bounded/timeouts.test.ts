@@ -209,7 +209,7 @@ function startMain(env: Record<string, string>): Child {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: projectRoot,
     // Not about durability: in memory, so no test shares (or locks) a DATA_DIR.
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', STORAGE: 'memory', ...env },
+    env: { ...process.env, PORT: '0', OTLP_GRPC_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', STORAGE: 'memory', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);

@@ -30,6 +30,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ STORAGE: 'ssd' })).toThrow(/STORAGE must be disk or memory, got "ssd"/);
   });
 
+  it('serves OTLP/gRPC on 4317 by default, on HOST unless OTLP_GRPC_HOST is set; 0 turns it off; a bad port names the variable', () => {
+    expect(loadConfig({})).toMatchObject({ otlpGrpcPort: 4317, otlpGrpcHost: '0.0.0.0' });
+    expect(loadConfig({ HOST: '127.0.0.1' })).toMatchObject({ otlpGrpcHost: '127.0.0.1' });
+    expect(loadConfig({ HOST: '127.0.0.1', OTLP_GRPC_HOST: '::1', OTLP_GRPC_PORT: '0' })).toMatchObject({ otlpGrpcHost: '::1', otlpGrpcPort: 0 });
+    expect(() => loadConfig({ OTLP_GRPC_PORT: 'grpc' })).toThrow(/OTLP_GRPC_PORT must be a whole number from 0 to 65535, got "grpc"/);
+    expect(() => loadConfig({ OTLP_GRPC_PORT: '70000' })).toThrow(/OTLP_GRPC_PORT must be from 0 to 65535/);
+  });
+
   it('reads only the env it is given', () => {
     const saved = process.env.WINDOW_MINUTES;
     process.env.WINDOW_MINUTES = 'abc';
@@ -140,7 +148,7 @@ describe('empty values', () => {
 // ---------------------------------------------------------------------------------------------
 // The process
 
-const CONFIG_VARS = ['PORT', 'HOST', 'WINDOW_MINUTES', 'MAX_BODY_BYTES', 'LOG_LEVEL', 'CORS_ORIGIN', 'STORAGE', 'DATA_DIR'];
+const CONFIG_VARS = ['PORT', 'HOST', 'OTLP_GRPC_PORT', 'OTLP_GRPC_HOST', 'WINDOW_MINUTES', 'MAX_BODY_BYTES', 'LOG_LEVEL', 'CORS_ORIGIN', 'STORAGE', 'DATA_DIR'];
 
 interface Spawned {
   child: ChildProcess;
@@ -155,7 +163,8 @@ const started: ChildProcess[] = [];
 function startMain(env: Record<string, string>): Spawned {
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const name of CONFIG_VARS) delete childEnv[name];
-  Object.assign(childEnv, env);
+  // No fixed port in tests: OTLP/gRPC (4317 by default) is off unless a test sets it.
+  Object.assign(childEnv, { OTLP_GRPC_PORT: '0' }, env);
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: projectRoot,
     env: childEnv,

@@ -31,7 +31,7 @@ const PAIRS: Array<[string, unknown]> = [
   ['StatusResponse', schemas.StatusResponse],
   ['ReplayingResponse', schemas.ReplayingResponse],
   ['Error', schemas.ErrorBody],
-  // Extensions: logs (POST /logs, GET /traces/{trace_id}/logs) and OTLP (POST /v1/traces).
+  // Extensions: logs (POST /logs, GET /traces/{trace_id}/logs) and OTLP (POST /v1/traces, /v1/logs).
   ['LogRecord', logSchemas.LogRecord],
   ['LogIngestRequest', logSchemas.LogIngestRequest],
   ['LogIngestResponse', logSchemas.LogIngestResponse],
@@ -41,6 +41,9 @@ const PAIRS: Array<[string, unknown]> = [
   ['OtlpSpan', otlpSchemas.OtlpSpan],
   ['OtlpExportTraceServiceRequest', otlpSchemas.OtlpExportTraceServiceRequest],
   ['OtlpExportTraceServiceResponse', otlpSchemas.OtlpExportTraceServiceResponse],
+  ['OtlpLogRecord', otlpSchemas.OtlpLogRecord],
+  ['OtlpExportLogsServiceRequest', otlpSchemas.OtlpExportLogsServiceRequest],
+  ['OtlpExportLogsServiceResponse', otlpSchemas.OtlpExportLogsServiceResponse],
   ['OtlpStatus', otlpSchemas.OtlpStatus],
   // Zipkin v2 (POST /api/v2/spans and the /api/v2 read API).
   ['ZipkinEndpoint', zipkinSchemas.ZipkinEndpoint],

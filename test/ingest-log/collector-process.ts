@@ -11,12 +11,13 @@ export interface CollectorProcess {
   exited: Promise<number | string>;
 }
 
-const SETTINGS = ['PORT', 'HOST', 'WINDOW_MINUTES', 'LOG_LEVEL', 'STORAGE', 'DATA_DIR', 'SAMPLING_RATE', 'TAIL_SAMPLING'];
+const SETTINGS = ['PORT', 'HOST', 'OTLP_GRPC_PORT', 'OTLP_GRPC_HOST', 'WINDOW_MINUTES', 'LOG_LEVEL', 'STORAGE', 'DATA_DIR', 'SAMPLING_RATE', 'TAIL_SAMPLING'];
 
 export function startCollectorProcess(env: Record<string, string>): CollectorProcess {
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const name of SETTINGS) delete childEnv[name];
-  Object.assign(childEnv, { HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env });
+  // No fixed port in tests: OTLP/gRPC (4317 by default) only where a test asks for it.
+  Object.assign(childEnv, { HOST: '127.0.0.1', LOG_LEVEL: 'info', OTLP_GRPC_PORT: '0', ...env });
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: projectRoot, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));

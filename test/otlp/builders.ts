@@ -4,6 +4,7 @@
 
 import { gzipSync } from 'node:zlib';
 import { exportTraceServiceRequestType } from '../../src/otlp/protobuf-codec.js';
+import { exportLogsServiceRequestType } from '../../src/otlp/protobuf-logs-codec.js';
 import type { OtlpEncoding } from '../../src/otlp/otlp-body.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -49,6 +50,12 @@ function withByteIds(value: unknown): unknown {
 export function protobufBody(object: unknown): Buffer {
   const message = exportTraceServiceRequestType.fromObject(withByteIds(object) as Record<string, unknown>);
   return Buffer.from(exportTraceServiceRequestType.encode(message).finish());
+}
+
+/** An ExportLogsServiceRequest described as OTLP/JSON, in protobuf. */
+export function logsProtobufBody(object: unknown): Buffer {
+  const message = exportLogsServiceRequestType.fromObject(withByteIds(object) as Record<string, unknown>);
+  return Buffer.from(exportLogsServiceRequestType.encode(message).finish());
 }
 
 export function encodeRequest(encoding: OtlpEncoding, object: unknown, options: { gzip?: boolean } = {}): { body: Buffer; headers: Record<string, string> } {

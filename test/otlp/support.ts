@@ -18,6 +18,7 @@ export interface OtlpCollectorOptions {
   maxBodyBytes?: number;
   maxLogs?: number;
   maxSpans?: number;
+  maxLogBodyBytes?: number;
 }
 
 /** A clock that reads Date.now() but still satisfies the ManualClock type Api expects. */
@@ -41,6 +42,7 @@ export async function startOtlpCollector(options: OtlpCollectorOptions = {}): Pr
     maxBodyBytes: options.maxBodyBytes ?? base.maxBodyBytes,
     maxLogs: options.maxLogs ?? base.maxLogs,
     maxSpans: options.maxSpans ?? base.maxSpans,
+    maxLogBodyBytes: options.maxLogBodyBytes ?? base.maxLogBodyBytes,
   };
   const store = new BucketStore({ clock, windowMinutes: config.windowMinutes });
   const logStore = new MinuteLogStore({ clock, windowMinutes: config.windowMinutes });

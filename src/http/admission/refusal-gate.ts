@@ -26,9 +26,20 @@ const INGEST_PATHS = new Map<string, IngestKind>([
   ['/spans', 'spans'],
   ['/v1/traces', 'otlp'],
   ['/logs', 'logs'],
+  // OTLP logs: counted with the logs (their budget is the log store's), answered as OTLP.
+  ['/v1/logs', 'logs'],
   // Zipkin v2 JSON: refused and counted like POST /spans, whose {"error"} body it shares.
   ['/api/v2/spans', 'spans'],
 ]);
+
+function pathOf(req: IncomingMessage): string {
+  const url = req.url ?? '';
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
+}
+
+/** OTLP/HTTP paths answer refusals with a google.rpc.Status in the request's encoding. */
+const OTLP_PATHS = new Set(['/v1/traces', '/v1/logs']);
 
 /** Refusals by path kind and reason since the last scrape. */
 export type RefusalTally = Record<IngestKind, Record<RefusalReason, number>>;
@@ -69,14 +80,17 @@ export class RefusalGate {
     this.tally[kind][reason]++;
   }
 
+  /** Why ingest of `kind` is refused now, or undefined; `countRefusal` is the caller's to call. */
+  refusalNow(kind: IngestKind): Refusal | undefined {
+    return this.unavailable ?? this.admission.check(kind !== 'logs');
+  }
+
   /** Answers 503 and returns true when an ingest request is refused; false lets it through. */
   tryRefuse(req: IncomingMessage, res: ServerResponse): boolean {
     if (req.method !== 'POST') return false;
-    const url = req.url ?? '';
-    const query = url.indexOf('?');
-    const kind = INGEST_PATHS.get(query < 0 ? url : url.slice(0, query));
+    const kind = INGEST_PATHS.get(pathOf(req));
     if (kind === undefined) return false;
-    const refusal = this.unavailable ?? this.admission.check(kind !== 'logs');
+    const refusal = this.refusalNow(kind);
     if (refusal !== undefined) {
       this.respond(kind, refusal, req, res);
       return true;
@@ -188,7 +202,7 @@ export class RefusalGate {
     }
     let contentType = 'application/json; charset=utf-8';
     let body: Buffer;
-    if (kind !== 'otlp') {
+    if (!OTLP_PATHS.has(pathOf(req))) {
       body = encoded.json ??= Buffer.from(JSON.stringify({ error: refusal.message }));
     } else if (encodingOf(req.headers['content-type']) === 'protobuf') {
       // OTLP/HTTP: 503 with a google.rpc.Status in the request's encoding; SDKs retry it.

@@ -6,7 +6,9 @@ import protobuf from 'protobufjs';
 
 export const PROTO_FILES = [
   'opentelemetry/proto/collector/trace/v1/trace_service.proto',
+  'opentelemetry/proto/collector/logs/v1/logs_service.proto',
   'google/rpc/status.proto',
+  'google/rpc/error_details.proto',
 ] as const;
 
 export function loadProtoFiles(protoDir: string): protobuf.Root {

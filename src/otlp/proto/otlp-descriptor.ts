@@ -15,6 +15,14 @@ export const OTLP_DESCRIPTOR = {
                   "nested": {
                     "v1": {
                       "nested": {
+                        "TraceService": {
+                          "methods": {
+                            "Export": {
+                              "requestType": "ExportTraceServiceRequest",
+                              "responseType": "ExportTraceServiceResponse"
+                            }
+                          }
+                        },
                         "ExportTraceServiceRequest": {
                           "fields": {
                             "resourceSpans": {
@@ -40,6 +48,55 @@ export const OTLP_DESCRIPTOR = {
                               "type": "int64",
                               "id": 1,
                               "protoName": "rejected_spans"
+                            },
+                            "errorMessage": {
+                              "type": "string",
+                              "id": 2,
+                              "protoName": "error_message"
+                            }
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "logs": {
+                  "nested": {
+                    "v1": {
+                      "nested": {
+                        "LogsService": {
+                          "methods": {
+                            "Export": {
+                              "requestType": "ExportLogsServiceRequest",
+                              "responseType": "ExportLogsServiceResponse"
+                            }
+                          }
+                        },
+                        "ExportLogsServiceRequest": {
+                          "fields": {
+                            "resourceLogs": {
+                              "rule": "repeated",
+                              "type": "opentelemetry.proto.logs.v1.ResourceLogs",
+                              "id": 1,
+                              "protoName": "resource_logs"
+                            }
+                          }
+                        },
+                        "ExportLogsServiceResponse": {
+                          "fields": {
+                            "partialSuccess": {
+                              "type": "ExportLogsPartialSuccess",
+                              "id": 1,
+                              "protoName": "partial_success"
+                            }
+                          }
+                        },
+                        "ExportLogsPartialSuccess": {
+                          "fields": {
+                            "rejectedLogRecords": {
+                              "type": "int64",
+                              "id": 1,
+                              "protoName": "rejected_log_records"
                             },
                             "errorMessage": {
                               "type": "string",
@@ -315,6 +372,120 @@ export const OTLP_DESCRIPTOR = {
                   }
                 }
               }
+            },
+            "logs": {
+              "nested": {
+                "v1": {
+                  "nested": {
+                    "ResourceLogs": {
+                      "fields": {
+                        "resource": {
+                          "type": "opentelemetry.proto.resource.v1.Resource",
+                          "id": 1
+                        },
+                        "scopeLogs": {
+                          "rule": "repeated",
+                          "type": "ScopeLogs",
+                          "id": 2,
+                          "protoName": "scope_logs"
+                        }
+                      }
+                    },
+                    "ScopeLogs": {
+                      "fields": {
+                        "scope": {
+                          "type": "opentelemetry.proto.common.v1.InstrumentationScope",
+                          "id": 1
+                        },
+                        "logRecords": {
+                          "rule": "repeated",
+                          "type": "LogRecord",
+                          "id": 2,
+                          "protoName": "log_records"
+                        }
+                      }
+                    },
+                    "SeverityNumber": {
+                      "values": {
+                        "SEVERITY_NUMBER_UNSPECIFIED": 0,
+                        "SEVERITY_NUMBER_TRACE": 1,
+                        "SEVERITY_NUMBER_TRACE2": 2,
+                        "SEVERITY_NUMBER_TRACE3": 3,
+                        "SEVERITY_NUMBER_TRACE4": 4,
+                        "SEVERITY_NUMBER_DEBUG": 5,
+                        "SEVERITY_NUMBER_DEBUG2": 6,
+                        "SEVERITY_NUMBER_DEBUG3": 7,
+                        "SEVERITY_NUMBER_DEBUG4": 8,
+                        "SEVERITY_NUMBER_INFO": 9,
+                        "SEVERITY_NUMBER_INFO2": 10,
+                        "SEVERITY_NUMBER_INFO3": 11,
+                        "SEVERITY_NUMBER_INFO4": 12,
+                        "SEVERITY_NUMBER_WARN": 13,
+                        "SEVERITY_NUMBER_WARN2": 14,
+                        "SEVERITY_NUMBER_WARN3": 15,
+                        "SEVERITY_NUMBER_WARN4": 16,
+                        "SEVERITY_NUMBER_ERROR": 17,
+                        "SEVERITY_NUMBER_ERROR2": 18,
+                        "SEVERITY_NUMBER_ERROR3": 19,
+                        "SEVERITY_NUMBER_ERROR4": 20,
+                        "SEVERITY_NUMBER_FATAL": 21,
+                        "SEVERITY_NUMBER_FATAL2": 22,
+                        "SEVERITY_NUMBER_FATAL3": 23,
+                        "SEVERITY_NUMBER_FATAL4": 24
+                      }
+                    },
+                    "LogRecord": {
+                      "fields": {
+                        "timeUnixNano": {
+                          "type": "fixed64",
+                          "id": 1,
+                          "protoName": "time_unix_nano"
+                        },
+                        "observedTimeUnixNano": {
+                          "type": "fixed64",
+                          "id": 11,
+                          "protoName": "observed_time_unix_nano"
+                        },
+                        "severityNumber": {
+                          "type": "SeverityNumber",
+                          "id": 2,
+                          "protoName": "severity_number"
+                        },
+                        "severityText": {
+                          "type": "string",
+                          "id": 3,
+                          "protoName": "severity_text"
+                        },
+                        "body": {
+                          "type": "opentelemetry.proto.common.v1.AnyValue",
+                          "id": 5
+                        },
+                        "attributes": {
+                          "rule": "repeated",
+                          "type": "opentelemetry.proto.common.v1.KeyValue",
+                          "id": 6
+                        },
+                        "traceId": {
+                          "type": "bytes",
+                          "id": 9,
+                          "protoName": "trace_id"
+                        },
+                        "spanId": {
+                          "type": "bytes",
+                          "id": 10,
+                          "protoName": "span_id"
+                        }
+                      },
+                      "reserved": [
+                        [
+                          4,
+                          4
+                        ]
+                      ]
+                    }
+                  }
+                }
+              }
             }
           }
         }
@@ -322,6 +493,34 @@ export const OTLP_DESCRIPTOR = {
     },
     "google": {
       "nested": {
+        "protobuf": {
+          "nested": {
+            "Any": {
+              "fields": {
+                "type_url": {
+                  "type": "string",
+                  "id": 1
+                },
+                "value": {
+                  "type": "bytes",
+                  "id": 2
+                }
+              }
+            },
+            "Duration": {
+              "fields": {
+                "seconds": {
+                  "type": "int64",
+                  "id": 1
+                },
+                "nanos": {
+                  "type": "int32",
+                  "id": 2
+                }
+              }
+            }
+          }
+        },
         "rpc": {
           "nested": {
             "Status": {
@@ -333,6 +532,20 @@ export const OTLP_DESCRIPTOR = {
                 "message": {
                   "type": "string",
                   "id": 2
+                },
+                "details": {
+                  "rule": "repeated",
+                  "type": "google.protobuf.Any",
+                  "id": 3
+                }
+              }
+            },
+            "RetryInfo": {
+              "fields": {
+                "retryDelay": {
+                  "type": "google.protobuf.Duration",
+                  "id": 1,
+                  "protoName": "retry_delay"
                 }
               }
             }
