@@ -29,7 +29,7 @@ import { OtlpDecodeError, type OtlpTraceRequest } from '../otlp/otlp-request.js'
 import type { TraceWriter } from '../store/writer.js';
 import type { AdmissionControl } from './admission/admission-control.js';
 import type { RefusalGate } from './admission/refusal-gate.js';
-import { isStorageError, refuseForStorage, storageRefusalMessage } from './storage-refusal.js';
+import { withStorageRefusal } from './storage-refusal.js';
 
 export interface OtlpRouteOptions {
   store: TraceWriter;
@@ -61,12 +61,9 @@ export const otlpRoutes: FastifyPluginAsync<OtlpRouteOptions> = async (app, { st
   app.addContentTypeParser(PROTOBUF_CONTENT_TYPES, { parseAs: 'buffer' }, parse);
   app.addContentTypeParser(JSON_CONTENT_TYPE, { parseAs: 'buffer' }, parse);
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
+  app.setErrorHandler(withStorageRefusal(gate, (error: FastifyError, request, reply) => {
     const encoding = encodingOf(request.headers['content-type']);
     const status = error.statusCode ?? 500;
-    if (isStorageError(error)) {
-      return refuseForStorage(gate, 'otlp', reply).type(contentTypeFor(encoding)).send(statusBody(encoding, RpcCode.UNAVAILABLE, storageRefusalMessage(error)));
-    }
     if (status >= 500) {
       request.log.error({ err: error }, 'OTLP export failed');
       return sendStatus(reply, encoding, 500, RpcCode.INTERNAL, 'internal error');
@@ -87,7 +84,7 @@ export const otlpRoutes: FastifyPluginAsync<OtlpRouteOptions> = async (app, { st
     }
     metrics.otlpRequestsRejected.inc({ reason });
     return sendStatus(reply, encoding, status, code, message);
-  });
+  }));
 
   app.post(
     '/v1/traces',
