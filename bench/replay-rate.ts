@@ -76,7 +76,6 @@ async function replay(workerFromBytes: number): Promise<number> {
     logStore,
     progress,
     log: () => undefined,
-    unlink: async () => undefined,
     replayClock: clock,
     workerFromBytes,
     evict: async () => {

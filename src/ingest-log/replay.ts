@@ -38,7 +38,7 @@ export interface ReplayProgress {
   failedRecords: number;
   /** Segment files not replayed at all (unreadable, empty, future format). */
   skippedSegments: number;
-  /** Segments deleted before replay because the window had passed them. */
+  /** Segments not replayed because the window had passed them (deleted by the log's eviction). */
   expiredSegments: number;
 }
 
@@ -59,8 +59,12 @@ export interface ReplayOptions {
   log: ReplayLogger;
   /** How often progress is logged. */
   logEveryMs?: number;
-  /** Deletes a file (the expired segments); fs.promises.unlink by default. */
-  unlink: (path: string) => Promise<void>;
+  /**
+   * Told of every segment in DATA_DIR before replay starts, oldest first, those the window has
+   * passed included: the ingest log takes them on (SegmentLog.adopt), and its eviction, the one
+   * place segments are deleted, deletes the passed ones whole.
+   */
+  onSegmentsFound?: (segments: readonly SegmentName[]) => void | Promise<void>;
   /**
    * The stores' clock, set to each record's append time (replay-clock.ts); without it records
    * are applied at the current time.
@@ -72,9 +76,10 @@ export interface ReplayOptions {
   evict?: () => Promise<void>;
 }
 
-/** Replays DATA_DIR into the stores; returns the segments left on disk, oldest first. */
-export async function replayLog(options: ReplayOptions): Promise<SegmentName[]> {
+/** Replays DATA_DIR into the stores. */
+export async function replayLog(options: ReplayOptions): Promise<void> {
   const { dir, progress, log } = options;
+  const found: SegmentName[] = [];
   const segments: Array<SegmentName & { bytes: number }> = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     if (entry.name === LOCK_FILE) continue;
@@ -83,8 +88,9 @@ export async function replayLog(options: ReplayOptions): Promise<SegmentName[]> 
       log('warn', { file: entry.name }, 'DATA_DIR holds a file that is not a segment; left alone');
       continue;
     }
+    found.push(name);
+    // Nothing in it is in the window any more: not read, and deleted by the log's eviction.
     if (segmentExpired(name.minute, options.clock.nowMs(), options.windowMinutes)) {
-      await options.unlink(join(dir, name.file)).catch(() => undefined);
       progress.expiredSegments++;
       continue;
     }
@@ -93,6 +99,7 @@ export async function replayLog(options: ReplayOptions): Promise<SegmentName[]> 
     progress.bytesTotal += bytes;
   }
   segments.sort(compareSegments);
+  await options.onSegmentsFound?.(found.sort(compareSegments));
   progress.segmentsTotal = segments.length;
   log('info', { segments: segments.length, bytes: progress.bytesTotal, expiredSegments: progress.expiredSegments }, 'replaying the ingest log');
 
@@ -183,5 +190,4 @@ export async function replayLog(options: ReplayOptions): Promise<SegmentName[]> 
   replayClock?.release();
   await options.evict?.();
   log('info', { ...progress }, 'replay done');
-  return segments.map(({ minute, sequence, file }) => ({ minute, sequence, file }));
 }

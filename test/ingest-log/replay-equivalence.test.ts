@@ -9,7 +9,6 @@
 // dependency edge), and a span id whose first copy aged out is no longer a duplicate.
 import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -64,7 +63,6 @@ async function run(commands: Command[], shape: Shape, workerFromBytes?: number):
       logStore: new MinuteLogStore({ clock: replayClock, windowMinutes: WINDOW_MINUTES }),
       progress,
       log: () => undefined,
-      unlink,
       replayClock,
       workerFromBytes,
       evict: async () => {
