@@ -18,6 +18,8 @@ import type { ReplayWorkerData } from './replay-worker.js';
 export const WORKER_FROM_BYTES = 8 * 1024 * 1024;
 
 export interface ReplaySource {
+  /** Where the log is read: `worker` or `main thread`. */
+  readonly readOn: 'worker' | 'main thread';
   /** In order, ending with `done` or `failed`. */
   messages: AsyncIterable<ReplayMessage>;
   /** One chunk applied: another may be sent. */
@@ -75,6 +77,7 @@ function workerSource(paths: string[]): ReplaySource {
   worker.on('error', (error) => fail(error.message, error.stack));
   worker.on('exit', (code) => fail(`the replay worker exited (code ${code}) before it was done`, undefined));
   return {
+    readOn: 'worker',
     messages: queue,
     credit: () => worker.postMessage(1),
     async stop() {
@@ -96,7 +99,7 @@ function inThreadSource(paths: string[]): ReplaySource {
     () => queue.push({ type: 'done' }),
     (error: unknown) => queue.push({ type: 'failed', message: (error as Error).message, stack: (error as Error).stack }),
   );
-  return { messages: queue, credit: () => credits.give(), stop: async () => undefined };
+  return { readOn: 'main thread', messages: queue, credit: () => credits.give(), stop: async () => undefined };
 }
 
 /** Reads `paths` for replay: in the worker when `bytes` is at least `workerFromBytes`. */

@@ -101,7 +101,6 @@ export async function replayLog(options: ReplayOptions): Promise<void> {
   segments.sort(compareSegments);
   await options.onSegmentsFound?.(found.sort(compareSegments));
   progress.segmentsTotal = segments.length;
-  log('info', { segments: segments.length, bytes: progress.bytesTotal, expiredSegments: progress.expiredSegments }, 'replaying the ingest log');
 
   const logEveryMs = options.logEveryMs ?? 2000;
   const replayClock = options.replayClock;
@@ -114,6 +113,7 @@ export async function replayLog(options: ReplayOptions): Promise<void> {
     progress.bytesTotal,
     options.workerFromBytes,
   );
+  log('info', { segments: segments.length, bytes: progress.bytesTotal, expiredSegments: progress.expiredSegments, readOn: source.readOn }, 'replaying the ingest log');
   try {
     for await (const message of source.messages) {
       if (message.type === 'done') break;
