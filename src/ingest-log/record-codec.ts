@@ -231,6 +231,16 @@ export function decodeRecord(buffer: Buffer, start: number, end: number): Decode
 
 /** Words of the batch's trace ids, four per trace. */
 let traceWords = new Uint32Array(64 * 4);
+/** The tag sets' pair hashes of the record being decoded, and where each set's start. */
+let hashes = new Uint32Array(1024);
+let hashStart = new Uint32Array(65);
+
+function grownHashes(from: Uint32Array, needed: number): Uint32Array<ArrayBuffer> {
+  const grown = new Uint32Array(Math.max(needed, from.length * 2));
+  grown.set(from);
+  return grown;
+}
+
 /** Byte range of each ASCII tag text in the record's buffer. */
 let tagFrom = new Uint32Array(64);
 let tagTo = new Uint32Array(64);
@@ -259,7 +269,10 @@ function decodeSpans(reader: ByteReader): SpanBatch {
     tagFrom = new Uint32Array(tagCount * 2);
     tagTo = new Uint32Array(tagCount * 2);
   }
-  const tagHashes: number[][] = new Array(tagCount);
+  // Every tag set's pair hashes, one after another in a reused array: set t owns
+  // [hashStart[t], hashStart[t + 1]).
+  if (hashStart.length < tagCount + 1) hashStart = new Uint32Array(tagCount * 2 + 1);
+  hashStart[0] = 0;
   const buffer = reader.buffer;
   let inPlace = false;
   for (let t = 0; t < tagCount; t++) {
@@ -275,9 +288,10 @@ function decodeSpans(reader: ByteReader): SpanBatch {
       inPlace = true;
     } else tags[t] = buffer.toString('utf8', from, from + bytes);
     const count = reader.varint();
-    const pairs: number[] = new Array(count);
-    for (let h = 0; h < count; h++) pairs[h] = reader.u32();
-    tagHashes[t] = pairs;
+    const first = hashStart[t]!;
+    if (hashes.length < first + count) hashes = grownHashes(hashes, first + count);
+    for (let h = 0; h < count; h++) hashes[first + h] = reader.u32();
+    hashStart[t + 1] = first + count;
   }
   const batch = SpanBatch.acquire();
   if (inPlace) {
@@ -323,8 +337,7 @@ function decodeSpans(reader: ByteReader): SpanBatch {
         batch.tagsAt[2 * i] = tagFrom[tag - 1]!;
         batch.tagsAt[2 * i + 1] = tagTo[tag - 1]!;
       }
-      const pairs = tagHashes[tag - 1]!;
-      for (let h = 0; h < pairs.length; h++) batch.addTagHash(pairs[h]!);
+      for (let h = hashStart[tag - 1]!, to = hashStart[tag]!; h < to; h++) batch.addTagHash(hashes[h]!);
     }
     batch.tagEnds[i] = batch.tagHashCount;
     const t = i * TIME_FIELDS;
