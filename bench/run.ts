@@ -397,7 +397,7 @@ async function main(): Promise<void> {
   if (all || which === 'durability') {
     const { run } = await import('./durability.js');
     const replaySpans = args.find((a) => a.startsWith('--replay-spans='))?.split('=')[1];
-    const r = await run({ quick, port: () => nextPort++, replaySpans: replaySpans === undefined ? undefined : Number(replaySpans) });
+    const r = await run({ quick, port: () => nextPort++, replaySpans: replaySpans === undefined ? undefined : Number(replaySpans), restartOnly: args.includes('--restart-only') });
     rows.push(...r.rows);
     json.durability = r.json;
   }

@@ -2,7 +2,6 @@
 
 import cors from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { unlink } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
@@ -16,6 +15,7 @@ import { dependenciesRoutes } from './http/dependencies.js';
 import { docsRoutes } from './http/docs.js';
 import { ConnectionDrain } from './http/drain.js';
 import { answerErrors } from './http/error-answer.js';
+import { withStorageRefusal } from './http/storage-refusal.js';
 import { healthRoutes } from './http/health.js';
 import { registerJsonBodyParser } from './http/json-body-parser.js';
 import { logsRoutes } from './http/logs.js';
@@ -115,10 +115,11 @@ export interface Collector {
 
 export async function buildApp(options: AppOptions): Promise<Collector> {
   const { config } = options;
+  const clock = options.clock ?? systemClock;
   // Sampling sits in front of the store, so every ingest path is sampled and queries pass through.
   const sampling = SamplingStore.enabled(config.sampling.rate, config.sampling.tail)
     ? new SamplingStore(options.store, {
-        clock: options.clock ?? systemClock,
+        clock,
         windowMinutes: config.windowMinutes,
         headRate: config.sampling.rate,
         tail: config.sampling.tail
@@ -136,7 +137,7 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
   const ingestLog = options.ingestLog;
   // With an ingest log, ingest writes through it, in front of the sampler: replay then feeds the
   // sampler the same batches, and head sampling keeps the same traces.
-  const writer: TraceWriter = ingestLog === undefined ? store : new DurableWriter(ingestLog, store, options.clock ?? systemClock, config.windowMinutes);
+  const writer: TraceWriter = ingestLog === undefined ? store : new DurableWriter(ingestLog, store, clock, config.windowMinutes);
   const admission = new AdmissionControl({
     store,
     maxSpans: config.maxSpans,
@@ -187,8 +188,8 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
 
   app.setValidatorCompiler(validatorCompiler());
   registerJsonBodyParser(app);
-  const logStore = options.logStore ?? new MinuteLogStore({ clock: options.clock ?? systemClock, windowMinutes: config.windowMinutes });
-  const durableLogStore = ingestLog === undefined ? logStore : new DurableLogStore(ingestLog, logStore, options.clock ?? systemClock, config.windowMinutes);
+  const logStore = options.logStore ?? new MinuteLogStore({ clock, windowMinutes: config.windowMinutes });
+  const durableLogStore = ingestLog === undefined ? logStore : new DurableLogStore(ingestLog, logStore, clock, config.windowMinutes);
   const metrics = new CollectorMetrics(
     store,
     {
@@ -223,7 +224,8 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
     done();
   });
 
-  app.setErrorHandler(answerErrors(config.maxBodyBytes));
+  // A batch the ingest log could not make durable is a refusal (503, reason storage) on every ingest route.
+  app.setErrorHandler(withStorageRefusal(gate, answerErrors(config.maxBodyBytes)));
 
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: `no route for ${request.method} ${request.url.split('?')[0]}` }),
@@ -256,7 +258,7 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
     const local = ryw === undefined ? store : new BarrierSource(store, ryw.applied, ryw.published, readWaitMs);
     queries = new MergedStore({
       sources: [{ name: 'local', source: local, inProcess: true }, ...peers.map((peer) => ({ name: peer.name, source: peer }))],
-      clock: options.clock ?? systemClock,
+      clock,
       windowMinutes: config.windowMinutes,
       onSourceError: (name, error) => {
         fanoutErrors.inc({ source: name });
@@ -283,7 +285,7 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
     maxRecordsPerRequest: config.maxOtlpSpansPerRequest,
   });
   await app.register(zipkinSpansRoutes, { store: writer, metrics, admission, gate, maxSpansPerRequest: config.maxOtlpSpansPerRequest, maxBodyBytes: config.maxBodyBytes });
-  await app.register(zipkinQueryRoutes, { store: queries, clock: options.clock ?? systemClock });
+  await app.register(zipkinQueryRoutes, { store: queries, clock });
   await app.register(dashboardRoutes);
 
   const grpc = new OtlpGrpcServer({
@@ -306,7 +308,6 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
   const participants: EvictionParticipant[] = [logEviction(logStore, (logs) => metrics.logsEvicted.inc(logs)), storeEviction(store, (spans) => metrics.spansEvicted.inc(spans))];
   // Segments go whole once the window has passed everything in them: one unlink a minute.
   if (ingestLog !== undefined) {
-    const clock = options.clock ?? systemClock;
     participants.push({ evict: async () => ({ evicted: await ingestLog.evict(clock.nowMs()), pending: false }), onEvicted: () => undefined });
   }
   const eviction = new EvictionTicker({
@@ -337,23 +338,24 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
     const progress = emptyProgress();
     replaying = progress;
     gate.setUnavailable({ reason: 'replaying', retryAfterSec: 2, message: 'the collector is replaying its ingest log after a start; retry in a moment' });
-    const segments = await replayLog({
+    await replayLog({
       dir: ingestLog.dir,
-      clock: options.clock ?? systemClock,
+      clock,
       windowMinutes: config.windowMinutes,
       // Behind the ingest log: replayed batches are not written again.
       writer: store,
       logStore,
       progress,
       log: (level, fields, message) => app.log[level](fields, message),
-      unlink: (path) => unlink(path),
-      replayClock: options.replayClock,
-      evict: async () => {
-        await logStore.evict();
-        while ((await store.evict()).pending);
+      // Taken on before replay, so the passed ones are deleted now, by the log's own eviction.
+      onSegmentsFound: async (segments) => {
+        ingestLog.adopt(segments);
+        await ingestLog.evict(clock.nowMs());
       },
+      replayClock: options.replayClock,
+      // The ticker's own round (logs, spans, then segments), as live eviction ran it.
+      evict: () => eviction.tick(),
     });
-    ingestLog.adopt(segments);
     ingestLogMetrics?.replayed(progress);
     replaying = undefined;
     gate.setUnavailable(undefined);

@@ -17,7 +17,7 @@
 import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
 import type { AdmissionControl } from '../http/admission/admission-control.js';
 import type { IngestKind, RefusalGate } from '../http/admission/refusal-gate.js';
-import { isStorageError, STORAGE_RETRY_AFTER_SEC, storageRefusalMessage } from '../http/storage-refusal.js';
+import { storageRefusalOf } from '../http/storage-refusal.js';
 import type { ExportOutcome } from '../http/otlp-export.js';
 import { OtlpBodyError } from '../otlp/otlp-body.js';
 import { OtlpDecodeError } from '../otlp/otlp-request.js';
@@ -92,9 +92,10 @@ async function run(steps: ExportCallSteps, message: Buffer): Promise<Answer> {
       steps.countInvalid();
       return [invalidArgument(error.message)];
     }
-    if (isStorageError(error)) {
-      steps.gate.countRefusal(steps.kind, 'storage');
-      return [unavailable(storageRefusalMessage(error), STORAGE_RETRY_AFTER_SEC)];
+    const storage = storageRefusalOf(error);
+    if (storage !== undefined) {
+      steps.gate.countRefusal(steps.kind, storage.reason);
+      return [unavailable(storage.message, storage.retryAfterSec)];
     }
     steps.logError(error);
     return [internal()];

@@ -20,7 +20,7 @@ import { JsonSyntaxError, parseExactJson, type ExactJson } from '../codec/exact-
 import type { TraceReader } from '../store/reader.js';
 import type { RefusalGate } from './admission/refusal-gate.js';
 import { logBudgetProblem, secondsToNextMinute } from './otlp-export.js';
-import { isStorageError, refuseForStorage, storageRefusalMessage } from './storage-refusal.js';
+import { withStorageRefusal } from './storage-refusal.js';
 import { compileBodyValidator, describeValidationError } from './validation.js';
 
 export interface LogsRouteOptions {
@@ -73,8 +73,7 @@ export const logsRoutes: FastifyPluginAsyncTypebox<LogsRouteOptions> = async (ap
     done(null, request.exactJson.value);
   });
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (isStorageError(error)) return refuseForStorage(gate, 'logs', reply).send({ error: storageRefusalMessage(error) });
+  app.setErrorHandler(withStorageRefusal(gate, (error: FastifyError, request, reply) => {
     const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     if (status >= 500) {
       request.log.error({ err: error }, 'unhandled error');
@@ -87,7 +86,7 @@ export const logsRoutes: FastifyPluginAsyncTypebox<LogsRouteOptions> = async (ap
       metrics.logBatchesRejected.inc({ reason: status === 413 ? 'too_large' : status === 415 ? 'media_type' : 'invalid' });
     }
     return reply.code(status).send({ error: message });
-  });
+  }));
 
   app.post(
     '/logs',

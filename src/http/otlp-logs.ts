@@ -37,7 +37,6 @@ export const otlpLogsRoutes: FastifyPluginAsync<OtlpLogsRouteOptions> = async (
   app.setErrorHandler(
     otlpErrorHandler({
       gate,
-      kind: 'logs',
       maxBodyBytes: maxLogBodyBytes,
       bodyLimitSetting: 'MAX_LOG_BODY_BYTES',
       countRejected: (reason) => metrics.logBatchesRejected.inc({ reason }),

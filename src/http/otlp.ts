@@ -26,8 +26,8 @@ import {
 import { OtlpDecodeError, type OtlpTraceRequest } from '../otlp/otlp-request.js';
 import type { TraceWriter } from '../store/writer.js';
 import type { AdmissionControl } from './admission/admission-control.js';
-import type { IngestKind, RefusalGate } from './admission/refusal-gate.js';
-import { isStorageError, refuseForStorage, storageRefusalMessage } from './storage-refusal.js';
+import type { RefusalGate } from './admission/refusal-gate.js';
+import { withStorageRefusal } from './storage-refusal.js';
 
 export interface OtlpRouteOptions {
   store: TraceWriter;
@@ -66,7 +66,6 @@ export function addOtlpBodyParsers<T>(app: FastifyInstance, maxBodyBytes: number
 
 export interface OtlpErrorOptions {
   gate: RefusalGate;
-  kind: IngestKind;
   /** The body limit the route enforces, and the setting that holds it. */
   maxBodyBytes: number;
   bodyLimitSetting: string;
@@ -74,14 +73,14 @@ export interface OtlpErrorOptions {
   countRejected: (reason: string) => void;
 }
 
-/** The error answer of an OTLP/HTTP plugin: a google.rpc.Status in the request's encoding. */
-export function otlpErrorHandler({ gate, kind, maxBodyBytes, bodyLimitSetting, countRejected }: OtlpErrorOptions) {
-  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+/**
+ * The error answer of an OTLP/HTTP plugin: a google.rpc.Status in the request's encoding; a batch
+ * the ingest log refused is answered as the gate answers its refusals (storage-refusal.ts).
+ */
+export function otlpErrorHandler({ gate, maxBodyBytes, bodyLimitSetting, countRejected }: OtlpErrorOptions) {
+  return withStorageRefusal(gate, (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const encoding = encodingOf(request.headers['content-type']);
     const status = error.statusCode ?? 500;
-    if (isStorageError(error)) {
-      return refuseForStorage(gate, kind, reply).type(contentTypeFor(encoding)).send(statusBody(encoding, RpcCode.UNAVAILABLE, storageRefusalMessage(error)));
-    }
     if (status >= 500) {
       request.log.error({ err: error }, 'OTLP export failed');
       return sendStatus(reply, encoding, 500, RpcCode.INTERNAL, 'internal error');
@@ -102,13 +101,13 @@ export function otlpErrorHandler({ gate, kind, maxBodyBytes, bodyLimitSetting, c
     }
     countRejected(reason);
     return sendStatus(reply, encoding, status, code, message);
-  };
+  });
 }
 
 export const otlpRoutes: FastifyPluginAsync<OtlpRouteOptions> = async (app, { store, metrics, admission, gate, windowMinutes, maxBodyBytes, maxSpansPerRequest }) => {
   addOtlpBodyParsers(app, maxBodyBytes, 'MAX_BODY_BYTES', (body, encoding) => decodeTraceRequest(body, encoding, maxSpansPerRequest));
   app.setErrorHandler(
-    otlpErrorHandler({ gate, kind: 'otlp', maxBodyBytes, bodyLimitSetting: 'MAX_BODY_BYTES', countRejected: (reason) => metrics.otlpRequestsRejected.inc({ reason }) }),
+    otlpErrorHandler({ gate, maxBodyBytes, bodyLimitSetting: 'MAX_BODY_BYTES', countRejected: (reason) => metrics.otlpRequestsRejected.inc({ reason }) }),
   );
 
   app.post(

@@ -8,7 +8,6 @@ import type { AdmissionControl } from './admission/admission-control.js';
 import type { RefusalGate } from './admission/refusal-gate.js';
 import { registerSpansBody } from './spans-body.js';
 import { countStoredSpans } from './stored-spans.js';
-import { isStorageError, refuseForStorage, storageRefusalMessage } from './storage-refusal.js';
 import { compileBodyValidator, describeValidationError } from './validation.js';
 import type { CollectorMetrics } from './collector-metrics.js';
 import type { IngestResult } from '../store/trace-store.js';
@@ -54,15 +53,9 @@ export const spansRoutes: FastifyPluginAsyncTypebox<SpansRouteOptions> = async (
         }
         batch = SpanBatch.fromSpans(converted.spans);
       }
-      // One await on the hottest route: the store's answer, or a 503 when the ingest log could
-      // not make the batch durable.
-      let result: IngestResult;
-      try {
-        result = await store.apply(batch);
-      } catch (error) {
-        if (!isStorageError(error)) throw error;
-        return refuseForStorage(gate, 'spans', reply).send({ error: storageRefusalMessage(error) });
-      }
+      // One await on the hottest route. A batch the ingest log could not make durable throws a
+      // StorageError, answered 503 by the error handler (storage-refusal.ts).
+      const result = await store.apply(batch);
       // The parser's batches are reused once given back, so only after the store is done with
       // them (an exception leaves the batch to the garbage collector instead).
       if (fast !== null) batch.release();

@@ -1,25 +1,33 @@
 // The answer to a batch the ingest log could not make durable (ENOSPC, EIO): 503 + Retry-After
-// with reason `storage`, counted with the gate's refusals. Nothing of the batch was kept, so the
-// client's retry is safe; eviction deletes old segments every minute, so a full disk frees
-// itself as the window moves, and ingest resumes without a restart.
+// with reason `storage`, counted with the gate's refusals and in the body the gate's own refusals
+// have on that route. Nothing of the batch was kept, so the client's retry is safe; eviction
+// deletes old segments every minute, so a full disk frees itself as the window moves, and ingest
+// resumes without a restart.
+//
+// The one place a StorageError is turned into an answer: the routes let it through to their
+// error handler, and every error handler of an ingest route is wrapped in this one; the gRPC
+// server answers the same refusal as UNAVAILABLE.
 
-import type { FastifyReply } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { StorageError } from '../ingest-log/segment-log.js';
-import type { IngestKind, RefusalGate } from './admission/refusal-gate.js';
+import type { Refusal } from './admission/admission-control.js';
+import type { RefusalGate } from './admission/refusal-gate.js';
 
 export const STORAGE_RETRY_AFTER_SEC = 10;
 
-/** A plain boolean, not a type guard: narrowing a FastifyError by it would leave `never` behind. */
-export function isStorageError(error: unknown): boolean {
-  return error instanceof StorageError;
+type ErrorHandler = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => unknown;
+
+/** The refusal (reason `storage`) that answers `error`, when it is the ingest log's StorageError. */
+export function storageRefusalOf(error: unknown): Refusal | undefined {
+  if (!(error instanceof StorageError)) return undefined;
+  return { reason: 'storage', retryAfterSec: STORAGE_RETRY_AFTER_SEC, message: `${error.message}; nothing of this batch was kept, retry in ${STORAGE_RETRY_AFTER_SEC} s` };
 }
 
-export function storageRefusalMessage(error: unknown): string {
-  return `${(error as StorageError).message}; nothing of this batch was kept, retry in ${STORAGE_RETRY_AFTER_SEC} s`;
-}
-
-/** Counts the refusal and sets the status and Retry-After; the caller sends the body. */
-export function refuseForStorage(gate: RefusalGate, kind: IngestKind, reply: FastifyReply): FastifyReply {
-  gate.countRefusal(kind, 'storage');
-  return reply.code(503).header('retry-after', String(STORAGE_RETRY_AFTER_SEC));
+/** `handler`, answering a StorageError of an ingest route first, as a refusal (reason `storage`). */
+export function withStorageRefusal<H extends ErrorHandler>(gate: RefusalGate, handler: H): H {
+  return ((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const refusal = storageRefusalOf(error);
+    if (refusal !== undefined && gate.refuseRouted(refusal, request, reply)) return reply;
+    return handler(error, request, reply);
+  }) as H;
 }

@@ -13,7 +13,6 @@ import type { FastifyRequest } from 'fastify';
 import { SpanBatch } from '../ingest/span-batch.js';
 import { ZipkinListOfSpans, type ZipkinSpan } from '../../schemas/zipkin.js';
 import { fieldPath } from '../codec/field-path.js';
-import type { IngestResult } from '../store/trace-store.js';
 import type { TraceWriter } from '../store/writer.js';
 import { mapZipkinSpans } from '../zipkin/map-spans.js';
 import { decodeListOfSpans, ZipkinProtoError } from '../zipkin/proto-list-of-spans.js';
@@ -22,7 +21,6 @@ import { BodyError, decodeJsonBody } from './json-body-parser.js';
 import type { AdmissionControl } from './admission/admission-control.js';
 import type { RefusalGate } from './admission/refusal-gate.js';
 import type { CollectorMetrics } from './collector-metrics.js';
-import { isStorageError, refuseForStorage, storageRefusalMessage } from './storage-refusal.js';
 import { countStoredSpans } from './stored-spans.js';
 import { compileBodyValidator, describeValidationError } from './validation.js';
 
@@ -86,14 +84,9 @@ export const zipkinSpansRoutes: FastifyPluginAsyncTypebox<ZipkinSpansRouteOption
       const mapping = mapZipkinSpans(body as ZipkinSpan[]);
       if (!mapping.ok) return refuse(mapping.error);
       if (mapping.spans.length > 0) {
-        let result: IngestResult;
-        try {
-          result = await store.apply(SpanBatch.fromSpans(mapping.spans));
-        } catch (error) {
-          // The ingest log could not make the batch durable: 503 like POST /spans, not a 500.
-          if (!isStorageError(error)) throw error;
-          return refuseForStorage(gate, 'spans', reply).send({ error: storageRefusalMessage(error) });
-        }
+        // A StorageError (the ingest log could not make the batch durable) is answered 503 by the
+        // error handler, like POST /spans (storage-refusal.ts).
+        const result = await store.apply(SpanBatch.fromSpans(mapping.spans));
         countStoredSpans(result, admission, metrics);
       }
       return reply.code(202).send();

@@ -75,6 +75,18 @@ export class ByteWriter {
     this.length += bytes;
   }
 
+  /** `source[from, to)` with its byte length first (read back by ByteReader.text when it is UTF-8). */
+  bytes(source: Buffer, from: number, to: number): void {
+    this.reserve(8 + to - from);
+    this.varint(to - from);
+    const buffer = this.buffer;
+    let at = this.length;
+    // Tag text is short: a loop beats the call into C++ that copy() makes.
+    if (to - from <= 128) for (let k = from; k < to; k++) buffer[at++] = source[k]!;
+    else at += source.copy(buffer, at, from, to);
+    this.length = at;
+  }
+
   /** Forgets what was written, keeping the memory. */
   reset(): void {
     this.length = 0;
@@ -134,6 +146,12 @@ export class ByteReader {
     words[offset + 2] = buffer.readUInt32LE(this.at + 8);
     words[offset + 3] = buffer.readUInt32LE(this.at + 12);
     this.at += 16;
+  }
+
+  /** Moves past `bytes` bytes. */
+  skip(bytes: number): void {
+    this.need(bytes);
+    this.at += bytes;
   }
 
   text(): string {

@@ -7,12 +7,16 @@
 // is answered 503 and nothing of it is kept, in memory or on disk.
 //
 // Only what is inside the window when the batch is logged is logged and applied; the rest is
-// counted as discarded here. Replay judges the window at its own, later time: a span that was
-// too far in the future at ingest (discarded, and the client told so) could be inside it by
-// then, and would come back although it was never kept. Judged once, here, on the clock the
-// store uses, the log holds exactly what the store took: a span inside the window now is not
-// in the future a moment later when the store applies it (the future limit only moves on), and
-// one that has aged out by then, or by replay, is dropped there as stale by both alike.
+// counted as discarded here. The store judges the window again when it applies, and replay
+// judges it at the logged time (ReplayClock), so in the common case both would discard the same
+// spans anyway; this check is kept for the cases where replay's time is not the logged time:
+// the replay clock never moves back, so after the wall clock stepped back while appending it
+// replays later than it logged, and a span that was too far in the future at ingest (discarded,
+// and the client told so) would be inside the window then and come back although it was never
+// kept. Judged once, here, on the clock the store uses, the log holds only what the store could
+// take: a span inside the window now is not in the future a moment later when the store applies
+// it (the future limit only moves on), and one that has aged out by then, or by replay, is
+// dropped there as stale by both alike. It costs one pass over the batch's start times.
 
 import { SpanBatch } from '../ingest/span-batch.js';
 import type { IngestLog, LogIngestResult, LogStore, LogStoreStats, StoredLog } from '../logs/log-store.js';

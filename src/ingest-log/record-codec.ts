@@ -18,8 +18,9 @@
 // parent ids are ids of the same batch, so tables turn each into a byte or two; times are kept
 // as seconds and nanoseconds, exactly as SpanBatch holds them, so nothing is rounded. Tag text
 // is kept as the exact JSON the store keeps, with its pair hashes, so replay neither parses nor
-// hashes a tag. Encoding runs on the request's path: it allocates a string only for tag text
-// still in the request body and reuses its lookup tables between calls.
+// hashes a tag. Encoding runs on the request's path: tag sets are told apart by their pair hashes
+// (then compared byte for byte), tag text still in the request body is copied from it without
+// becoming a string, and the lookup tables are reused between calls.
 
 import { ID_WORDS, SPAN_HAS_PARENT, SPAN_NEGATIVE_START, SpanBatch, TIME_FIELDS } from '../ingest/span-batch.js';
 import type { IngestLog } from '../logs/log-store.js';
@@ -33,9 +34,13 @@ export type DecodedRecord = ({ kind: typeof RECORD_SPANS; batch: SpanBatch } | {
 // Lookup tables reused by every encode (encoding is synchronous, so one set serves all requests).
 const nameIndex = new Map<string, number>();
 const names: string[] = [];
-const tagIndex = new Map<string, number>();
-const tagTexts: string[] = [];
+/** Tag-table index by a mix of the set's pair hashes; a hit is confirmed by comparing the text. */
+const tagByHash = new Map<number, number>();
+/** The span whose tags are each table entry: the text is written from it (body bytes or string). */
 const tagSpan: number[] = [];
+// Map keys are cut to 30 bits: V8 keeps such numbers unboxed (a full 32-bit word would be a heap
+// number, an allocation per lookup); a hit is confirmed by comparing whole ids anyway.
+const SMI_BITS = 0x3fffffff;
 /** Span index by the last word of its span id; the other words are compared on a hit. */
 const spanByWord = new Map<number, number>();
 /** Trace index by the last word of its trace id, and each trace's first span. */
@@ -45,7 +50,7 @@ const traceSpans: number[] = [];
 let spanTraceIndex = new Uint32Array(256);
 let spanServiceIndex = new Uint32Array(256);
 let spanOperationIndex = new Uint32Array(256);
-/** 0: no tags field, else 1 + index in tagTexts. */
+/** 0: no tags field, else 1 + index in tagSpan. */
 let spanTagIndex = new Uint32Array(256);
 
 function sameId(ids: Uint32Array, a: number, b: number): boolean {
@@ -53,6 +58,14 @@ function sameId(ids: Uint32Array, a: number, b: number): boolean {
 }
 
 function nameAt(name: string): number {
+  // A batch names a handful of services and operations, and the parser hands out one string per
+  // name: a scan by identity finds it before a Map would have hashed it.
+  if (names.length <= 8) {
+    for (let k = 0; k < names.length; k++) if (names[k] === name) return k;
+    names.push(name);
+    nameIndex.set(name, names.length - 1);
+    return names.length - 1;
+  }
   let index = nameIndex.get(name);
   if (index === undefined) {
     index = names.length;
@@ -60,6 +73,35 @@ function nameAt(name: string): number {
     nameIndex.set(name, index);
   }
   return index;
+}
+
+/** A mix of span i's tag pair hashes, in order (equal texts have equal hashes in the same order). */
+function tagSetHash(batch: SpanBatch, i: number): number {
+  const hashes = batch.tagHashes;
+  const to = batch.tagEnds[i]!;
+  let mix = to - (i === 0 ? 0 : batch.tagEnds[i - 1]!);
+  for (let h = i === 0 ? 0 : batch.tagEnds[i - 1]!; h < to; h++) mix = Math.imul(mix ^ hashes[h]!, 0x9e3779b1) ^ (mix >>> 15);
+  return mix & SMI_BITS;
+}
+
+/** Whether spans a and b have the same tag text (compared without making a string of body bytes). */
+function sameTags(batch: SpanBatch, a: number, b: number): boolean {
+  const textA = batch.tagsJson[a];
+  const textB = batch.tagsJson[b];
+  if (textA !== null && textB !== null) return textA === textB;
+  if (textA === null && textB === null) {
+    const at = batch.tagsAt;
+    const body = batch.body!;
+    const fromA = at[2 * a]!;
+    const fromB = at[2 * b]!;
+    const length = at[2 * a + 1]! - fromA;
+    if (at[2 * b + 1]! - fromB !== length) return false;
+    // Tag text is short: a loop here beats a call into C++ (Buffer.compare).
+    for (let k = 0; k < length; k++) if (body[fromA + k] !== body[fromB + k]) return false;
+    return true;
+  }
+  // One in the body, one a string: rare; a second table entry only costs its bytes.
+  return false;
 }
 
 /** Appends the payload of a RECORD_SPANS record for `batch`, logged at `appendMs`, to `out`. */
@@ -70,8 +112,7 @@ export function encodeSpanBatch(batch: SpanBatch, appendMs: number, out: ByteWri
   const flags = batch.flags;
   nameIndex.clear();
   names.length = 0;
-  tagIndex.clear();
-  tagTexts.length = 0;
+  tagByHash.clear();
   tagSpan.length = 0;
   spanByWord.clear();
   traceByWord.clear();
@@ -86,8 +127,8 @@ export function encodeSpanBatch(batch: SpanBatch, appendMs: number, out: ByteWri
   let baseSeconds = Infinity;
   for (let i = 0; i < n; i++) {
     const id = i * ID_WORDS;
-    if (!spanByWord.has(ids[id + 7]!)) spanByWord.set(ids[id + 7]!, i);
-    let trace = traceByWord.get(ids[id + 3]!);
+    if (!spanByWord.has(ids[id + 7]! & SMI_BITS)) spanByWord.set(ids[id + 7]! & SMI_BITS, i);
+    let trace = traceByWord.get(ids[id + 3]! & SMI_BITS);
     if (trace === undefined || !sameId(ids, traceSpans[trace]! * ID_WORDS, id)) {
       // A miss, or two traces sharing a last word (rare): search the table.
       trace = undefined;
@@ -95,20 +136,20 @@ export function encodeSpanBatch(batch: SpanBatch, appendMs: number, out: ByteWri
       if (trace === undefined) {
         trace = traceSpans.length;
         traceSpans.push(i);
-        if (!traceByWord.has(ids[id + 3]!)) traceByWord.set(ids[id + 3]!, trace);
+        if (!traceByWord.has(ids[id + 3]! & SMI_BITS)) traceByWord.set(ids[id + 3]! & SMI_BITS, trace);
       }
     }
     spanTraceIndex[i] = trace;
     spanServiceIndex[i] = nameAt(batch.services[i]!);
     spanOperationIndex[i] = nameAt(batch.operations[i]!);
-    const tags = batch.tagsText(i);
-    if (tags === undefined) spanTagIndex[i] = 0;
+    if (batch.tagsJson[i] === undefined) spanTagIndex[i] = 0;
     else {
-      let tag = tagIndex.get(tags);
-      if (tag === undefined) {
-        tag = tagTexts.length;
-        tagIndex.set(tags, tag);
-        tagTexts.push(tags);
+      const key = tagSetHash(batch, i);
+      let tag = tagByHash.get(key);
+      // A different set with the same mix (rare) gets an entry of its own, unindexed.
+      if (tag === undefined || !sameTags(batch, tagSpan[tag]!, i)) {
+        if (tag === undefined) tagByHash.set(key, tagSpan.length);
+        tag = tagSpan.length;
         tagSpan.push(i);
       }
       spanTagIndex[i] = 1 + tag;
@@ -125,12 +166,15 @@ export function encodeSpanBatch(batch: SpanBatch, appendMs: number, out: ByteWri
   for (const name of names) out.text(name);
   out.varint(traceSpans.length);
   for (const span of traceSpans) out.words4(ids, span * ID_WORDS);
-  out.varint(tagTexts.length);
+  out.varint(tagSpan.length);
   const tagEnds = batch.tagEnds;
   const hashes = batch.tagHashes;
-  for (let t = 0; t < tagTexts.length; t++) {
-    out.text(tagTexts[t]!);
+  for (let t = 0; t < tagSpan.length; t++) {
     const span = tagSpan[t]!;
+    const text = batch.tagsJson[span];
+    // Text the fast parser left in the body is ASCII: its bytes are its UTF-8, copied as they are.
+    if (text === null) out.bytes(batch.body!, batch.tagsAt[2 * span]!, batch.tagsAt[2 * span + 1]!);
+    else out.text(text!);
     const from = span === 0 ? 0 : tagEnds[span - 1]!;
     const to = tagEnds[span]!;
     out.varint(to - from);
@@ -143,7 +187,7 @@ export function encodeSpanBatch(batch: SpanBatch, appendMs: number, out: ByteWri
     out.words4(ids, id + 4);
     out.varint(spanTraceIndex[i]!);
     if ((spanFlags & SPAN_HAS_PARENT) !== 0) {
-      const parent = spanByWord.get(ids[id + 11]!);
+      const parent = spanByWord.get(ids[id + 11]! & SMI_BITS);
       if (parent !== undefined && sameId(ids, parent * ID_WORDS + 4, id + 8)) out.varint(1 + parent);
       else {
         out.varint(0);
@@ -173,6 +217,8 @@ export function encodeLogs(logs: readonly IngestLog[], appendMs: number, out: By
 /**
  * The record in `buffer[start, end)`. Throws RecordFormatError when it does not decode (a
  * record whose checksum matched but whose fields do not fit: written by a broken build).
+ * A span batch may read its ASCII tag text from `buffer` (SpanBatch.body): apply it before the
+ * buffer is reused, as a request's batch is applied before its body is let go.
  */
 export function decodeRecord(buffer: Buffer, start: number, end: number): DecodedRecord {
   const reader = new ByteReader(buffer, start, end);
@@ -185,6 +231,26 @@ export function decodeRecord(buffer: Buffer, start: number, end: number): Decode
 
 /** Words of the batch's trace ids, four per trace. */
 let traceWords = new Uint32Array(64 * 4);
+/** The tag sets' pair hashes of the record being decoded, and where each set's start. */
+let hashes = new Uint32Array(1024);
+let hashStart = new Uint32Array(65);
+
+function grownHashes(from: Uint32Array, needed: number): Uint32Array<ArrayBuffer> {
+  const grown = new Uint32Array(Math.max(needed, from.length * 2));
+  grown.set(from);
+  return grown;
+}
+
+/** Byte range of each ASCII tag text in the record's buffer. */
+let tagFrom = new Uint32Array(64);
+let tagTo = new Uint32Array(64);
+/** A DataView of the last buffer decoded from (a reader reuses one buffer for many records). */
+let lastViewed: { buffer: Buffer; view: DataView } | undefined;
+
+function viewOf(buffer: Buffer): DataView {
+  if (lastViewed?.buffer !== buffer) lastViewed = { buffer, view: new DataView(buffer.buffer, buffer.byteOffset, buffer.length) };
+  return lastViewed.view;
+}
 
 function decodeSpans(reader: ByteReader): SpanBatch {
   const n = reader.varint();
@@ -196,16 +262,42 @@ function decodeSpans(reader: ByteReader): SpanBatch {
   if (traceWords.length < traceCount * 4) traceWords = new Uint32Array(traceCount * 8);
   for (let t = 0; t < traceCount; t++) reader.words4(traceWords, t * 4);
   const tagCount = reader.varint();
-  const tags: string[] = new Array(tagCount);
-  const tagHashes: number[][] = new Array(tagCount);
+  // Each tag text as a string, or null when it is ASCII: then the batch reads it in place, from
+  // `reader.buffer` (tagFrom/tagTo), as it reads a request body, and no string is made.
+  const tags: Array<string | null> = new Array(tagCount);
+  if (tagFrom.length < tagCount) {
+    tagFrom = new Uint32Array(tagCount * 2);
+    tagTo = new Uint32Array(tagCount * 2);
+  }
+  // Every tag set's pair hashes, one after another in a reused array: set t owns
+  // [hashStart[t], hashStart[t + 1]).
+  if (hashStart.length < tagCount + 1) hashStart = new Uint32Array(tagCount * 2 + 1);
+  hashStart[0] = 0;
+  const buffer = reader.buffer;
+  let inPlace = false;
   for (let t = 0; t < tagCount; t++) {
-    tags[t] = reader.text();
+    const bytes = reader.varint();
+    const from = reader.at;
+    reader.skip(bytes);
+    let ascii = true;
+    for (let k = from; k < from + bytes; k++) if (buffer[k]! >= 0x80) ascii = false;
+    if (ascii) {
+      tags[t] = null;
+      tagFrom[t] = from;
+      tagTo[t] = from + bytes;
+      inPlace = true;
+    } else tags[t] = buffer.toString('utf8', from, from + bytes);
     const count = reader.varint();
-    const pairs: number[] = new Array(count);
-    for (let h = 0; h < count; h++) pairs[h] = reader.u32();
-    tagHashes[t] = pairs;
+    const first = hashStart[t]!;
+    if (hashes.length < first + count) hashes = grownHashes(hashes, first + count);
+    for (let h = 0; h < count; h++) hashes[first + h] = reader.u32();
+    hashStart[t + 1] = first + count;
   }
   const batch = SpanBatch.acquire();
+  if (inPlace) {
+    batch.body = buffer;
+    batch.bodyView = viewOf(buffer);
+  }
   // Parents that point at later spans of the batch are filled in once every span id is read.
   let forward: number[] | undefined;
   for (let i = 0; i < n; i++) {
@@ -239,9 +331,13 @@ function decodeSpans(reader: ByteReader): SpanBatch {
     if (tag > tagCount) throw new RecordFormatError(`span ${i} names tags ${tag - 1} of ${tagCount}`);
     if (tag === 0) batch.tagsJson[i] = undefined;
     else {
-      batch.tagsJson[i] = tags[tag - 1]!;
-      const pairs = tagHashes[tag - 1]!;
-      for (let h = 0; h < pairs.length; h++) batch.addTagHash(pairs[h]!);
+      const text = tags[tag - 1]!;
+      batch.tagsJson[i] = text;
+      if (text === null) {
+        batch.tagsAt[2 * i] = tagFrom[tag - 1]!;
+        batch.tagsAt[2 * i + 1] = tagTo[tag - 1]!;
+      }
+      for (let h = hashStart[tag - 1]!, to = hashStart[tag]!; h < to; h++) batch.addTagHash(hashes[h]!);
     }
     batch.tagEnds[i] = batch.tagHashCount;
     const t = i * TIME_FIELDS;

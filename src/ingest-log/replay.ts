@@ -1,8 +1,10 @@
 // Replay at start-up: the segments still in the window, oldest first, record by record, through
 // the same apply(batch) (and LogStore.ingest) that live ingest uses, so the rebuilt store answers
 // as the one that took the traffic; spans that aged out while the process was down fall outside
-// the window there and are dropped as at ingest. Memory stays bounded: one record's batch is
-// decoded, applied and given back before the next is read (segment-reader.ts).
+// the window there and are dropped as at ingest. A worker thread reads, checks and decodes the
+// segments on the second core (replay-worker.ts; a small log is read on this thread,
+// replay-source.ts) while this thread applies. Memory stays bounded: at most a few chunks of
+// decoded records wait, and each record's batch is applied and given back before the next.
 //
 // Damage is logged with its segment and offset, counted, and passed over; replay itself never
 // throws for what it finds on disk.
@@ -12,11 +14,11 @@ import { join } from 'node:path';
 import type { LogStore } from '../logs/log-store.js';
 import type { TraceWriter } from '../store/writer.js';
 import type { Clock } from '../time/clock.js';
-import { RecordFormatError } from './byte-buffers.js';
 import { LOCK_FILE } from './data-dir.js';
-import { decodeRecord, RECORD_SPANS } from './record-codec.js';
-import { readSegment } from './segment-reader.js';
+import { RECORD_SPANS } from './record-codec.js';
+import { ChunkReader } from './replay-chunk.js';
 import type { ReplayClock } from './replay-clock.js';
+import { startReplaySource } from './replay-source.js';
 import { compareSegments, minuteOf, parseSegmentFile, segmentExpired, type SegmentName } from './segment-names.js';
 
 /** Where replay stands; GET /health shows it while replay runs. */
@@ -36,7 +38,7 @@ export interface ReplayProgress {
   failedRecords: number;
   /** Segment files not replayed at all (unreadable, empty, future format). */
   skippedSegments: number;
-  /** Segments deleted before replay because the window had passed them. */
+  /** Segments not replayed because the window had passed them (deleted by the log's eviction). */
   expiredSegments: number;
 }
 
@@ -57,20 +59,27 @@ export interface ReplayOptions {
   log: ReplayLogger;
   /** How often progress is logged. */
   logEveryMs?: number;
-  /** Deletes a file (the expired segments); fs.promises.unlink by default. */
-  unlink: (path: string) => Promise<void>;
+  /**
+   * Told of every segment in DATA_DIR before replay starts, oldest first, those the window has
+   * passed included: the ingest log takes them on (SegmentLog.adopt), and its eviction, the one
+   * place segments are deleted, deletes the passed ones whole.
+   */
+  onSegmentsFound?: (segments: readonly SegmentName[]) => void | Promise<void>;
   /**
    * The stores' clock, set to each record's append time (replay-clock.ts); without it records
    * are applied at the current time.
    */
   replayClock?: ReplayClock;
+  /** Logs at least this big are read and decoded in a worker thread (replay-source.ts). */
+  workerFromBytes?: number;
   /** Evicts what the window has passed; called as the replay clock enters a new minute, and at the end. */
   evict?: () => Promise<void>;
 }
 
-/** Replays DATA_DIR into the stores; returns the segments left on disk, oldest first. */
-export async function replayLog(options: ReplayOptions): Promise<SegmentName[]> {
+/** Replays DATA_DIR into the stores. */
+export async function replayLog(options: ReplayOptions): Promise<void> {
   const { dir, progress, log } = options;
+  const found: SegmentName[] = [];
   const segments: Array<SegmentName & { bytes: number }> = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     if (entry.name === LOCK_FILE) continue;
@@ -79,8 +88,9 @@ export async function replayLog(options: ReplayOptions): Promise<SegmentName[]> 
       log('warn', { file: entry.name }, 'DATA_DIR holds a file that is not a segment; left alone');
       continue;
     }
+    found.push(name);
+    // Nothing in it is in the window any more: not read, and deleted by the log's eviction.
     if (segmentExpired(name.minute, options.clock.nowMs(), options.windowMinutes)) {
-      await options.unlink(join(dir, name.file)).catch(() => undefined);
       progress.expiredSegments++;
       continue;
     }
@@ -89,18 +99,28 @@ export async function replayLog(options: ReplayOptions): Promise<SegmentName[]> 
     progress.bytesTotal += bytes;
   }
   segments.sort(compareSegments);
+  await options.onSegmentsFound?.(found.sort(compareSegments));
   progress.segmentsTotal = segments.length;
-  log('info', { segments: segments.length, bytes: progress.bytesTotal, expiredSegments: progress.expiredSegments }, 'replaying the ingest log');
 
   const logEveryMs = options.logEveryMs ?? 2000;
   const replayClock = options.replayClock;
   let replayMinute = -Infinity;
   let lastLogAt = Date.now();
-  for (const segment of segments) {
-    const file = segment.file;
-    let doneBefore = progress.bytesDone;
-    const records = readSegment(join(dir, file), {
-      onDamage: (damage) => {
+  let doneBefore = 0;
+  const reader = new ChunkReader();
+  const source = startReplaySource(
+    segments.map((segment) => join(dir, segment.file)),
+    progress.bytesTotal,
+    options.workerFromBytes,
+  );
+  log('info', { segments: segments.length, bytes: progress.bytesTotal, expiredSegments: progress.expiredSegments, readOn: source.readOn }, 'replaying the ingest log');
+  try {
+    for await (const message of source.messages) {
+      if (message.type === 'done') break;
+      if (message.type === 'failed') throw Object.assign(new Error(`reading the ingest log for replay: ${message.message}`), { stack: message.stack });
+      const file = segments[message.segment]!.file;
+      if (message.type === 'damage') {
+        const damage = message.damage;
         if (damage.kind === 'skipped') {
           progress.skippedSegments++;
           log('warn', { segment: file, problem: damage.problem }, 'segment skipped');
@@ -111,55 +131,63 @@ export async function replayLog(options: ReplayOptions): Promise<SegmentName[]> 
           progress.tornTails++;
           log('warn', { segment: file, offset: damage.offset, bytes: damage.bytes, truncated: damage.truncated }, 'torn tail (a partial last record) cut off');
         }
-      },
-    });
-    for await (const record of records) {
-      let decoded;
-      try {
-        decoded = decodeRecord(record.buffer, record.start, record.end);
-      } catch (error) {
-        if (!(error instanceof RecordFormatError) && !(error instanceof SyntaxError)) throw error;
-        progress.corruptRecords++;
-        log('warn', { segment: file, offset: record.offset, problem: error.message }, 'record does not decode; skipped');
         continue;
       }
-      progress.records++;
-      if (replayClock !== undefined) {
-        replayClock.replayAt(decoded.appendMs);
-        // Live, the eviction timer dropped each minute as the window passed it; so does replay,
-        // which keeps the rebuilt store no bigger than the live one was.
-        const minute = minuteOf(replayClock.nowMs());
-        if (minute > replayMinute) {
-          replayMinute = minute;
-          await options.evict?.();
+      if (message.type === 'undecodable') {
+        progress.corruptRecords++;
+        log('warn', { segment: file, offset: message.offset, problem: message.problem }, 'record does not decode; skipped');
+        continue;
+      }
+      const chunk = message.chunk;
+      reader.load(chunk);
+      for (let r = 0; r < chunk.records; r++) {
+        progress.records++;
+        if (replayClock !== undefined) {
+          replayClock.replayAt(chunk.appendMs[r]!);
+          // Live, the eviction timer dropped each minute as the window passed it; so does replay,
+          // which keeps the rebuilt store no bigger than the live one was.
+          const minute = minuteOf(replayClock.nowMs());
+          if (minute > replayMinute) {
+            replayMinute = minute;
+            await options.evict?.();
+          }
+        }
+        try {
+          if (chunk.kinds[r] === RECORD_SPANS) {
+            const batch = reader.batch(r);
+            progress.spans += batch.length;
+            try {
+              await options.writer.apply(batch);
+            } finally {
+              batch.release();
+            }
+          } else {
+            const logs = reader.logs();
+            progress.logs += logs.length;
+            await options.logStore.ingest(logs);
+          }
+        } catch (error) {
+          // The store refused a record it once took (a bug, not damage): the rest still replays.
+          progress.failedRecords++;
+          log('warn', { segment: file, offset: chunk.offsets[r], err: error }, 'a replayed record could not be applied; skipped');
+        }
+        progress.bytesDone = doneBefore + chunk.offsets[r]!;
+        if (Date.now() - lastLogAt >= logEveryMs) {
+          lastLogAt = Date.now();
+          log('info', { ...progress }, 'replay progress');
         }
       }
-      try {
-        if (decoded.kind === RECORD_SPANS) {
-          progress.spans += decoded.batch.length;
-          await options.writer.apply(decoded.batch);
-          decoded.batch.release();
-        } else {
-          progress.logs += decoded.logs.length;
-          await options.logStore.ingest(decoded.logs);
-        }
-      } catch (error) {
-        // The store refused a record it once took (a bug, not damage): the rest still replays.
-        progress.failedRecords++;
-        log('warn', { segment: file, offset: record.offset, err: error }, 'a replayed record could not be applied; skipped');
-      }
-      progress.bytesDone = doneBefore + record.end - record.start;
-      if (Date.now() - lastLogAt >= logEveryMs) {
-        lastLogAt = Date.now();
-        log('info', { ...progress }, 'replay progress');
+      source.credit();
+      if (message.last) {
+        doneBefore += segments[message.segment]!.bytes;
+        progress.bytesDone = doneBefore;
+        progress.segmentsDone++;
       }
     }
-    doneBefore += segment.bytes;
-    progress.bytesDone = doneBefore;
-    progress.segmentsDone++;
+  } finally {
+    await source.stop();
   }
   replayClock?.release();
   await options.evict?.();
   log('info', { ...progress }, 'replay done');
-  return segments.map(({ minute, sequence, file }) => ({ minute, sequence, file }));
 }

@@ -42,8 +42,6 @@ export interface SegmentLogOptions {
   dir: string;
   clock: Clock;
   windowMinutes: number;
-  /** Segments already in the directory (what replay found), oldest first. */
-  existing?: readonly SegmentName[];
   files?: LogFiles;
   /** Told of problems no request is waiting for (a close or unlink that failed). */
   onProblem?: (message: string, error: unknown) => void;
@@ -70,7 +68,6 @@ export interface SegmentLogStats {
   records: number;
   bytes: number;
   failedGroups: number;
-  segments: number;
 }
 
 const HEADER = segmentHeader();
@@ -86,12 +83,11 @@ export class SegmentLog {
   private flushing: Promise<void> | undefined;
   private active: ActiveSegment | undefined;
   /** Every segment on disk that eviction has not deleted, oldest first (the active one last). */
-  private readonly segments: SegmentName[];
-  readonly stats: SegmentLogStats = { groups: 0, records: 0, bytes: 0, failedGroups: 0, segments: 0 };
+  private readonly segments: SegmentName[] = [];
+  readonly stats: SegmentLogStats = { groups: 0, records: 0, bytes: 0, failedGroups: 0 };
 
   constructor(private readonly options: SegmentLogOptions) {
     this.files = options.files ?? nodeLogFiles;
-    this.segments = [...(options.existing ?? [])].sort(compareSegments);
   }
 
   /**
@@ -139,14 +135,16 @@ export class SegmentLog {
     return this.options.dir;
   }
 
-  /** Takes on the segments replay found (before any append), so eviction deletes them in time. */
+  /** Takes on the segments replay found (before any append), so eviction deletes them in time, the passed ones first. */
   adopt(segments: readonly SegmentName[]): void {
-    for (const name of segments) {
-      if (this.segments.some((known) => known.file === name.file)) continue;
-      let at = this.segments.length;
-      while (at > 0 && compareSegments(this.segments[at - 1]!, name) > 0) at--;
-      this.segments.splice(at, 0, name);
-    }
+    for (const name of segments) if (!this.segments.some((known) => known.file === name.file)) this.insertSegment(name);
+  }
+
+  /** Into `segments`, keeping it oldest first. */
+  private insertSegment(name: SegmentName): void {
+    let at = this.segments.length;
+    while (at > 0 && compareSegments(this.segments[at - 1]!, name) > 0) at--;
+    this.segments.splice(at, 0, name);
   }
 
   /** Segments on disk, oldest first. */
@@ -260,10 +258,7 @@ export class SegmentLog {
         throw error;
       }
       this.active = { name, fd, syncedLength: 0, allocated: 0, newEntry: true };
-      let at = this.segments.length;
-      while (at > 0 && compareSegments(this.segments[at - 1]!, name) > 0) at--;
-      this.segments.splice(at, 0, name);
-      this.stats.segments++;
+      this.insertSegment(name);
       return;
     }
   }

@@ -34,13 +34,17 @@ export interface EvictionTickerOptions {
 
 export class EvictionTicker {
   private timer: NodeJS.Timeout | undefined;
-  private running = false;
+  /** The round in progress, if any. */
+  private running: Promise<void> | undefined;
 
   constructor(private readonly options: EvictionTickerOptions) {}
 
   start(): void {
     if (this.timer !== undefined) return;
-    this.timer = setInterval(() => void this.tick(), this.options.intervalMs);
+    // A timer tick that finds a round in progress is that round: ticks never queue up.
+    this.timer = setInterval(() => {
+      if (this.running === undefined) void this.tick();
+    }, this.options.intervalMs);
     this.timer.unref();
   }
 
@@ -49,10 +53,22 @@ export class EvictionTicker {
     this.timer = undefined;
   }
 
-  /** Runs eviction until no participant has anything pending. Overlapping calls coalesce. */
+  /**
+   * Runs eviction until no participant has anything pending, at the clock's time now: after a
+   * round in progress, if any (it may have read an earlier time), a round of its own. Replay
+   * relies on this when it evicts as its clock enters each minute.
+   */
   async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+    while (this.running !== undefined) await this.running;
+    this.running = this.round();
+    try {
+      await this.running;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  private async round(): Promise<void> {
     try {
       for (;;) {
         let pending = false;
@@ -66,8 +82,6 @@ export class EvictionTicker {
       }
     } catch (error) {
       this.options.onError(error);
-    } finally {
-      this.running = false;
     }
   }
 }

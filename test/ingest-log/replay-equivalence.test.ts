@@ -9,7 +9,6 @@
 // dependency edge), and a span id whose first copy aged out is no longer a duplicate.
 import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -26,7 +25,7 @@ import { ManualClock } from '../../src/time/clock.js';
 import { asBody, command, pageThrough, plainDependencies, plainLatency, T0, toSpan, TRACE_PREFIX, WINDOW_MINUTES, type Command, type Shape } from '../store/differential-commands.js';
 import { uuid } from '../support/spans.js';
 
-async function run(commands: Command[], shape: Shape): Promise<void> {
+async function run(commands: Command[], shape: Shape, workerFromBytes?: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'replay-equivalence-'));
   try {
     const clock = new ManualClock(T0);
@@ -64,8 +63,8 @@ async function run(commands: Command[], shape: Shape): Promise<void> {
       logStore: new MinuteLogStore({ clock: replayClock, windowMinutes: WINDOW_MINUTES }),
       progress,
       log: () => undefined,
-      unlink,
       replayClock,
+      workerFromBytes,
       evict: async () => {
         while ((await rebuilt.evict()).pending);
       },
@@ -91,5 +90,11 @@ describe('a store rebuilt from the ingest log', () => {
 
   it('answers as the reference store that took the traffic live, on any spans (shared span ids, any times, parents anywhere)', async () => {
     await fc.assert(fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 60 }), (c) => run(c, 'raw')), runs(60));
+  });
+
+  // Logs this small are read on the main thread; a log of WORKER_FROM_BYTES or more is read and
+  // decoded by the replay worker, whose chunks must rebuild the same store.
+  it('answers the same when the replay worker reads and decodes the log', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 60 }), (c) => run(c, 'raw', 0)), runs(8));
   });
 });

@@ -171,7 +171,7 @@ describe('segments by minute', () => {
     const first = new SegmentLog({ dir, clock, windowMinutes: 30 });
     await first.append((out) => encodeSpanBatch(batchOf(1), T0, out));
     await first.close();
-    const second = new SegmentLog({ dir, clock, windowMinutes: 30, existing: [] });
+    const second = new SegmentLog({ dir, clock, windowMinutes: 30 });
     await second.append((out) => encodeSpanBatch(batchOf(2), T0, out));
     await second.close();
     const m0 = Math.floor(T0 / 60_000);

@@ -25,9 +25,9 @@ export type IngestKind = 'spans' | 'otlp' | 'logs';
 const INGEST_PATHS = new Map<string, IngestKind>([
   ['/spans', 'spans'],
   ['/v1/traces', 'otlp'],
-  ['/logs', 'logs'],
   // OTLP logs: counted with the logs (their budget is the log store's), answered as OTLP.
   ['/v1/logs', 'logs'],
+  ['/logs', 'logs'],
   // Zipkin v2 JSON: refused and counted like POST /spans, whose {"error"} body it shares.
   ['/api/v2/spans', 'spans'],
 ]);
@@ -75,7 +75,7 @@ export class RefusalGate {
     this.unavailable = refusal;
   }
 
-  /** Counts a refusal a route answered itself (reason `storage`), beside the gate's own. */
+  /** Counts a refusal answered outside the gate (the gRPC server's), beside the gate's own. */
   countRefusal(kind: IngestKind, reason: RefusalReason): void {
     this.tally[kind][reason]++;
   }
@@ -193,25 +193,37 @@ export class RefusalGate {
     }
   }
 
-  private respond(kind: IngestKind, refusal: Refusal, req: IncomingMessage, res: ServerResponse, closeConnection = false): void {
+  /**
+   * Answers, through Fastify, a request of an ingest route refused after it was admitted (the
+   * ingest log could not make its batch durable): counted, and with the body and Retry-After a
+   * refusal at the gate has. False for a request of no ingest route.
+   */
+  refuseRouted(refusal: Refusal, request: FastifyRequest, reply: FastifyReply): boolean {
+    const path = request.routeOptions.url ?? '';
+    const kind = INGEST_PATHS.get(path);
+    if (kind === undefined) return false;
     this.tally[kind][refusal.reason]++;
+    const { contentType, body } = this.body(path, refusal, request.headers['content-type']);
+    void reply.code(503).header('retry-after', String(refusal.retryAfterSec)).type(contentType).send(body);
+    return true;
+  }
+
+  /** The body of a refusal on `path` (OTLP paths answer a google.rpc.Status), encoded once per refusal and encoding. */
+  private body(path: string, refusal: Refusal, requestContentType: string | undefined): { contentType: string; body: Buffer } {
     let encoded = this.encoded.get(refusal);
     if (encoded === undefined) {
       encoded = {};
       this.encoded.set(refusal, encoded);
     }
-    let contentType = 'application/json; charset=utf-8';
-    let body: Buffer;
-    if (!OTLP_PATHS.has(pathOf(req))) {
-      body = encoded.json ??= Buffer.from(JSON.stringify({ error: refusal.message }));
-    } else if (encodingOf(req.headers['content-type']) === 'protobuf') {
-      // OTLP/HTTP: 503 with a google.rpc.Status in the request's encoding; SDKs retry it.
-      contentType = 'application/x-protobuf';
-      body = encoded.otlpProtobuf ??= Buffer.from(statusBody('protobuf', RpcCode.UNAVAILABLE, refusal.message));
-    } else {
-      contentType = 'application/json';
-      body = encoded.otlpJson ??= Buffer.from(statusBody('json', RpcCode.UNAVAILABLE, refusal.message));
-    }
+    if (!OTLP_PATHS.has(path)) return { contentType: 'application/json; charset=utf-8', body: (encoded.json ??= Buffer.from(JSON.stringify({ error: refusal.message }))) };
+    // OTLP/HTTP: 503 with a google.rpc.Status in the request's encoding; SDKs retry it.
+    if (encodingOf(requestContentType) === 'protobuf') return { contentType: 'application/x-protobuf', body: (encoded.otlpProtobuf ??= Buffer.from(statusBody('protobuf', RpcCode.UNAVAILABLE, refusal.message))) };
+    return { contentType: 'application/json', body: (encoded.otlpJson ??= Buffer.from(statusBody('json', RpcCode.UNAVAILABLE, refusal.message))) };
+  }
+
+  private respond(kind: IngestKind, refusal: Refusal, req: IncomingMessage, res: ServerResponse, closeConnection = false): void {
+    this.tally[kind][refusal.reason]++;
+    const { contentType, body } = this.body(pathOf(req), refusal, req.headers['content-type']);
     const headers: string[] = ['content-type', contentType, 'content-length', String(body.length), 'retry-after', String(refusal.retryAfterSec)];
     const origin = req.headers.origin;
     if (origin !== undefined) {
