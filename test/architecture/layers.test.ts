@@ -23,6 +23,9 @@ const LAYERS: ReadonlyArray<readonly string[]> = [
   // The ingest log wraps the store's writer and the log store (what sampling wraps too) and
   // replays into them; http answers its StorageError and shows its replay progress.
   ['ingest-log'],
+  // Cluster mode: JetStream in the ingest log's place (its record codec and StorageError), leases,
+  // and one store per owned partition (sampling wraps each); http shows it, app builds it.
+  ['cluster'],
   ['http'],
   ['.'],
 ];

@@ -29,6 +29,8 @@ const PAIRS: Array<[string, unknown]> = [
   ['DependencyGraphResponse', schemas.DependencyGraphResponse],
   ['StatusResponse', schemas.StatusResponse],
   ['ReplayingResponse', schemas.ReplayingResponse],
+  ['HealthResponse', schemas.HealthResponse],
+  ['ClusterView', schemas.ClusterView],
   ['Error', schemas.ErrorBody],
   // Extensions: logs (POST /logs, GET /traces/{trace_id}/logs) and OTLP (POST /v1/traces).
   ['LogRecord', logSchemas.LogRecord],
