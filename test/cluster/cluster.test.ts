@@ -9,6 +9,7 @@ import { systemClock } from '../../src/time/clock.js';
 import { BucketStore } from '../../src/store/buckets/bucket-store.js';
 import { partitionOfTrace, startNode, traceAtOwner, waitUntil, type TestNode } from './cluster-nodes.js';
 import { startNats, type NatsCluster } from './nats-servers.js';
+import { spansBody, type WireSpanInput } from '../support/http.js';
 
 let nats: NatsCluster | undefined;
 const nodes: TestNode[] = [];
@@ -32,17 +33,8 @@ function newTraceId(): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
-interface SentSpan {
-  trace_id: string;
-  span_id: string;
-  parent_span_id?: string;
-  service: string;
-  operation: string;
-  start_time: string;
-  end_time: string;
-  status: 'ok' | 'error';
-  tags: Record<string, string>;
-}
+/** A span as sent: every field given, so the stored span must equal it. */
+type SentSpan = Required<Omit<WireSpanInput, 'parent_span_id'>> & Pick<WireSpanInput, 'parent_span_id'>;
 
 /** `traces` traces of `spansEach` spans, times exact to the nanosecond, a second ago. */
 function batchOf(traces: number, spansEach: number): SentSpan[] {
@@ -68,13 +60,8 @@ function batchOf(traces: number, spansEach: number): SentSpan[] {
   return spans;
 }
 
-function bodyOf(spans: readonly SentSpan[]): string {
-  // Times as bare int64 digits, as the emitter sends them.
-  return JSON.stringify({ spans }).replace(/"(start_time|end_time)":"(\d+)"/g, '"$1":$2');
-}
-
 async function post(node: TestNode, spans: readonly SentSpan[]): Promise<{ status: number; retryAfter: string | undefined; body: string }> {
-  const response = await request(`${node.url}/spans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodyOf(spans), headersTimeout: 20_000, bodyTimeout: 20_000 });
+  const response = await request(`${node.url}/spans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: spansBody(spans), headersTimeout: 20_000, bodyTimeout: 20_000 });
   const retryAfter = response.headers['retry-after'];
   return { status: response.statusCode, retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined, body: await response.body.text() };
 }
