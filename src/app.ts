@@ -127,7 +127,8 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
   const writer: TraceWriter =
     options.cluster !== undefined ? options.cluster.writer : ingestLog === undefined ? store : new DurableWriter(ingestLog, store, options.clock ?? systemClock, config.windowMinutes);
   const admission = new AdmissionControl({
-    store,
+    // In cluster mode the spans this process holds are in its partition stores.
+    store: options.cluster !== undefined ? { stats: () => options.cluster!.storeStats() } : store,
     maxSpans: config.maxSpans,
     maxSpanBytes: config.maxSpanBytes,
     targetDelayMs: config.ingestDelayTargetMs,

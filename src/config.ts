@@ -326,6 +326,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, totalMemoryByte
     throw new ConfigError(`MAX_LOG_BODY_BYTES must be at most MAX_BODY_BYTES (${maxBodyBytes}), got ${maxLogBodyBytes}`);
   }
   const port = integer(env, 'PORT', 8080, 0, 65535);
+  const sampling = samplingConfig(env, windowMinutes, heapLimitBytes);
+  const cluster = clusterConfig(env, host, port, machineName);
+  // Tail decisions are swept on the app's one sampler; partition stores would wait for them forever.
+  if (cluster !== undefined && sampling.tail) throw new ConfigError('TAIL_SAMPLING=on is not supported in cluster mode (NATS_URL) yet; use SAMPLING_RATE');
   return {
     port,
     host,
@@ -345,9 +349,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, totalMemoryByte
     requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', DEFAULT_REQUEST_TIMEOUT_MS, 100, 600_000),
     maxInflightBodyBytes,
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', DEFAULT_SHUTDOWN_GRACE_MS, 0, 600_000),
-    sampling: samplingConfig(env, windowMinutes, heapLimitBytes),
+    sampling,
     storage: storageMode(env),
     dataDir: value(env, 'DATA_DIR') ?? './data',
-    cluster: clusterConfig(env, host, port, machineName),
+    cluster,
   };
 }

@@ -8,6 +8,7 @@
 
 import { connect, type NatsConnection } from 'nats';
 import type { EvictionParticipant } from '../store/eviction-ticker.js';
+import type { StoreStats } from '../store/store-shapes.js';
 import type { TraceStore } from '../store/trace-store.js';
 import type { Clock } from '../time/clock.js';
 import { ClusterWriter } from './cluster-writer.js';
@@ -171,6 +172,19 @@ export class ClusterNode {
     const latencies = this.latencies;
     this.latencies = [];
     return { ...this.stats, publishLatencies: latencies, leaseChanges: this.leases.changes };
+  }
+
+  /** What this node's partition stores hold together (the memory budget is held against it). */
+  async storeStats(): Promise<StoreStats> {
+    const total: StoreStats = { spans: 0, traces: 0, buckets: 0, bytes: 0 };
+    for (const consumer of this.consumers.values()) {
+      const stats = await consumer.store.stats();
+      total.spans += stats.spans;
+      total.traces += stats.traces;
+      total.buckets += stats.buckets;
+      total.bytes! += stats.bytes ?? 0;
+    }
+    return total;
   }
 
   /** Eviction of every owned partition's store, for the app's eviction ticker. */

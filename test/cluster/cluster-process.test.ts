@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, startCollectorProcess, waitForLog, type CollectorProcess } from '../ingest-log/collector-process.js';
 import { metricValue } from '../support/http.js';
 import { waitUntil } from './cluster-nodes.js';
-import { startNats, type NatsCluster } from './nats-servers.js';
+import { startNats, type NatsCluster } from '../../tools/cluster/nats-servers.js';
 
 let nats: NatsCluster | undefined;
 const procs: CollectorProcess[] = [];

@@ -8,7 +8,7 @@ import { ClusterNode } from '../../src/cluster/cluster-node.js';
 import { systemClock } from '../../src/time/clock.js';
 import { BucketStore } from '../../src/store/buckets/bucket-store.js';
 import { partitionOfTrace, startNode, traceAtOwner, waitUntil, type TestNode } from './cluster-nodes.js';
-import { startNats, type NatsCluster } from './nats-servers.js';
+import { startNats, type NatsCluster } from '../../tools/cluster/nats-servers.js';
 import { spansBody, type WireSpanInput } from '../support/http.js';
 
 let nats: NatsCluster | undefined;

@@ -1,7 +1,7 @@
 // The helper the cluster tests stand on: real nats-servers start, answer JetStream, and stop.
 import { connect } from 'nats';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startNats, type NatsCluster } from './nats-servers.js';
+import { startNats, type NatsCluster } from '../../tools/cluster/nats-servers.js';
 
 let cluster: NatsCluster | undefined;
 afterEach(async () => {

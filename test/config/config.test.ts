@@ -61,6 +61,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ NATS_URL: 'nats://n:4222', ADVERTISE_URL: 'node-b:8080' })).toThrow(/ADVERTISE_URL must be an origin/);
     expect(() => loadConfig({ NATS_URL: 'nats://n:4222', NODE_ID: 'a b' })).toThrow(/NODE_ID must be/);
     expect(() => loadConfig({ NATS_URL: 'nats://n:4222', LEASE_TTL_MS: '10' })).toThrow(/LEASE_TTL_MS must be from 1000 to 600000, got 10/);
+    expect(() => loadConfig({ NATS_URL: 'nats://n:4222', TAIL_SAMPLING: 'on' })).toThrow(/TAIL_SAMPLING=on is not supported in cluster mode/);
   });
 
   it('reads only the env it is given', () => {

@@ -1,4 +1,5 @@
-// Real nats-server processes (Debian's 2.9, installed by .ci/run) for the cluster tests: 1 or 3
+// Real nats-server processes (Debian's 2.9, installed by .ci/run) for the cluster tests, the
+// cluster benchmark and `npm run cluster`: 1 or 3
 // JetStream-enabled servers on free loopback ports with temp store dirs. start() returns once
 // JetStream answers (for 3 servers: once a meta leader is elected); every server is stopped by
 // its PID in stop(), and at the latest when the test process exits, so a failing test leaves none.
@@ -7,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'nats';
-import { freePort } from '../ingest-log/collector-process.js';
+import { createServer } from 'node:net';
 
 export interface NatsServer {
   name: string;
@@ -31,6 +32,15 @@ export interface NatsCluster {
   waitReady(ms?: number): Promise<void>;
   /** Stops every server (SIGTERM, then SIGKILL) and removes the store dirs. */
   stop(): Promise<void>;
+}
+
+/** A loopback port free a moment ago (nats-server takes ports on its command line, not 0). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 const running = new Set<ChildProcess>();
