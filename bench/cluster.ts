@@ -13,6 +13,8 @@
 //   npm run bench:cluster                                   1 server R=1, 2 nodes, 20 s
 //   npm run bench:cluster -- --replicas=3 --duration=30s    3 servers R=3
 //   npm run bench:cluster -- --connections=128 --nodes=2 --spans=12
+//   npm run bench:cluster -- --baseline     also one single node (STORAGE=memory, no NATS) under
+//                                           the same load first, for the machine's state that day
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -50,9 +52,11 @@ interface Node {
   child: ChildProcess;
 }
 
-async function startNode(urls: string, id: string): Promise<Node> {
+/** A collector process; with `urls` a cluster node, without a single node in memory. */
+async function startNode(urls: string | undefined, id: string): Promise<Node> {
   const port = await freePort();
-  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', STORAGE: 'memory', NATS_URL: urls, NODE_ID: id, NATS_REPLICAS: String(replicas), INGEST_DELAY_TARGET_MS: '0' };
+  const cluster = urls === undefined ? {} : { NATS_URL: urls, NODE_ID: id, NATS_REPLICAS: String(replicas) };
+  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', STORAGE: 'memory', INGEST_DELAY_TARGET_MS: '0', ...cluster };
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
@@ -66,7 +70,27 @@ async function startNode(urls: string, id: string): Promise<Node> {
   throw new Error(`node ${id} did not answer /health`);
 }
 
+/** The same closed loop against one single node, for comparison. */
+async function baseline(): Promise<void> {
+  const node = await startNode(undefined, 'single');
+  try {
+    const template = new BodyTemplate(runId(), spansPerBody, true, BigInt(Date.now()) * 1_000_000n);
+    const load = (ms: number) => runRawLoad({ host: '127.0.0.1', port: Number(new URL(node.url).port), connections, durationMs: ms, path: '/spans', nextBody: () => template.next() });
+    await load(3000);
+    const before = [cpuSeconds(node.child.pid!), cpuSeconds(process.pid)];
+    const r = await load(durationMs);
+    const after = [cpuSeconds(node.child.pid!), cpuSeconds(process.pid)];
+    const accepted = (r.byStatus[202] ?? 0) * template.spans;
+    console.log(`\nbaseline: one node, STORAGE=memory, ${connections} connections, ${template.spans}-span batches, ${fmt(r.elapsedMs / 1000, 1)} s`);
+    console.log(`accepted           ${fmt(accepted / (r.elapsedMs / 1000))} spans/s  (statuses ${JSON.stringify(r.byStatus)})`);
+    console.log(`CPU-seconds per million accepted spans: collector ${fmt(((after[0]! - before[0]!) / accepted) * 1e6, 2)}, load generator ${fmt(((after[1]! - before[1]!) / accepted) * 1e6, 2)}`);
+  } finally {
+    node.child.kill('SIGKILL');
+  }
+}
+
 async function main(): Promise<void> {
+  if (args.includes('--baseline')) await baseline();
   const nats = await startNats(replicas === 3 ? 3 : 1);
   const nodes: Node[] = [];
   try {

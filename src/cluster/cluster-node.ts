@@ -6,7 +6,7 @@
 // replayed into a fresh store, and a trace never spans two stores. The query side (fan-out over
 // owners, another part of issue 17) reads ownedPartitions() and owners().
 
-import { connect, type NatsConnection } from 'nats';
+import { connect, type JetStreamManager, type NatsConnection } from 'nats';
 import type { EvictionParticipant } from '../store/eviction-ticker.js';
 import type { StoreStats } from '../store/store-shapes.js';
 import type { TraceStore } from '../store/trace-store.js';
@@ -67,6 +67,7 @@ export class ClusterNode {
   private constructor(
     private readonly options: ClusterNodeOptions,
     readonly nc: NatsConnection,
+    private readonly jsm: JetStreamManager,
     readonly publisher: SpanPublisher,
     private readonly leases: PartitionLeases,
   ) {
@@ -120,7 +121,7 @@ export class ClusterNode {
         onLost: (partition, reason) => node?.lost(partition, reason),
         onError: (error) => options.log('warn', { err: error }, 'lease round failed'),
       });
-      node = new ClusterNode(options, nc, publisher, leases);
+      node = new ClusterNode(options, nc, jsm, publisher, leases);
       if (ttlMs !== options.leaseTtlMs) options.log('warn', { bucketTtlMs: ttlMs, leaseTtlMs: options.leaseTtlMs }, 'the lease bucket was made with another TTL; using the bucket\'s');
       leases.start();
       return node;
@@ -230,6 +231,7 @@ export class ClusterNode {
     if (this.closed) return;
     const consumer = new PartitionConsumer({
       js: this.nc.jetstream(),
+      jsm: this.jsm,
       partition,
       store: this.options.newStore(),
       windowMinutes: this.options.windowMinutes,

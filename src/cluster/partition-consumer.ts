@@ -8,7 +8,7 @@
 // many of the partition's messages JetStream still has for this consumer; `caughtUp` turns true
 // the first time it reaches 0 (the end of the takeover replay) and stays true.
 
-import { ConsumerEvents, DeliverPolicy, type ConsumerMessages, type JetStreamClient } from 'nats';
+import { ConsumerEvents, DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager } from 'nats';
 import { RECORD_SPANS } from '../ingest-log/record-codec.js';
 import type { TraceStore } from '../store/trace-store.js';
 import { FUTURE_SKEW_MS, MS_PER_MINUTE } from '../store/window.js';
@@ -18,8 +18,12 @@ import { SPANS_STREAM, spansSubject } from './partitions.js';
 /** How long opening a consumer again may take before another attempt. */
 const OPEN_TIMEOUT_MS = 5000;
 
+/** How often a consumer's progress is checked against the partition's last message. */
+const PROGRESS_CHECK_MS = 2000;
+
 export interface PartitionConsumerOptions {
   js: JetStreamClient;
+  jsm: JetStreamManager;
   partition: number;
   store: TraceStore;
   windowMinutes: number;
@@ -39,6 +43,10 @@ export class PartitionConsumer {
   private messages: ConsumerMessages | undefined;
   private stopped = false;
   private running: Promise<void> | undefined;
+  private progressTimer: NodeJS.Timeout | undefined;
+  /** appliedSeq at the last progress check, and how many checks in a row found it behind and still. */
+  private appliedAtCheck = 0;
+  private stalledChecks = 0;
 
   constructor(private readonly options: PartitionConsumerOptions) {}
 
@@ -50,6 +58,38 @@ export class PartitionConsumer {
     const { windowMinutes, nowMs } = this.options;
     await this.openWithin(OPEN_TIMEOUT_MS, { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(nowMs - windowMinutes * MS_PER_MINUTE - FUTURE_SKEW_MS).toISOString() });
     this.running = this.supervise();
+    this.progressTimer = setInterval(() => void this.checkProgress(), PROGRESS_CHECK_MS);
+    this.progressTimer.unref();
+  }
+
+  /**
+   * The last resort against a consumer that stalls with no error and no missed heartbeat (seen
+   * with R=3 while a killed server's groups were re-elected, under a loaded machine): when the
+   * partition's last message is past what was applied and nothing was applied for two checks in
+   * a row, the consumer is ended and supervise() opens it again from the next sequence. Also the
+   * end of a replay whose consumer could not say it was caught up.
+   */
+  private async checkProgress(): Promise<void> {
+    const { jsm, partition } = this.options;
+    let last: number;
+    try {
+      last = (await jsm.streams.getMessage(SPANS_STREAM, { last_by_subj: spansSubject(partition) })).seq;
+    } catch (error) {
+      if (/no message found/i.test(String(error))) this.caughtUp = true;
+      return;
+    }
+    if (this.stopped) return;
+    if (last <= this.appliedSeq) {
+      this.caughtUp = true;
+      this.stalledChecks = 0;
+    } else if (this.appliedSeq === this.appliedAtCheck && this.messages !== undefined) {
+      if (++this.stalledChecks >= 2) {
+        this.options.onProblem(`partition ${partition}: consumer stalled at ${this.appliedSeq} behind ${last}; opening it again`, undefined);
+        this.stalledChecks = 0;
+        this.messages.stop();
+      }
+    } else this.stalledChecks = 0;
+    this.appliedAtCheck = this.appliedSeq;
   }
 
   /** open(), given up after `ms` (seen hanging while a NATS cluster elected a new meta leader). */
@@ -167,6 +207,7 @@ export class PartitionConsumer {
   /** Stops consuming; the store is the caller's to drop. */
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.progressTimer);
     this.messages?.stop();
     await this.running?.catch(() => undefined);
   }
