@@ -138,7 +138,9 @@ export class PartitionLeases {
     this.expire();
     const owners = new Map<number, Owner | undefined>();
     for (let p = 0; p < this.options.partitions; p++) {
-      owners.set(p, this.held.has(p) ? { nodeId: this.options.nodeId, url: this.options.url } : this.leaseOwners.get(p));
+      const read = this.leaseOwners.get(p);
+      // A lease this node read as its own but no longer holds is nobody's as far as it knows.
+      owners.set(p, this.held.has(p) ? { nodeId: this.options.nodeId, url: this.options.url } : read?.nodeId === this.options.nodeId ? undefined : read);
     }
     return owners;
   }
