@@ -128,7 +128,7 @@ describe('cluster mode on JetStream', () => {
     expect(metrics).toMatch(/traced_cluster_partitions_owned 8/);
   }, 60_000);
 
-  it('a crashed node\'s partitions go to the survivor within the lease TTL, replayed so every acknowledged span is there exactly', async () => {
+  it('a crashed node\'s partitions go to the survivor within the lease TTL, replayed so every acknowledged span is there exactly; back, it takes its share again', async () => {
     nats = await startNats(1);
     const a = await node({ id: 'node-a', leaseTtlMs: 2000 });
     await waitUntil('A owns all', () => ownedCount(a) === 16, 10_000);
@@ -149,7 +149,30 @@ describe('cluster mode on JetStream', () => {
     // The lease TTL (2 s) plus a round of A's, plus the replay: well inside the issue's 15 s.
     expect(Date.now() - crashedAt).toBeLessThan(8000);
     expect(tookMs).toBeGreaterThan(0);
+
+    // B comes back: it takes its share again, replays it, and every span is still at its owner.
+    const back = await node({ id: 'node-b', leaseTtlMs: 2000 });
+    await waitUntil('8 each again', () => ownedCount(a) === 8 && ownedCount(back) === 8 && [...back.node.ownedPartitions().values()].every((p) => p.caughtUp), 15_000);
+    await waitUntil('every span at its owner after the rejoin', () => allStored([a, back], spans), 5000);
   }, 60_000);
+
+  it('takes OTLP/HTTP through the same path: an OTLP span lands at its partition\'s owner, times exact', async () => {
+    nats = await startNats(1);
+    const a = await node({ id: 'node-a' });
+    await waitUntil('A owns all', () => ownedCount(a) === 16, 10_000);
+    const traceHex = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const startNs = (BigInt(Date.now() - 1000) * 1_000_000n + 123_456_789n).toString();
+    const body = JSON.stringify({
+      resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'otlp-svc' } }] }, scopeSpans: [{ spans: [{ traceId: traceHex, spanId: '00f067aa0ba902b7', name: 'GET /x', kind: 2, startTimeUnixNano: startNs, endTimeUnixNano: startNs.replace(/\d{3}$/, '999') }] }] }],
+    });
+    const response = await request(`${a.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(response.statusCode).toBe(200);
+    await response.body.text();
+    const traceId = `${traceHex.slice(0, 8)}-${traceHex.slice(8, 12)}-${traceHex.slice(12, 16)}-${traceHex.slice(16, 20)}-${traceHex.slice(20)}`;
+    await waitUntil('the OTLP span at its owner', async () => (await traceAtOwner([a], traceId))?.trace !== undefined, 10_000);
+    const stored = (await traceAtOwner([a], traceId))!.trace!.spans[0]!;
+    expect([stored.service, stored.operation, stored.start_time, stored.end_time]).toEqual(['otlp-svc', 'GET /x', startNs, startNs.replace(/\d{3}$/, '999')]);
+  }, 30_000);
 
   it('with NATS down ingest answers 503 + Retry-After, and nothing acknowledged is lost when it returns', async () => {
     nats = await startNats(1);
