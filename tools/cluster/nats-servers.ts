@@ -4,9 +4,9 @@
 // JetStream answers (for 3 servers: once a meta leader is elected); every server is stopped by
 // its PID in stop(), and at the latest when the test process exits, so a failing test leaves none.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { connect } from 'nats';
 import { createServer } from 'node:net';
 
@@ -43,6 +43,12 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** nats-server on PATH, else where Debian puts it (/usr/sbin is not on every user's PATH). */
+function natsServerBinary(): string {
+  const onPath = (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, 'nats-server')));
+  return onPath || !existsSync('/usr/sbin/nats-server') ? 'nats-server' : '/usr/sbin/nats-server';
+}
+
 const running = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
@@ -50,7 +56,7 @@ process.once('exit', () => {
 
 function launch(server: NatsServer, clusterArgs: string[]): void {
   const args = ['-a', '127.0.0.1', '-p', String(server.clientPort), '-js', '-sd', server.storeDir, '-n', server.name, ...clusterArgs];
-  const child = spawn('nats-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(natsServerBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   server.child = child;
   running.add(child);
   const collect = (chunk: string) => {
