@@ -142,6 +142,15 @@ export class ClusterNode {
     return owned;
   }
 
+  /**
+   * Per partition, the stream sequence of the last message this node published and JetStream
+   * acknowledged. Read-your-writes: every batch this node answered 202 is at or below it, so an
+   * owner whose appliedSeq has reached it holds them all.
+   */
+  publishedSeqs(): number[] {
+    return Array.from(this.publisher.publishedSeq);
+  }
+
   /** Every partition's owner as this node last read the leases; undefined: no live owner. */
   owners(): Map<number, Owner | undefined> {
     return this.leases.owners();

@@ -106,6 +106,13 @@ describe('cluster mode on JetStream', () => {
     expect(answer.status).toBe(202);
     expect(JSON.parse(answer.body)).toEqual({ status: 'ok', accepted: 480, discarded: 0 });
     await waitUntil('every span at its owner', () => allStored([a, b], spans), 10_000);
+    // Read-your-writes: the owners have applied up to what A published for each partition.
+    const published = a.node.publishedSeqs();
+    expect(published.some((seq) => seq > 0)).toBe(true);
+    for (const [partition, seq] of published.entries()) {
+      const owned = a.node.ownedPartitions().get(partition) ?? b.node.ownedPartitions().get(partition);
+      expect(owned!.appliedSeq).toBeGreaterThanOrEqual(seq);
+    }
     // Traces went to both nodes, and none is held by the node that does not own its partition.
     const owners = new Set<string>();
     for (const traceId of new Set(spans.map((s) => s.trace_id))) {
