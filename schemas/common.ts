@@ -21,6 +21,37 @@ export const StatusResponse = Type.Object({
   status: Type.Unsafe<'ok'>({ type: 'string', enum: ['ok'] }),
 });
 
+/** GET /health in cluster mode (NATS_URL set): the node's view of the cluster. */
+export const ClusterView = Type.Object({
+  node_id: Type.String(),
+  advertise_url: Type.String(),
+  partitions: Type.Integer({ minimum: 1 }),
+  nats_connected: Type.Boolean(),
+  owned: Type.Array(
+    Type.Object({
+      partition: Type.Integer({ minimum: 0 }),
+      applied_seq: Type.Integer({ minimum: 0 }),
+      lag: Type.Integer({ minimum: 0 }),
+      caught_up: Type.Boolean(),
+    }),
+  ),
+  unowned: Type.Array(Type.Integer({ minimum: 0 })),
+  peers: Type.Array(
+    Type.Object({
+      node_id: Type.String(),
+      url: Type.String(),
+      partitions: Type.Array(Type.Integer({ minimum: 0 })),
+    }),
+  ),
+});
+export type ClusterView = Static<typeof ClusterView>;
+
+/** GET /health when ready (200); `cluster` only in cluster mode. */
+export const HealthResponse = Type.Object({
+  status: Type.Unsafe<'ok'>({ type: 'string', enum: ['ok'] }),
+  cluster: Type.Optional(ClusterView),
+});
+
 /** GET /health while the ingest log is replayed at start-up (503). */
 export const ReplayingResponse = Type.Object({
   status: Type.Unsafe<'replaying'>({ type: 'string', enum: ['replaying'] }),

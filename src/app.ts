@@ -4,11 +4,13 @@ import cors from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { createServer } from 'node:http';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { ClusterNode } from './cluster/cluster-node.js';
 import type { Config } from './config.js';
 import { AdmissionControl } from './http/admission/admission-control.js';
 import { InflightBodies } from './http/admission/inflight-bodies.js';
 import { RefusalGate } from './http/admission/refusal-gate.js';
 import { clientErrorHandler } from './http/client-errors.js';
+import { registerClusterMetrics } from './http/cluster-metrics.js';
 import { CollectorMetrics } from './http/collector-metrics.js';
 import { dashboardRoutes } from './http/dashboard.js';
 import { dependenciesRoutes } from './http/dependencies.js';
@@ -88,6 +90,12 @@ export interface AppOptions {
    * carry as minimums.
    */
   readYourWrites?: { applied: AppliedSequenceBoard; published: PublishedSequences };
+  /**
+   * Cluster mode (NATS_URL): ingest publishes to JetStream through the node's writer instead of
+   * the ingest log, the node's partition stores are evicted with the rest, and GET /health and
+   * /metrics show the node. The app does not close the node: its owner does (main.ts, tests).
+   */
+  cluster?: ClusterNode;
 }
 
 export interface Collector {
@@ -113,33 +121,43 @@ export interface Collector {
   replay(): Promise<void>;
 }
 
+/**
+ * The sampler in front of a store, when SAMPLING_RATE < 1 or TAIL_SAMPLING=on; else undefined.
+ * In cluster mode every partition's store gets its own (a trace never spans partitions).
+ */
+export function withSampling(store: TraceStore, config: Config, clock: Clock): SamplingStore | undefined {
+  if (!SamplingStore.enabled(config.sampling.rate, config.sampling.tail)) return undefined;
+  return new SamplingStore(store, {
+    clock,
+    windowMinutes: config.windowMinutes,
+    headRate: config.sampling.rate,
+    tail: config.sampling.tail
+      ? {
+          slowMs: config.sampling.tailSlowMs,
+          keepRate: config.sampling.tailKeepRate,
+          decisionSeconds: config.sampling.tailDecisionSeconds,
+          maxBufferedSpans: config.sampling.tailBufferSpans,
+          maxBufferedBytes: config.sampling.tailBufferBytes,
+        }
+      : undefined,
+  });
+}
+
 export async function buildApp(options: AppOptions): Promise<Collector> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
   // Sampling sits in front of the store, so every ingest path is sampled and queries pass through.
-  const sampling = SamplingStore.enabled(config.sampling.rate, config.sampling.tail)
-    ? new SamplingStore(options.store, {
-        clock,
-        windowMinutes: config.windowMinutes,
-        headRate: config.sampling.rate,
-        tail: config.sampling.tail
-          ? {
-              slowMs: config.sampling.tailSlowMs,
-              keepRate: config.sampling.tailKeepRate,
-              decisionSeconds: config.sampling.tailDecisionSeconds,
-              maxBufferedSpans: config.sampling.tailBufferSpans,
-              maxBufferedBytes: config.sampling.tailBufferBytes,
-            }
-          : undefined,
-      })
-    : undefined;
+  const sampling = withSampling(options.store, config, clock);
   const store: TraceStore = sampling ?? options.store;
   const ingestLog = options.ingestLog;
   // With an ingest log, ingest writes through it, in front of the sampler: replay then feeds the
   // sampler the same batches, and head sampling keeps the same traces.
-  const writer: TraceWriter = ingestLog === undefined ? store : new DurableWriter(ingestLog, store, clock, config.windowMinutes);
+  // In cluster mode JetStream takes the ingest log's place: the routes write to it alike.
+  const writer: TraceWriter =
+    options.cluster !== undefined ? options.cluster.writer : ingestLog === undefined ? store : new DurableWriter(ingestLog, store, clock, config.windowMinutes);
   const admission = new AdmissionControl({
-    store,
+    // In cluster mode the spans this process holds are in its partition stores.
+    store: options.cluster !== undefined ? { stats: () => options.cluster!.storeStats() } : store,
     maxSpans: config.maxSpans,
     maxSpanBytes: config.maxSpanBytes,
     targetDelayMs: config.ingestDelayTargetMs,
@@ -241,7 +259,7 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
   });
   await app.register(docsRoutes);
   let replaying: ReplayProgress | undefined;
-  await app.register(healthRoutes, { replaying: () => replaying });
+  await app.register(healthRoutes, { replaying: () => replaying, cluster: options.cluster });
   await app.register(spansRoutes, { store: writer, metrics, admission, gate });
   // Without peers the query routes read the store directly: a single node pays nothing for fan-out.
   let queries: TraceReader & TraceStats = store;
@@ -306,6 +324,10 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
 
   const ingestLogMetrics = ingestLog === undefined ? undefined : new IngestLogMetrics(metrics.registry, ingestLog);
   const participants: EvictionParticipant[] = [logEviction(logStore, (logs) => metrics.logsEvicted.inc(logs)), storeEviction(store, (spans) => metrics.spansEvicted.inc(spans))];
+  if (options.cluster !== undefined) {
+    registerClusterMetrics(metrics.registry, options.cluster);
+    participants.push(options.cluster.eviction((spans) => metrics.spansEvicted.inc(spans)));
+  }
   // Segments go whole once the window has passed everything in them: one unlink a minute.
   if (ingestLog !== undefined) {
     participants.push({ evict: async () => ({ evicted: await ingestLog.evict(clock.nowMs()), pending: false }), onEvicted: () => undefined });

@@ -1,7 +1,7 @@
 // Configuration is read from the environment once, validated, typed, and passed down.
 // Nothing below this file reads process.env.
 
-import { totalmem } from 'node:os';
+import { hostname, totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 
 export interface Config {
@@ -75,6 +75,23 @@ export interface Config {
    * single node.
    */
   peerTimeoutMs: number;
+  /** Cluster mode (src/cluster/), on when NATS_URL is set; undefined: the single node. */
+  cluster: ClusterConfig | undefined;
+}
+
+export interface ClusterConfig {
+  /** NATS_URL: the NATS servers, e.g. nats://h1:4222,nats://h2:4222. */
+  natsUrls: string[];
+  /** NODE_ID: this node's name in leases and presence; default host:port. */
+  nodeId: string;
+  /** ADVERTISE_URL: how the other nodes reach this node's HTTP API; default http://host:port. */
+  advertiseUrl: string;
+  /** PARTITIONS: partitions of the stream, fixed for its life (a mismatch stops start-up). */
+  partitions: number;
+  /** NATS_REPLICAS: replicas of the stream and the lease bucket. */
+  replicas: number;
+  /** LEASE_TTL_MS: a partition lease not renewed this long is free for another node. */
+  leaseTtlMs: number;
 }
 
 export interface SamplingConfig {
@@ -121,6 +138,15 @@ export const DEFAULT_MAX_ENDPOINTS = 10_000;
  * 32,000, 24–44 ms (npm run bench:bounded): under the 50 ms that any query may take.
  */
 export const DEFAULT_QUERY_SCAN_BUDGET = 32_000;
+
+/** Default PARTITIONS: twice as many as nodes a first cluster is likely to run, so shares stay even. */
+export const DEFAULT_PARTITIONS = 16;
+
+/**
+ * Default LEASE_TTL_MS. A dead node's partitions are taken over after at most this long (plus the
+ * replay), and a live one renews every quarter of it, so it survives three lost heartbeats.
+ */
+export const DEFAULT_LEASE_TTL_MS = 5000;
 
 /** Default MAX_LOGS: logs are plain objects on the JS heap (~150 bytes plus text each). */
 export const DEFAULT_MAX_LOGS = 200_000;
@@ -238,6 +264,30 @@ function storageMode(env: NodeJS.ProcessEnv): 'disk' | 'memory' {
   return raw;
 }
 
+/**
+ * The cluster settings, validated whether or not NATS_URL turns cluster mode on (a typo is found
+ * before the day it matters). The defaults name this node by the address it listens on; with
+ * HOST=0.0.0.0 (the default) that address is the machine's host name, since 0.0.0.0 reaches no peer.
+ */
+function clusterConfig(env: NodeJS.ProcessEnv, host: string, port: number, machineName: string): ClusterConfig | undefined {
+  const rawUrls = value(env, 'NATS_URL');
+  const natsUrls = rawUrls === undefined ? [] : rawUrls.split(',').map((url) => url.trim());
+  for (const url of natsUrls) {
+    if (!/^(?:nats|tls):\/\/[^\s/,]+$/.test(url)) throw new ConfigError(`NATS_URL must be a comma-separated list of nats://host:port, got "${url}"`);
+  }
+  const reachable = host === '0.0.0.0' || host === '::' ? machineName : host;
+  const nodeId = value(env, 'NODE_ID') ?? `${reachable}:${port}`;
+  if (nodeId.length > 200 || /[\s\x00-\x1f]/.test(nodeId)) throw new ConfigError(`NODE_ID must be at most 200 characters without spaces, got "${env.NODE_ID}"`);
+  const advertiseUrl = value(env, 'ADVERTISE_URL') ?? `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+  if (!/^https?:\/\/[^/\s]+\/?$/.test(advertiseUrl)) throw new ConfigError(`ADVERTISE_URL must be an origin like http://10.0.0.5:8080, got "${advertiseUrl}"`);
+  const partitions = integer(env, 'PARTITIONS', DEFAULT_PARTITIONS, 1, 4096);
+  // JetStream replicates a stream on at most 5 servers.
+  const replicas = integer(env, 'NATS_REPLICAS', 1, 1, 5);
+  const leaseTtlMs = integer(env, 'LEASE_TTL_MS', DEFAULT_LEASE_TTL_MS, 1000, 600_000);
+  if (natsUrls.length === 0) return undefined;
+  return { natsUrls, nodeId, advertiseUrl: advertiseUrl.replace(/\/$/, ''), partitions, replicas, leaseTtlMs };
+}
+
 function onOff(env: NodeJS.ProcessEnv, name: string): boolean {
   const raw = value(env, name)?.toLowerCase();
   if (raw === undefined || raw === 'off' || raw === 'false' || raw === '0') return false;
@@ -263,7 +313,7 @@ function samplingConfig(env: NodeJS.ProcessEnv, windowMinutes: number, heapLimit
   return sampling;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, totalMemoryBytes = totalmem(), heapLimitBytes = getHeapStatistics().heap_size_limit): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, totalMemoryBytes = totalmem(), heapLimitBytes = getHeapStatistics().heap_size_limit, machineName = hostname()): Config {
   refuseRetired(env);
   const logLevel = (value(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -294,8 +344,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, totalMemoryByte
   if (maxLogBodyBytes > maxBodyBytes) {
     throw new ConfigError(`MAX_LOG_BODY_BYTES must be at most MAX_BODY_BYTES (${maxBodyBytes}), got ${maxLogBodyBytes}`);
   }
+  const port = integer(env, 'PORT', 8080, 0, 65535);
+  const sampling = samplingConfig(env, windowMinutes, heapLimitBytes);
+  const cluster = clusterConfig(env, host, port, machineName);
+  // Tail decisions are swept on the app's one sampler; partition stores would wait for them forever.
+  if (cluster !== undefined && sampling.tail) throw new ConfigError('TAIL_SAMPLING=on is not supported in cluster mode (NATS_URL) yet; use SAMPLING_RATE');
   return {
-    port: integer(env, 'PORT', 8080, 0, 65535),
+    port,
     host,
     // 4317 is the OTLP/gRPC port every OpenTelemetry SDK and Collector exporter defaults to.
     otlpGrpcPort: integer(env, 'OTLP_GRPC_PORT', 4317, 0, 65535),
@@ -316,9 +371,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, totalMemoryByte
     requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', DEFAULT_REQUEST_TIMEOUT_MS, 100, 600_000),
     maxInflightBodyBytes,
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', DEFAULT_SHUTDOWN_GRACE_MS, 0, 600_000),
-    sampling: samplingConfig(env, windowMinutes, heapLimitBytes),
+    sampling,
     storage: storageMode(env),
     dataDir: value(env, 'DATA_DIR') ?? './data',
     peerTimeoutMs: integer(env, 'PEER_TIMEOUT_MS', DEFAULT_PEER_TIMEOUT_MS, 10, 600_000),
+    cluster,
   };
 }

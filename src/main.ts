@@ -1,7 +1,11 @@
 // Entry point: configuration from the environment, DATA_DIR and its ingest log (STORAGE=disk),
-// the in-memory store, the HTTP and OTLP/gRPC listeners, replay, graceful shutdown.
+// the in-memory store, the HTTP and OTLP/gRPC listeners, replay, graceful shutdown; in cluster
+// mode (NATS_URL) the cluster node instead of DATA_DIR.
 
-import { buildApp } from './app.js';
+import pino from 'pino';
+import { buildApp, withSampling } from './app.js';
+import { ClusterNode } from './cluster/cluster-node.js';
+import { ClusterSetupError } from './cluster/spans-stream.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DataDirError, lockDataDir, type DataDirLock } from './ingest-log/data-dir.js';
 import { ReplayClock } from './ingest-log/replay-clock.js';
@@ -24,7 +28,8 @@ async function main(): Promise<void> {
   // directory, or one it cannot write, stops here with one line.
   let lock: DataDirLock | undefined;
   let ingestLog: SegmentLog | undefined;
-  if (config.storage === 'disk') {
+  // In cluster mode JetStream is the log: no DATA_DIR.
+  if (config.storage === 'disk' && config.cluster === undefined) {
     try {
       lock = lockDataDir(config.dataDir);
     } catch (error) {
@@ -39,8 +44,31 @@ async function main(): Promise<void> {
   // The stores' clock: the wall clock, except while replay applies each batch at its logged time.
   const clock = new ReplayClock(systemClock);
   const store = new BucketStore({ clock, windowMinutes: config.windowMinutes, maxEndpoints: config.maxEndpoints, scanBudget: config.queryScanBudget });
-  const { app, drain, grpc, replay } = await buildApp({ config, store, ingestLog, clock, replayClock: clock });
+  let cluster: ClusterNode | undefined;
+  if (config.cluster !== undefined) {
+    const settings = config.cluster;
+    const log = pino({ level: config.logLevel });
+    try {
+      cluster = await ClusterNode.start({
+        ...settings,
+        windowMinutes: config.windowMinutes,
+        clock: systemClock,
+        // Each partition's store as the single node's, sampler included.
+        newStore: () => {
+          const partitionStore = new BucketStore({ clock: systemClock, windowMinutes: config.windowMinutes, maxEndpoints: config.maxEndpoints, scanBudget: config.queryScanBudget });
+          return withSampling(partitionStore, config, systemClock) ?? partitionStore;
+        },
+        log: (level, fields, message) => log[level](fields, message),
+      });
+    } catch (error) {
+      process.stderr.write(`traced-collector: cluster mode: ${error instanceof ClusterSetupError ? error.message : `could not join through NATS_URL ${settings.natsUrls.join(',')}: ${String(error)}`}\n`);
+      process.exit(2);
+    }
+  }
+  const { app, drain, grpc, replay } = await buildApp({ config, store, ingestLog, clock, replayClock: clock, cluster });
   app.addHook('onClose', async () => {
+    // Leases given back, so the other nodes take the partitions over at once.
+    await cluster?.close(true);
     // Every answered batch is already synced; this only closes the file and the lock.
     await ingestLog?.close();
     lock?.release();
@@ -96,7 +124,17 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   }
-  app.log.info({ otlpGrpcPort: config.otlpGrpcPort === 0 ? undefined : config.otlpGrpcPort, windowMinutes: config.windowMinutes, maxBodyBytes: config.maxBodyBytes, storage: config.storage, dataDir: config.storage === 'disk' ? config.dataDir : undefined }, 'traced-collector ready');
+  app.log.info(
+    {
+      otlpGrpcPort: config.otlpGrpcPort === 0 ? undefined : config.otlpGrpcPort,
+      windowMinutes: config.windowMinutes,
+      maxBodyBytes: config.maxBodyBytes,
+      storage: config.cluster !== undefined ? 'jetstream' : config.storage,
+      dataDir: config.storage === 'disk' && config.cluster === undefined ? config.dataDir : undefined,
+      nodeId: config.cluster?.nodeId,
+    },
+    'traced-collector ready',
+  );
 }
 
 void main();

@@ -18,15 +18,16 @@
 // it (the future limit only moves on), and one that has aged out by then, or by replay, is
 // dropped there as stale by both alike. It costs one pass over the batch's start times.
 
-import { SpanBatch } from '../ingest/span-batch.js';
+import type { SpanBatch } from '../ingest/span-batch.js';
 import type { IngestLog, LogIngestResult, LogStore, LogStoreStats, StoredLog } from '../logs/log-store.js';
 import type { IngestResult } from '../store/store-shapes.js';
-import { FUTURE, futureLimit, IN_WINDOW, windowEdge, windowPlace, type Instant } from '../store/window.js';
+import { futureLimit, windowEdge, type Instant } from '../store/window.js';
 import type { TraceWriter } from '../store/writer.js';
 import type { Clock } from '../time/clock.js';
 import { secondsOf, subsecondNanosOf } from '../time/nanos.js';
 import { encodeLogs, encodeSpanBatch } from './record-codec.js';
 import type { SegmentLog } from './segment-log.js';
+import { windowPart } from './window-part.js';
 
 export class DurableWriter implements TraceWriter {
   constructor(
@@ -39,22 +40,7 @@ export class DurableWriter implements TraceWriter {
 
   async apply(batch: SpanBatch): Promise<IngestResult> {
     const nowMs = this.clock.nowMs();
-    const edge = windowEdge(nowMs, this.windowMinutes);
-    const future = futureLimit(nowMs);
-    let stale = 0;
-    let ahead = 0;
-    for (let i = 0; i < batch.length; i++) {
-      const place = windowPlace(batch, i, edge, future);
-      if (place === IN_WINDOW) continue;
-      if (place === FUTURE) ahead++;
-      else stale++;
-    }
-    let inWindow = batch;
-    if (stale + ahead > 0) {
-      // Rare (clients send spans of now): a copy of the spans inside the window.
-      inWindow = SpanBatch.acquire();
-      for (let i = 0; i < batch.length; i++) if (windowPlace(batch, i, edge, future) === IN_WINDOW) inWindow.appendSpanOf(batch, i);
-    }
+    const { inWindow, stale, ahead } = windowPart(batch, nowMs, this.windowMinutes);
     // Encoded now, inside append(): the caller may reuse the batch once apply() returns.
     if (inWindow.length > 0) await this.log.append((out) => encodeSpanBatch(inWindow, nowMs, out));
     const result = await this.inner.apply(inWindow);

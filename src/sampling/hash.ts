@@ -11,7 +11,8 @@
 
 import { writeUuidWords } from '../codec/uuid-words.js';
 
-export type HashSalt = 'head' | 'tail';
+/** 'partition' places a trace on a cluster partition (src/cluster/partitions.ts), independently of both decisions. */
+export type HashSalt = 'head' | 'tail' | 'partition';
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;

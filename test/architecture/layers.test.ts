@@ -23,8 +23,10 @@ const LAYERS: ReadonlyArray<readonly string[]> = [
   // The ingest log wraps the store's writer and the log store (what sampling wraps too) and
   // replays into them; http answers its StorageError and shows its replay progress.
   ['ingest-log'],
-  // Several collectors as one: peers asked over HTTP are sources of the store's merge; http
-  // serves the internal routes they ask, in the wire forms defined here.
+  // Several collectors as one: JetStream in the ingest log's place (its record codec and
+  // StorageError), leases, one store per owned partition (sampling wraps each), and the peers
+  // asked over HTTP as sources of the store's merge; http serves their internal routes and shows
+  // the node's view, app builds it.
   ['cluster'],
   ['http'],
   // grpc/ serves OTLP/gRPC beside http/, through http/'s admission control and export step.

@@ -38,6 +38,40 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ OTLP_GRPC_PORT: '70000' })).toThrow(/OTLP_GRPC_PORT must be from 0 to 65535/);
   });
 
+  it('is a single node without NATS_URL, and a cluster node with it, named by its address', () => {
+    expect(loadConfig({}).cluster).toBeUndefined();
+    expect(loadConfig({ PARTITIONS: '32' }).cluster).toBeUndefined();
+    expect(loadConfig({ NATS_URL: 'nats://10.0.0.1:4222, nats://10.0.0.2:4222', HOST: '10.0.0.9', PORT: '9000' }).cluster).toEqual({
+      natsUrls: ['nats://10.0.0.1:4222', 'nats://10.0.0.2:4222'],
+      nodeId: '10.0.0.9:9000',
+      advertiseUrl: 'http://10.0.0.9:9000',
+      partitions: 16,
+      replicas: 1,
+      leaseTtlMs: 5000,
+    });
+    // 0.0.0.0 reaches no peer: the defaults use the machine's name.
+    expect(loadConfig({ NATS_URL: 'nats://n:4222' }, 2 ** 33, 2 ** 31, 'box7').cluster).toMatchObject({ nodeId: 'box7:8080', advertiseUrl: 'http://box7:8080' });
+    expect(loadConfig({ NATS_URL: 'nats://n:4222', NODE_ID: 'a', ADVERTISE_URL: 'https://a.example.com/', PARTITIONS: '64', NATS_REPLICAS: '3', LEASE_TTL_MS: '2000' }).cluster).toMatchObject({
+      nodeId: 'a',
+      advertiseUrl: 'https://a.example.com',
+      partitions: 64,
+      replicas: 3,
+      leaseTtlMs: 2000,
+    });
+  });
+
+  it('refuses bad cluster settings naming the variable', () => {
+    expect(() => loadConfig({ NATS_URL: 'http://n:4222' })).toThrow(/NATS_URL must be a comma-separated list of nats:\/\/host:port, got "http:\/\/n:4222"/);
+    expect(() => loadConfig({ NATS_URL: 'nats://a:1,,nats://b:2' })).toThrow(/NATS_URL/);
+    expect(() => loadConfig({ NATS_URL: 'nats://n:4222', PARTITIONS: '0' })).toThrow(/PARTITIONS must be from 1 to 4096, got 0/);
+    expect(() => loadConfig({ PARTITIONS: 'many' })).toThrow(/PARTITIONS must be a whole number/);
+    expect(() => loadConfig({ NATS_URL: 'nats://n:4222', NATS_REPLICAS: '7' })).toThrow(/NATS_REPLICAS must be from 1 to 5, got 7/);
+    expect(() => loadConfig({ NATS_URL: 'nats://n:4222', ADVERTISE_URL: 'node-b:8080' })).toThrow(/ADVERTISE_URL must be an origin/);
+    expect(() => loadConfig({ NATS_URL: 'nats://n:4222', NODE_ID: 'a b' })).toThrow(/NODE_ID must be/);
+    expect(() => loadConfig({ NATS_URL: 'nats://n:4222', LEASE_TTL_MS: '10' })).toThrow(/LEASE_TTL_MS must be from 1000 to 600000, got 10/);
+    expect(() => loadConfig({ NATS_URL: 'nats://n:4222', TAIL_SAMPLING: 'on' })).toThrow(/TAIL_SAMPLING=on is not supported in cluster mode/);
+  });
+
   it('reads only the env it is given', () => {
     const saved = process.env.WINDOW_MINUTES;
     process.env.WINDOW_MINUTES = 'abc';

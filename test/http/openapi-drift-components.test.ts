@@ -30,6 +30,8 @@ const PAIRS: Array<[string, unknown]> = [
   ['DependencyGraphResponse', schemas.DependencyGraphResponse],
   ['StatusResponse', schemas.StatusResponse],
   ['ReplayingResponse', schemas.ReplayingResponse],
+  ['HealthResponse', schemas.HealthResponse],
+  ['ClusterView', schemas.ClusterView],
   ['Error', schemas.ErrorBody],
   // Extensions: logs (POST /logs, GET /traces/{trace_id}/logs) and OTLP (POST /v1/traces, /v1/logs).
   ['LogRecord', logSchemas.LogRecord],

@@ -32,7 +32,8 @@ export interface Refusal {
 }
 
 export interface AdmissionOptions {
-  store: TraceStore;
+  /** What the memory budget is held against (in cluster mode, this node's partition stores together). */
+  store: Pick<TraceStore, 'stats'>;
   maxSpans: number;
   /** MAX_SPAN_BYTES, against the store's `bytes` where it reports them. */
   maxSpanBytes?: number;
