@@ -32,11 +32,13 @@
 // within one.
 
 import { MAX_SPANS_PER_BATCH } from '../../schemas/span.js';
-import { ascii, bytesAt, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE, skipWs, valueAt, word } from './json-bytes.js';
+import { ascii, bytesAt, JSON_BYTE, skipWs, valueAt, word } from './json-bytes.js';
 import { ID_WORDS, SPAN_ERROR, SPAN_HAS_PARENT, SpanBatch, TIME_FIELDS } from './span-batch.js';
 import { int64At, nameAt, readName, readNsec, readSec, spanIds, uuidAt } from './span-value-readers.js';
 import { parsedTagsJson, readTags, tagsFrom, tagsTo } from './tag-object-reader.js';
 
+// Module-local copies: see JSON_BYTE.
+const { CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE } = JSON_BYTE;
 const SPANS_KEY = ascii('"spans"');
 
 // Span keys, with their closing quote, compared four bytes at a time just after the opening

@@ -5,9 +5,11 @@
 
 import { readUuidWords } from '../codec/uuid-words.js';
 import { decimalWordValue, digitBits, HIGH_BITS, stringStopBits } from '../codec/ascii-words.js';
-import { bytesAt, CLOSE_BRACE, COMMA, NINE, plainStringByte, QUOTE, ZERO } from './json-bytes.js';
+import { bytesAt, JSON_BYTE, plainStringByte } from './json-bytes.js';
 import { ID_WORDS } from './span-batch.js';
 
+// Module-local copies: see JSON_BYTE.
+const { CLOSE_BRACE, COMMA, NINE, QUOTE, ZERO } = JSON_BYTE;
 const MAX_NAME = 256;
 
 /**

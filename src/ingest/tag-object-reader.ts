@@ -4,9 +4,11 @@
 
 import { MAX_TAG_KEY_LENGTH, MAX_TAGS_PER_SPAN } from '../../schemas/span.js';
 import { finishTagHash, FNV_OFFSET, FNV_PRIME, tagHash } from '../codec/tag-hash.js';
-import { ascii, CLOSE_BRACE, COLON, COMMA, keyIs, NINE, plainStringByte, QUOTE, skipWs, ZERO } from './json-bytes.js';
+import { ascii, JSON_BYTE, keyIs, plainStringByte, skipWs } from './json-bytes.js';
 import type { SpanBatch } from './span-batch.js';
 
+// Module-local copies: see JSON_BYTE.
+const { CLOSE_BRACE, COLON, COMMA, NINE, QUOTE, ZERO } = JSON_BYTE;
 const MAX_TAG_VALUE = 1024;
 const PROTO = ascii('__proto__');
 
