@@ -28,15 +28,18 @@
 //
 // This file matches keys and builds the batch; the byte primitives are in json-bytes.ts, the
 // readers of names, UUIDs and times in span-value-readers.ts and the tags reader in
-// tag-object-reader.ts. Split by job only: V8 inlines the small readers across modules as it did
-// within one.
+// tag-object-reader.ts. Split by job only, with two rules that keep it as fast as one file: a
+// value used in the hot loops is a const of the module that reads it (JSON_BYTE says why), and
+// the readers write what they read into the batch's columns rather than into exported variables.
 
 import { MAX_SPANS_PER_BATCH } from '../../schemas/span.js';
-import { ascii, bytesAt, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE, skipWs, valueAt, word } from './json-bytes.js';
+import { ascii, bytesAt, JSON_BYTE, skipWs, valueAt, word } from './json-bytes.js';
 import { ID_WORDS, SPAN_ERROR, SPAN_HAS_PARENT, SpanBatch, TIME_FIELDS } from './span-batch.js';
-import { int64At, nameAt, readName, readNsec, readSec, spanIds, uuidAt } from './span-value-readers.js';
-import { parsedTagsJson, readTags, tagsFrom, tagsTo } from './tag-object-reader.js';
+import { int64At, nameAt, uuidAt } from './span-value-readers.js';
+import { readTags, setTagsText } from './tag-object-reader.js';
 
+// Module-local copies: see JSON_BYTE.
+const { CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE } = JSON_BYTE;
 const SPANS_KEY = ascii('"spans"');
 
 // Span keys, with their closing quote, compared four bytes at a time just after the opening
@@ -95,20 +98,25 @@ export function parseSpanBatchFast(s: Buffer): SpanBatch | undefined {
   return batchOrNothing;
 }
 
-/** parseSpanBatchFast from the spans array's '[' at s[i] on, into `batch`. */
+/**
+ * parseSpanBatchFast from the spans array's '[' at s[i] on, into `batch`. Each span is read
+ * straight into the batch's columns at index `at`, made room for first; it counts (length) once
+ * it is whole and checked. A declined body leaves partial columns behind, which release() drops.
+ */
 function parseSpans(s: Buffer, i: number, n: number, view: DataView, batch: SpanBatch): SpanBatch | undefined {
   for (;;) {
     i = skipWs(s, i + 1);
     if (s[i] !== OPEN_BRACE) return undefined;
+    const at = batch.length;
+    if (at === MAX_SPANS_PER_BATCH) return undefined;
+    batch.reserveSpan();
+    // After reserveSpan(), which may replace them.
+    const ids = batch.ids;
+    const times = batch.times;
+    const o = at * ID_WORDS;
+    const t = at * TIME_FIELDS;
     let seen = 0;
-    let service = '';
-    let operation = '';
-    let startSec = 0;
-    let startNsec = 0;
-    let endSec = 0;
-    let endNsec = 0;
     let error = false;
-    let tagsJson: string | null | undefined;
     for (;;) {
       i = skipWs(s, i + 1);
       if (s[i] !== QUOTE) return undefined;
@@ -125,53 +133,43 @@ function parseSpans(s: Buffer, i: number, n: number, view: DataView, batch: Span
           if (w1 !== W_E_ID || s[k + 8] !== QUOTE) return undefined;
           field = F_TRACE;
           i = valueAt(s, k + 9);
-          if (i >= 0) end = uuidAt(s, view, i, 0);
+          if (i >= 0) end = uuidAt(s, view, i, ids, o);
           break;
         case W_SPAN: // span_id"
           if (w1 !== W__ID_) return undefined;
           field = F_SPAN;
           i = valueAt(s, k + 8);
-          if (i >= 0) end = uuidAt(s, view, i, 4);
+          if (i >= 0) end = uuidAt(s, view, i, ids, o + 4);
           break;
         case W_PARE: // parent_span_id"
           if (w1 !== W_NT_S || k + 12 > n || view.getUint32(k + 8, true) !== W_PAN_ || s[k + 12] !== 105 || s[k + 13] !== 100 || s[k + 14] !== QUOTE) return undefined;
           field = F_PARENT;
           i = valueAt(s, k + 15);
-          if (i >= 0) end = uuidAt(s, view, i, 8);
+          if (i >= 0) end = uuidAt(s, view, i, ids, o + 8);
           break;
         case W_SERV: // service"
           if (w1 !== W_ICE_) return undefined;
           field = F_SERVICE;
           i = valueAt(s, k + 8);
-          if (i >= 0 && s[i] === QUOTE) {
-            end = nameAt(s, view, n, i);
-            service = readName;
-          }
+          if (i >= 0 && s[i] === QUOTE) end = nameAt(s, view, n, i, batch.services, at);
           break;
         case W_OPER: // operation"
           if (w1 !== W_ATIO || s[k + 8] !== 110 || s[k + 9] !== QUOTE) return undefined;
           field = F_OPERATION;
           i = valueAt(s, k + 10);
-          if (i >= 0 && s[i] === QUOTE) {
-            end = nameAt(s, view, n, i);
-            operation = readName;
-          }
+          if (i >= 0 && s[i] === QUOTE) end = nameAt(s, view, n, i, batch.operations, at);
           break;
         case W_STAR: // start_time"
           if (w1 !== W_T_TI || s[k + 8] !== 109 || s[k + 9] !== 101 || s[k + 10] !== QUOTE) return undefined;
           field = F_START;
           i = valueAt(s, k + 11);
-          if (i >= 0) end = int64At(s, view, n, i);
-          startSec = readSec;
-          startNsec = readNsec;
+          if (i >= 0) end = int64At(s, view, n, i, times, t);
           break;
         case W_END_: // end_time"
           if (w1 !== W_TIME || s[k + 8] !== QUOTE) return undefined;
           field = F_END;
           i = valueAt(s, k + 9);
-          if (i >= 0) end = int64At(s, view, n, i);
-          endSec = readSec;
-          endNsec = readNsec;
+          if (i >= 0) end = int64At(s, view, n, i, times, t + 2);
           break;
         case W_STAT: // status"
           if ((w1 & 0xffffff) !== W_US_) return undefined;
@@ -188,10 +186,7 @@ function parseSpans(s: Buffer, i: number, n: number, view: DataView, batch: Span
           if (s[k + 4] !== QUOTE) return undefined;
           field = F_TAGS;
           i = valueAt(s, k + 5);
-          if (i >= 0 && s[i] === OPEN_BRACE) {
-            end = readTags(s, i, batch);
-            tagsJson = parsedTagsJson;
-          }
+          if (i >= 0 && s[i] === OPEN_BRACE) end = readTags(s, i, batch, at);
           break;
         default:
           return undefined;
@@ -204,27 +199,13 @@ function parseSpans(s: Buffer, i: number, n: number, view: DataView, batch: Span
       if (c !== COMMA) return undefined;
     }
     if ((seen & REQUIRED) !== REQUIRED) return undefined;
-    if (endSec < startSec || (endSec === startSec && endNsec < startNsec)) return undefined;
-    if (batch.length === MAX_SPANS_PER_BATCH) return undefined;
+    const startSec = times[t]!;
+    const endSec = times[t + 2]!;
+    if (endSec < startSec || (endSec === startSec && times[t + 3]! < times[t + 1]!)) return undefined;
     const hasParent = (seen & F_PARENT) !== 0;
-    const at = batch.length;
-    batch.reserveSpan();
-    const ids = batch.ids;
-    const o = at * ID_WORDS;
-    for (let k = 0; k < 8; k++) ids[o + k] = spanIds[k]!;
-    for (let k = 8; k < ID_WORDS; k++) ids[o + k] = hasParent ? spanIds[k]! : 0;
-    const times = batch.times;
-    const t = at * TIME_FIELDS;
-    times[t] = startSec;
-    times[t + 1] = startNsec;
-    times[t + 2] = endSec;
-    times[t + 3] = endNsec;
+    if (!hasParent) for (let w = 8; w < ID_WORDS; w++) ids[o + w] = 0;
+    if ((seen & F_TAGS) === 0) setTagsText(batch, at, undefined);
     batch.flags[at] = (hasParent ? SPAN_HAS_PARENT : 0) | (error ? SPAN_ERROR : 0);
-    batch.services[at] = service;
-    batch.operations[at] = operation;
-    batch.tagsJson[at] = tagsJson;
-    batch.tagsAt[2 * at] = tagsJson === null ? tagsFrom : 0;
-    batch.tagsAt[2 * at + 1] = tagsJson === null ? tagsTo : 0;
     batch.tagEnds[at] = batch.tagHashCount;
     batch.length++;
     i = skipWs(s, i + 1);

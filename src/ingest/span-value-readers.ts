@@ -1,13 +1,16 @@
 // The POST /spans fast parser's readers of span field values (span-batch-fast.ts): names (from a
 // cache), UUIDs and int64 times, four bytes a step where they can be. Each returns where its value
-// ends, or -1 for anything the general path must see; what it read is left in the module-level
-// variables below for the caller to take at once (see the parser's header on why not objects).
+// ends, or -1 for anything the general path must see, and writes what it read straight into the
+// column and position it is given: the batch's, at the span being read. Nothing passes through
+// module-level variables: a variable exported from here is read through its module cell at each
+// use in another module, and a number above 2^30 stored in one is a heap allocation.
 
 import { readUuidWords } from '../codec/uuid-words.js';
 import { decimalWordValue, digitBits, HIGH_BITS, stringStopBits } from '../codec/ascii-words.js';
-import { bytesAt, CLOSE_BRACE, COMMA, NINE, plainStringByte, QUOTE, ZERO } from './json-bytes.js';
-import { ID_WORDS } from './span-batch.js';
+import { bytesAt, JSON_BYTE, plainStringByte } from './json-bytes.js';
 
+// Module-local copies: see JSON_BYTE.
+const { CLOSE_BRACE, COMMA, NINE, QUOTE, ZERO } = JSON_BYTE;
 const MAX_NAME = 256;
 
 /**
@@ -20,15 +23,12 @@ const NAME_SLOTS = 512;
 const cachedNameBytes: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(NAME_SLOTS).fill(undefined);
 const cachedNames: string[] = new Array<string>(NAME_SLOTS).fill('');
 
-/** What nameAt read. */
-export let readName = '';
-
 /**
  * With s[i] a quote: reads a plain ASCII string (no escape, no control character) of at most
- * MAX_NAME bytes into readName, hashing it in the same pass; returns the index after its closing
+ * MAX_NAME bytes into names[at], hashing it in the same pass; returns the index after its closing
  * quote, or -1.
  */
-export function nameAt(s: Buffer, view: DataView, n: number, i: number): number {
+export function nameAt(s: Buffer, view: DataView, n: number, i: number, names: string[], at: number): number {
   let h = 0x811c9dc5;
   let j = i + 1;
   // Four bytes at a time while none of them ends the run, then byte by byte to the quote.
@@ -51,33 +51,30 @@ export function nameAt(s: Buffer, view: DataView, n: number, i: number): number 
   const slot = (h ^ (h >>> 15)) & (NAME_SLOTS - 1);
   const known = cachedNameBytes[slot];
   if (known !== undefined && known.length === length && bytesAt(s, from, known)) {
-    readName = cachedNames[slot]!;
+    names[at] = cachedNames[slot]!;
   } else {
-    readName = s.toString('latin1', from, j);
+    const name = s.toString('latin1', from, j);
     // A copy: a view would keep the whole request body alive.
     const copy = new Uint8Array(length);
     for (let k = 0; k < length; k++) copy[k] = s[from + k]!;
     cachedNameBytes[slot] = copy;
-    cachedNames[slot] = readName;
+    cachedNames[slot] = name;
+    names[at] = name;
   }
   return j + 1;
 }
 
-/** Id words of the span being read: trace [0, 4), span [4, 8), parent [8, 12). */
-export const spanIds = new Uint32Array(ID_WORDS);
-
-/** With s[i] at a value: reads a quoted UUID into spanIds[at..], returning the index after it, or -1. */
-export function uuidAt(s: Buffer, view: DataView, i: number, at: number): number {
+/** With s[i] at a value: reads a quoted UUID into words[at, at + 4), returning the index after it, or -1. */
+export function uuidAt(s: Buffer, view: DataView, i: number, words: Uint32Array, at: number): number {
   if (s[i] !== QUOTE || s[i + 37] !== QUOTE) return -1;
-  return readUuidWords(view, i + 1, spanIds, at) ? i + 38 : -1;
+  return readUuidWords(view, i + 1, words, at) ? i + 38 : -1;
 }
 
-// What int64At read: whole seconds and nanoseconds within the second.
-export let readSec = 0;
-export let readNsec = 0;
-
-/** With s[i] at a value: reads a plain non-negative int64 literal, returning its end (exclusive), or -1. */
-export function int64At(s: Buffer, view: DataView, n: number, i: number): number {
+/**
+ * With s[i] at a value: reads a plain non-negative int64 literal as whole seconds into times[at]
+ * and nanoseconds within the second into times[at + 1], returning its end (exclusive), or -1.
+ */
+export function int64At(s: Buffer, view: DataView, n: number, i: number, times: Float64Array, at: number): number {
   let j = i;
   while (j + 4 <= n && digitBits(view.getUint32(j, true)) === HIGH_BITS) j += 4;
   let c = s[j]!;
@@ -93,8 +90,8 @@ export function int64At(s: Buffer, view: DataView, n: number, i: number): number
   const nsec = digitsValue(s, view, split, j);
   // INT64_MAX = 9223372036 s + 854775807 ns.
   if (sec > 9223372036 || (sec === 9223372036 && nsec > 854775807)) return -1;
-  readSec = sec;
-  readNsec = nsec;
+  times[at] = sec;
+  times[at + 1] = nsec;
   return j;
 }
 

@@ -4,9 +4,11 @@
 
 import { MAX_TAG_KEY_LENGTH, MAX_TAGS_PER_SPAN } from '../../schemas/span.js';
 import { finishTagHash, FNV_OFFSET, FNV_PRIME, tagHash } from '../codec/tag-hash.js';
-import { ascii, CLOSE_BRACE, COLON, COMMA, keyIs, NINE, plainStringByte, QUOTE, skipWs, ZERO } from './json-bytes.js';
+import { ascii, JSON_BYTE, keyIs, plainStringByte, skipWs } from './json-bytes.js';
 import type { SpanBatch } from './span-batch.js';
 
+// Module-local copies: see JSON_BYTE.
+const { CLOSE_BRACE, COLON, COMMA, NINE, QUOTE, ZERO } = JSON_BYTE;
 const MAX_TAG_VALUE = 1024;
 const PROTO = ascii('__proto__');
 
@@ -17,13 +19,6 @@ function isArrayIndexKey(s: Buffer, open: number, close: number): boolean {
   return close > open + 1 && c >= ZERO && c <= NINE;
 }
 
-/**
- * What readTags read: the tag text as JSON.stringify would write it, or null when the body's
- * bytes tagsFrom .. tagsTo are that text already (SpanBatch.tagsJson).
- */
-export let parsedTagsJson: string | null = '';
-export let tagsFrom = 0;
-export let tagsTo = 0;
 /**
  * The tags being read: [keyFrom, keyTo, valueFrom, valueTo, hash] per tag, the hash being
  * tagHash(key, value), computed from the bytes as they are scanned.
@@ -38,17 +33,19 @@ function sameRange(s: Buffer, aFrom: number, aTo: number, bFrom: number, bTo: nu
 }
 
 /**
- * With s[i] at '{': reads a tag object, appending one hash per pair to `hashes`; returns the index
- * after it, or -1. No object is built unless the text is not already canonical.
+ * With s[i] at '{': reads the tag object of span `at` of the batch, appending one hash per pair to
+ * its tag hashes and setting its tagsJson and tagsAt (the text as JSON.stringify would write it,
+ * or null and the range of the body's bytes that are that text already); returns the index after
+ * it, or -1. No object is built unless the text is not already canonical.
  */
-export function readTags(s: Buffer, i: number, batch: SpanBatch): number {
+export function readTags(s: Buffer, i: number, batch: SpanBatch, at: number): number {
   const start = i;
   // The raw text equals JSON.stringify(tags) when it has no whitespace and no integer-like key.
   let canonical = true;
   let j = skipWs(s, i + 1);
   if (j !== i + 1) canonical = false;
   if (s[j] === CLOSE_BRACE) {
-    parsedTagsJson = '{}';
+    setTagsText(batch, at, '{}');
     return j + 1;
   }
   let count = 0;
@@ -116,9 +113,9 @@ export function readTags(s: Buffer, i: number, batch: SpanBatch): number {
     j = next;
   }
   if (canonical) {
-    parsedTagsJson = null;
-    tagsFrom = start;
-    tagsTo = j + 1;
+    batch.tagsJson[at] = null;
+    batch.tagsAt[2 * at] = start;
+    batch.tagsAt[2 * at + 1] = j + 1;
     // The Int32Array holds the hash's bits; `>>> 0` gives back the unsigned number tagHash returns.
     for (let t = 0; t < count; t++) batch.addTagHash(tagScratch[TAG_FIELDS * t + 4]! >>> 0);
   } else {
@@ -128,8 +125,15 @@ export function readTags(s: Buffer, i: number, batch: SpanBatch): number {
       const o = TAG_FIELDS * t;
       tags[s.toString('latin1', tagScratch[o]!, tagScratch[o + 1]!)] = s.toString('latin1', tagScratch[o + 2]!, tagScratch[o + 3]!);
     }
-    parsedTagsJson = JSON.stringify(tags);
+    setTagsText(batch, at, JSON.stringify(tags));
     for (const key in tags) batch.addTagHash(tagHash(key, tags[key]!));
   }
   return j + 1;
+}
+
+/** Span `at` of the batch has this tag text (undefined: no tags field), not a range of the body. */
+export function setTagsText(batch: SpanBatch, at: number, text: string | undefined): void {
+  batch.tagsJson[at] = text;
+  batch.tagsAt[2 * at] = 0;
+  batch.tagsAt[2 * at + 1] = 0;
 }

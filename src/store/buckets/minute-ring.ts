@@ -9,7 +9,10 @@ import type { BlockPool } from './block-pool.js';
 import { refIndex, refMinute } from './span-ref.js';
 import { SpanBucket, type RootOrder } from './span-bucket.js';
 import { TraceTable } from './trace-table.js';
-import { SPAN_CHUNK_BITS, SPAN_CHUNK_MASK } from './word-layout.js';
+import * as wordLayout from './word-layout.js';
+
+// Module-local copies of constants read per span (src/store/README.md: "Constants in hot code").
+const { SPAN_CHUNK_BITS, SPAN_CHUNK_MASK } = wordLayout;
 
 /** Position of a held span. */
 export interface SpanPosition {

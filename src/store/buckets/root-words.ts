@@ -5,25 +5,18 @@
 
 import type { BigTrace } from './store-state.js';
 import type { SpanPosition } from './minute-ring.js';
-import { NO_SPAN, SPANS_PER_BUCKET_LIMIT, type RefList } from './span-ref.js';
+import * as spanRef from './span-ref.js';
+import type { RefList } from './span-ref.js';
 import type { SpanBucket } from './span-bucket.js';
 import type { StoreState } from './store-state.js';
 import { sameWords } from './trace-facts.js';
 import { TraceTable } from './trace-table.js';
 import { uuidFromWords } from '../../codec/uuid-words.js';
-import {
-  FLAG_ERROR,
-  FLAG_HAS_PARENT,
-  ROOT_BLOOM,
-  ROOT_OPERATIONS,
-  ROOT_SERVICES,
-  ROOT_STATE,
-  SPAN_CHUNK_MASK,
-  STATE_EARLY,
-  STATE_ERROR,
-  STATE_MISSING_MASK,
-  STATE_MULTI,
-} from './word-layout.js';
+import * as wordLayout from './word-layout.js';
+
+// Module-local copies of constants read per span (src/store/README.md: "Constants in hot code").
+const { NO_SPAN, SPANS_PER_BUCKET_LIMIT } = spanRef;
+const { FLAG_ERROR, FLAG_HAS_PARENT, ROOT_BLOOM, ROOT_OPERATIONS, ROOT_SERVICES, ROOT_STATE, SPAN_CHUNK_MASK, STATE_EARLY, STATE_ERROR, STATE_MISSING_MASK, STATE_MULTI } = wordLayout;
 
 /** Folds a new child, span `childIndex` of `childBucket`, into the root words of the roots its walk found (`roots`). */
 export function updateRoots(store: StoreState, roots: RefList, endpoint: number, error: boolean, childBucket: SpanBucket, childIndex: number, missingDelta: number): void {

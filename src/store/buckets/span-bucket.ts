@@ -4,14 +4,21 @@
 // its tag index and its search summary live beside the spans and leave with them. What the
 // words of the columns mean is in word-layout.ts.
 
-import { durationMsBetween, NS_PER_SEC, nsFromParts, type NsText } from '../../time/nanos.js';
+import * as nanos from '../../time/nanos.js';
+import { durationMsBetween, nsFromParts, type NsText } from '../../time/nanos.js';
 import { LatencyStats } from '../sketch.js';
 import type { BlockPool } from './block-pool.js';
-import { PAGE_BITS, PAGE_MASK, PagedWords } from './paged-words.js';
+import * as pagedWords from './paged-words.js';
+import { PagedWords } from './paged-words.js';
 import { SearchSummary } from './search-summary.js';
 import type { TagIndex } from './tag-index.js';
 import type { Instant } from '../window.js';
-import { LONG_DURATION, SPAN_CHUNK, SPAN_CHUNK_BITS, SPAN_CHUNK_MASK } from './word-layout.js';
+import * as wordLayout from './word-layout.js';
+
+// Module-local copies of constants read per span (src/store/README.md: "Constants in hot code").
+const { NS_PER_SEC } = nanos;
+const { PAGE_BITS, PAGE_MASK } = pagedWords;
+const { LONG_DURATION, SPAN_CHUNK, SPAN_CHUNK_BITS, SPAN_CHUNK_MASK } = wordLayout;
 
 
 /** Bytes per tag arena buffer. */

@@ -7,11 +7,13 @@
 // stored and what its chain walk found live in reused fields, refs are computed where they are
 // used, and the walk's loop has its helper arithmetic written out (scanChain says why).
 
-import { ID_WORDS, SPAN_ERROR, SPAN_HAS_PARENT, TIME_FIELDS, type SpanBatch } from '../../ingest/span-batch.js';
+import * as spanBatch from '../../ingest/span-batch.js';
+import type { SpanBatch } from '../../ingest/span-batch.js';
 import type { Clock } from '../../time/clock.js';
-import { NS_PER_SEC } from '../../time/nanos.js';
+import * as nanos from '../../time/nanos.js';
 import type { IngestResult } from '../trace-store.js';
-import { FUTURE, futureLimit, IN_WINDOW, STALE, windowEdge, windowPlace, type Instant } from '../window.js';
+import * as windowPlacement from '../window.js';
+import { futureLimit, windowEdge, windowPlace, type Instant } from '../window.js';
 import { indexBigTrace, pushTo } from './big-traces.js';
 import type { BigTrace } from './store-state.js';
 import type { BlockPool } from './block-pool.js';
@@ -19,24 +21,19 @@ import type { EndpointTable } from './endpoint-table.js';
 import type { MinuteRing } from './minute-ring.js';
 import { initRootWords, markMulti, updateRoots } from './root-words.js';
 import type { SpanBucket } from './span-bucket.js';
-import { NO_SPAN, RefList, SPANS_PER_BUCKET_LIMIT } from './span-ref.js';
+import * as spanRef from './span-ref.js';
+import { RefList } from './span-ref.js';
 import type { StoreState } from './store-state.js';
 import { TagIndex } from './tag-index.js';
 import { TraceTable } from './trace-table.js';
-import {
-  FLAG_EMPTY_TAGS,
-  FLAG_ERROR,
-  FLAG_HAS_PARENT,
-  FLAG_LINKED,
-  LONG_DURATION,
-  ROOT_BLOOM,
-  ROOT_OPERATIONS,
-  ROOT_SERVICES,
-  ROOT_STATE,
-  SPAN_CHUNK_BITS,
-  SPAN_CHUNK_MASK,
-  STATE_ERROR,
-} from './word-layout.js';
+import * as wordLayout from './word-layout.js';
+
+// Module-local copies of constants read per span (src/store/README.md: "Constants in hot code").
+const { ID_WORDS, SPAN_ERROR, SPAN_HAS_PARENT, TIME_FIELDS } = spanBatch;
+const { NS_PER_SEC } = nanos;
+const { FUTURE, IN_WINDOW, STALE } = windowPlacement;
+const { NO_SPAN, SPANS_PER_BUCKET_LIMIT } = spanRef;
+const { FLAG_EMPTY_TAGS, FLAG_ERROR, FLAG_HAS_PARENT, FLAG_LINKED, LONG_DURATION, ROOT_BLOOM, ROOT_OPERATIONS, ROOT_SERVICES, ROOT_STATE, SPAN_CHUNK_BITS, SPAN_CHUNK_MASK, STATE_ERROR } = wordLayout;
 
 /** Past this many spans a trace gets a span-id index instead of chain walks for duplicates. */
 const BIG_TRACE_SPANS = 64;

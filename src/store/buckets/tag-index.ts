@@ -13,7 +13,11 @@
 // pair looked up before the drain reached it is moved over first.
 
 import type { BlockPool } from './block-pool.js';
-import { PAGE_BITS, PAGE_MASK, PagedWords } from './paged-words.js';
+import * as pagedWords from './paged-words.js';
+import { PagedWords } from './paged-words.js';
+
+// Module-local copies of constants read per span (src/store/README.md: "Constants in hot code").
+const { PAGE_BITS, PAGE_MASK } = pagedWords;
 
 const EMPTY = -1;
 /** An old slot whose pair has been moved to the new table: probes pass it like a full slot. */
