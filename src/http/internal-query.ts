@@ -27,6 +27,11 @@ export interface InternalQueryRouteOptions {
    */
   applied?: AppliedSequenceBoard;
   readWaitMs?: number;
+  /**
+   * Cluster mode: owned partitions whose takeover replay is still running. Their answers are not
+   * whole yet, so they are named behind like partitions that have not applied the minimums.
+   */
+  replaying?: () => number[];
 }
 
 /** Exact text within int64 (the schema's pattern allows 19 digits past INT64_MAX). */
@@ -38,13 +43,18 @@ function exact(text: string | undefined, name: string): string | undefined {
 
 const json = 'application/json; charset=utf-8';
 
-export const internalQueryRoutes: FastifyPluginAsyncTypebox<InternalQueryRouteOptions> = async (app, { store, applied, readWaitMs = 0 }) => {
-  /** Waits for the question's minimums; the owned partitions still behind after the wait. */
+export const internalQueryRoutes: FastifyPluginAsyncTypebox<InternalQueryRouteOptions> = async (app, { store, applied, readWaitMs = 0, replaying }) => {
+  /** Waits for the question's minimums; the owned partitions still behind after the wait, or still replaying. */
   const barrier = async (minApplied: string | undefined): Promise<number[] | undefined> => {
-    if (minApplied === undefined) return undefined;
-    const minimums = decodeMinimums(minApplied);
-    if (minimums === undefined) throw new QueryError('min_applied must be partition:sequence pairs, comma-separated');
-    return applied === undefined ? undefined : applied.waitFor(minimums, readWaitMs);
+    let behind: number[] | undefined;
+    if (minApplied !== undefined) {
+      const minimums = decodeMinimums(minApplied);
+      if (minimums === undefined) throw new QueryError('min_applied must be partition:sequence pairs, comma-separated');
+      if (applied !== undefined) behind = await applied.waitFor(minimums, readWaitMs);
+    }
+    const replayed = replaying?.();
+    if (replayed === undefined || replayed.length === 0) return behind;
+    return [...new Set([...(behind ?? []), ...replayed])].sort((a, b) => a - b);
   };
 
   app.get(
