@@ -264,7 +264,7 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
   await app.register(servicesRoutes, { store: queries });
   await app.register(statsRoutes, { store: queries });
   await app.register(dependenciesRoutes, { store: queries });
-  await app.register(internalQueryRoutes, { store: sources.own, applied: sources.applied, readWaitMs: sources.readWaitMs, replaying: sources.replaying });
+  await app.register(internalQueryRoutes, { store: sources.own, applied: sources.applied, readWaitMs: sources.readWaitMs, replaying: sources.replaying, scoped: sources.scoped });
   await app.register(metricsRoutes, { metrics });
   await app.register(otlpRoutes, { store: writer, metrics, admission, gate, windowMinutes: config.windowMinutes, maxBodyBytes: config.maxBodyBytes, maxSpansPerRequest: config.maxOtlpSpansPerRequest });
   await app.register(logsRoutes, { logStore: durableLogStore, store: queries, metrics, gate, maxLogs: config.maxLogs, maxLogBytes: config.maxLogBytes, maxLogBodyBytes: config.maxLogBodyBytes });

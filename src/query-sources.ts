@@ -40,6 +40,8 @@ export interface QuerySources {
   readWaitMs: number;
   /** Owned partitions the internal routes name behind (a takeover replay still running). */
   replaying?: () => number[];
+  /** Cluster mode: the own answer for some partitions, for internal questions scoped to them. */
+  scoped?: (partitions: readonly number[]) => { store: QuerySource; notOwned: number[] };
   close(): void;
 }
 
@@ -60,7 +62,7 @@ export function querySources(options: QuerySourcesOptions): QuerySources {
   };
   if (cluster !== undefined) {
     const cq = new ClusterQueries(cluster, { clock, windowMinutes: config.windowMinutes, peerTimeoutMs: config.peerTimeoutMs, readWaitMs, onSourceError });
-    return { queries: cq.all, own: cq.own, applied: cluster.applied, readWaitMs, replaying: () => cq.replaying(), close: () => cq.close() };
+    return { queries: cq.all, own: cq.own, applied: cluster.applied, readWaitMs, replaying: () => cq.replaying(), scoped: (partitions) => cq.scoped(partitions), close: () => cq.close() };
   }
   const peers = (options.peers ?? []).map((baseUrl) => new PeerClient({ baseUrl, timeoutMs: config.peerTimeoutMs, published: ryw?.published }));
   const local = ryw === undefined ? store : new BarrierSource(store, ryw.applied, ryw.published, readWaitMs);

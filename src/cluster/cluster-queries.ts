@@ -171,6 +171,7 @@ export class ClusterQueries {
     const sources: NamedSource[] = [{ name: node.advertiseUrl, source: new BarrierSource(ownMerge, node.applied, this.published, options.readWaitMs), inProcess: true }];
     const indexOf = new Int32Array(node.partitions).fill(-1);
     const peerIndex = new Map<string, number>();
+    const peerPartitions: number[][] = [];
     for (let partition = 0; partition < node.partitions; partition++) {
       if (owned.has(partition)) {
         indexOf[partition] = 0;
@@ -187,11 +188,36 @@ export class ClusterQueries {
       if (index === undefined) {
         index = sources.length;
         peerIndex.set(owner.url, index);
-        sources.push({ name: owner.url, source: this.peer(owner.url) });
+        peerPartitions[index] = [];
+        sources.push({ name: owner.url, source: unowned(partition) });
       }
+      peerPartitions[index]!.push(partition);
       indexOf[partition] = index;
     }
+    // Each owner is asked for the partitions this node takes it to own, and names the ones whose
+    // lease has moved on since: a moved lease is flagged, never silently missed or counted twice.
+    for (const [url, index] of peerIndex) sources[index] = { name: url, source: this.peer(url).scoped(peerPartitions[index]!) };
     return { sources, indexOf };
+  }
+
+  /** The node's own answer for some of its partitions (internal routes asked with `partitions`). */
+  scoped(partitions: readonly number[]): { store: QuerySource; notOwned: number[] } {
+    const owned = this.node.ownedPartitions();
+    const mine = new Map<number, OwnedPartition>();
+    const notOwned: number[] = [];
+    for (const partition of partitions) {
+      const held = owned.get(partition);
+      if (held === undefined) notOwned.push(partition);
+      else mine.set(partition, held);
+    }
+    const snapshot = this.ownSources(mine);
+    const store = new MergedStore({
+      sources: snapshot.sources,
+      clock: this.options.clock,
+      windowMinutes: this.options.windowMinutes,
+      traceOwner: (traceId) => indexOfTrace(snapshot, traceId, this.node.partitions),
+    });
+    return { store, notOwned: notOwned.sort((a, b) => a - b) };
   }
 
   private peer(url: string): PeerClient {
