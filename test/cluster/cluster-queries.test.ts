@@ -194,6 +194,23 @@ describe('cluster mode answers queries through the fan-out exactly', () => {
     }
   }, 30_000);
 
+  it('an owner asked for partitions it does not own answers for its own only and names the others', async () => {
+    const ownedBy = (node: TestNode) => [...node.node.ownedPartitions().keys()].sort((x, y) => x - y);
+    const [mine, theirs] = [ownedBy(b), ownedBy(a)];
+    expect(mine.length + theirs.length).toBe(PARTITIONS);
+    const internalTotal = async (query: string) => JSON.parse((await get(b.url, `/internal/v1/traces?limit=0${query}`)).text) as { total: number; behind?: number[] };
+    const whole = await internalTotal('');
+    expect(whole.total).toBeGreaterThan(50);
+    expect(whole.behind).toBeUndefined();
+    expect(await internalTotal(`&partitions=${[...mine, ...theirs].join(',')}`)).toEqual({ ...whole, behind: theirs });
+    expect(await internalTotal(`&partitions=${mine.join(',')}`)).toEqual(whole);
+    expect(await internalTotal(`&partitions=${theirs.join(',')}`)).toEqual({ total: 0, traces: [], more: false, behind: theirs });
+    const [one, ...others] = mine;
+    const single = await internalTotal(`&partitions=${one}`);
+    expect(single.total).toBeLessThan(whole.total);
+    expect(single.total + (await internalTotal(`&partitions=${others.join(',')}`)).total).toBe(whole.total);
+  });
+
   it('a crashed node\'s partitions are flagged partial until the survivor has taken them over, then answers are exact', async () => {
     const theirs = [...b.node.ownedPartitions().keys()];
     expect(theirs.length).toBeGreaterThan(0);
