@@ -2,7 +2,7 @@
 // sharing the partitions by lease. Traces of random shapes are posted in batches spread over both
 // nodes; then each node, asked anything, must answer exactly what one in-memory collector fed the
 // same batches answers: totals, every page of GET /traces followed by cursor to the end (byte for
-// byte), filtered listings, every trace, /services, /dependencies, /stats. A batch posted to a node
+// byte), filtered listings, every trace, /services, /dependencies, /stats, the Zipkin query API. A batch posted to a node
 // is in that node's very next answer (read-your-writes, no sleep). A crashed node's partitions are
 // flagged partial by the survivor until it has taken them over and replayed them; then its answers
 // are exact again.
@@ -131,6 +131,14 @@ async function expectSameAnswers(node: string, single: string, traces: WireSpanI
     if (spans.length === 0) continue;
     const path = `/traces/${spans[0]!.trace_id}`;
     const [mine, theirs] = [await get(node, path), await get(single, path)];
+    expect({ ...mine, path }).toEqual({ ...theirs, path });
+  }
+  // The Zipkin query API reads the same merge.
+  const zipkinIds = traces.filter((spans) => spans.length > 0).slice(0, 20).map((spans) => spans[0]!.trace_id.replaceAll('-', ''));
+  for (const path of ['/api/v2/services', '/api/v2/spans?serviceName=payment', `/api/v2/traceMany?traceIds=${zipkinIds.join(',')}`, ...zipkinIds.slice(0, 5).map((id) => `/api/v2/trace/${id}`)]) {
+    const [mine, theirs] = [await get(node, path), await get(single, path)];
+    expect(mine.status, path).toBe(200);
+    expect(mine.text, path).not.toBe('[]');
     expect({ ...mine, path }).toEqual({ ...theirs, path });
   }
   for (const path of ['/services', '/dependencies', '/stats']) {
