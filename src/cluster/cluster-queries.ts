@@ -170,8 +170,8 @@ export class ClusterQueries {
     // This node's share waits for what it published to its own partitions, as a peer would.
     const sources: NamedSource[] = [{ name: node.advertiseUrl, source: new BarrierSource(ownMerge, node.applied, this.published, options.readWaitMs), inProcess: true }];
     const indexOf = new Int32Array(node.partitions).fill(-1);
-    const peerIndex = new Map<string, number>();
-    const peerPartitions: number[][] = [];
+    const byOwner = new Map<string, number[]>();
+    const ownerless: number[] = [];
     for (let partition = 0; partition < node.partitions; partition++) {
       if (owned.has(partition)) {
         indexOf[partition] = 0;
@@ -179,24 +179,19 @@ export class ClusterQueries {
       }
       const owner = owners.get(partition);
       // A partition this node holds by lease but whose consumer is not running yet is no one's.
-      if (owner === undefined || owner.nodeId === node.nodeId) {
-        indexOf[partition] = sources.length;
-        sources.push({ name: unownedName(partition), source: unowned(partition) });
-        continue;
-      }
-      let index = peerIndex.get(owner.url);
-      if (index === undefined) {
-        index = sources.length;
-        peerIndex.set(owner.url, index);
-        peerPartitions[index] = [];
-        sources.push({ name: owner.url, source: unowned(partition) });
-      }
-      peerPartitions[index]!.push(partition);
-      indexOf[partition] = index;
+      if (owner === undefined || owner.nodeId === node.nodeId) ownerless.push(partition);
+      else byOwner.set(owner.url, [...(byOwner.get(owner.url) ?? []), partition]);
     }
     // Each owner is asked for the partitions this node takes it to own, and names the ones whose
     // lease has moved on since: a moved lease is flagged, never silently missed or counted twice.
-    for (const [url, index] of peerIndex) sources[index] = { name: url, source: this.peer(url).scoped(peerPartitions[index]!) };
+    for (const [url, partitions] of byOwner) {
+      for (const partition of partitions) indexOf[partition] = sources.length;
+      sources.push({ name: url, source: this.peer(url).scoped(partitions) });
+    }
+    for (const partition of ownerless) {
+      indexOf[partition] = sources.length;
+      sources.push({ name: unownedName(partition), source: unowned(partition) });
+    }
     return { sources, indexOf };
   }
 
