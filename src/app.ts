@@ -205,7 +205,7 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
   const logStore = options.logStore ?? new MinuteLogStore({ clock, windowMinutes: config.windowMinutes });
   const durableLogStore = ingestLog === undefined ? logStore : new DurableLogStore(ingestLog, logStore, clock, config.windowMinutes);
   const metrics = new CollectorMetrics(
-    store,
+    options.cluster !== undefined ? { stats: () => options.cluster!.storeStats() } : store,
     {
       maxSpans: config.maxSpans,
       eventLoopLagMs: () => admission.eventLoopLagMs,

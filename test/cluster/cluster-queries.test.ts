@@ -9,7 +9,7 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNats, type NatsCluster } from '../../tools/cluster/nats-servers.js';
-import { spansBody, startCollector, type Api, type WireSpanInput } from '../support/http.js';
+import { metricValue, spansBody, startCollector, type Api, type WireSpanInput } from '../support/http.js';
 import { nsAt, uuid } from '../support/spans.js';
 import { startNode, waitUntil, type TestNode } from './cluster-nodes.js';
 
@@ -183,6 +183,12 @@ describe('cluster mode answers queries through the fan-out exactly', () => {
       await waitUntil(`${node.id} counts every trace`, async () => (await total(node.url)) === expected, 10_000);
       await expectSameAnswers(node.url, single.baseUrl, traces);
     }
+    // /metrics counts what each node's partition stores hold: together, every trace once.
+    const held = async (node: TestNode) => metricValue((await get(node.url, '/metrics')).text, 'traced_store_traces') ?? -1;
+    const [heldA, heldB] = [await held(a), await held(b)];
+    expect(heldA).toBeGreaterThan(0);
+    expect(heldB).toBeGreaterThan(0);
+    expect(heldA + heldB).toBe(traces.length);
   }, 50_000);
 
   it('a batch posted to a node is in that node\'s next answer', async () => {
