@@ -22,6 +22,11 @@ const { cursor: _publicCursor, after: _after, before: _before, ...listFilters } 
  * has applied at least that much of each partition it owns (src/cluster/fanout-read-barrier.ts).
  */
 export const MinApplied = Type.String({ pattern: '^[0-9]+:[0-9]+(,[0-9]+:[0-9]+)*$' });
+/**
+ * Cluster mode: the partitions the asking node takes this node to own; it answers for those of
+ * them it owns and lists the others in `behind` (their leases moved since the asking node read them).
+ */
+export const Partitions = Type.String({ pattern: '^(0|[1-9][0-9]{0,4})(,(0|[1-9][0-9]{0,4}))*$' });
 /** Partitions this node owns whose minimum it had still not applied when its wait ended. */
 export const Behind = Type.Array(Type.Integer({ minimum: 0 }));
 
@@ -33,6 +38,7 @@ export const InternalTraceListQuery = Type.Object({
   cursor_start_time: Type.Optional(NsString),
   cursor_trace_id: Type.Optional(LowerUuid),
   min_applied: Type.Optional(MinApplied),
+  partitions: Type.Optional(Partitions),
 });
 export type InternalTraceListQuery = Static<typeof InternalTraceListQuery>;
 
@@ -99,10 +105,11 @@ export const InternalRangeQuery = Type.Object({
   after: Type.Optional(NsString),
   before: Type.Optional(NsString),
   min_applied: Type.Optional(MinApplied),
+  partitions: Type.Optional(Partitions),
 });
 
-/** GET /internal/v1/traces/{trace_id}: only the read-your-writes minimums. */
-export const InternalReadQuery = Type.Object({ min_applied: Type.Optional(MinApplied) });
+/** GET /internal/v1/traces/{trace_id}: the read-your-writes minimums and the partition scope. */
+export const InternalReadQuery = Type.Object({ min_applied: Type.Optional(MinApplied), partitions: Type.Optional(Partitions) });
 export type InternalReadQuery = Static<typeof InternalReadQuery>;
 export type InternalRangeQuery = Static<typeof InternalRangeQuery>;
 

@@ -41,13 +41,9 @@ import { logEviction } from './logs/eviction.js';
 import type { LogStore } from './logs/log-store.js';
 import { MinuteLogStore } from './logs/minute-log-store.js';
 import { SamplingStore } from './sampling/sampling-store.js';
-import { BarrierSource, type AppliedSequenceBoard, type PublishedSequences } from './cluster/fanout-read-barrier.js';
-import { PeerClient } from './cluster/peer-client.js';
-import { fanoutErrorCounter } from './http/fanout-metrics.js';
 import { internalQueryRoutes } from './http/internal-query.js';
-import { MergedStore } from './store/merged-store.js';
-import type { TraceReader } from './store/reader.js';
-import type { TraceStats } from './store/stats.js';
+import type { AppliedSequenceBoard, PublishedSequences } from './cluster/fanout-read-barrier.js';
+import { querySources } from './query-sources.js';
 import { EvictionTicker, storeEviction, type EvictionParticipant } from './store/eviction-ticker.js';
 import type { TraceWriter } from './store/writer.js';
 import type { TraceStore } from './store/trace-store.js';
@@ -79,8 +75,8 @@ export interface AppOptions {
   /**
    * Other collectors' HTTP APIs (base URLs): when given, the query routes answer for this node's
    * store and theirs together, merged exactly (store/merged-store.ts), each peer asked through
-   * its internal query routes within PEER_TIMEOUT_MS. A static list for tests until cluster mode
-   * (issue 17) derives it from partition leases; not a user setting.
+   * its internal query routes within PEER_TIMEOUT_MS. A static list, for tests; not a user
+   * setting. Cluster mode finds its peers in the partition leases instead (query-sources.ts).
    */
   peers?: readonly string[];
   /**
@@ -92,8 +88,8 @@ export interface AppOptions {
   readYourWrites?: { applied: AppliedSequenceBoard; published: PublishedSequences };
   /**
    * Cluster mode (NATS_URL): ingest publishes to JetStream through the node's writer instead of
-   * the ingest log, the node's partition stores are evicted with the rest, and GET /health and
-   * /metrics show the node. The app does not close the node: its owner does (main.ts, tests).
+   * the ingest log, queries fan out to the partitions' owners (cluster/cluster-queries.ts), the
+   * node's partition stores are evicted with the rest, and GET /health and /metrics show the node. The app does not close the node: its owner does (main.ts, tests).
    */
   cluster?: ClusterNode;
 }
@@ -209,7 +205,7 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
   const logStore = options.logStore ?? new MinuteLogStore({ clock, windowMinutes: config.windowMinutes });
   const durableLogStore = ingestLog === undefined ? logStore : new DurableLogStore(ingestLog, logStore, clock, config.windowMinutes);
   const metrics = new CollectorMetrics(
-    store,
+    options.cluster !== undefined ? { stats: () => options.cluster!.storeStats() } : store,
     {
       maxSpans: config.maxSpans,
       eventLoopLagMs: () => admission.eventLoopLagMs,
@@ -261,37 +257,17 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
   let replaying: ReplayProgress | undefined;
   await app.register(healthRoutes, { replaying: () => replaying, cluster: options.cluster });
   await app.register(spansRoutes, { store: writer, metrics, admission, gate });
-  // Without peers the query routes read the store directly: a single node pays nothing for fan-out.
-  let queries: TraceReader & TraceStats = store;
-  const ryw = options.readYourWrites;
-  // An owner waits for minimums at most half a peer's deadline, so that the asking node still has
-  // its answer in time.
-  const readWaitMs = Math.min(1000, Math.floor(config.peerTimeoutMs / 2));
-  if (options.peers !== undefined && options.peers.length > 0) {
-    const fanoutErrors = fanoutErrorCounter(metrics.registry);
-    const peers = options.peers.map((baseUrl) => new PeerClient({ baseUrl, timeoutMs: config.peerTimeoutMs, published: ryw?.published }));
-    app.addHook('onClose', async () => {
-      for (const peer of peers) peer.close();
-    });
-    const local = ryw === undefined ? store : new BarrierSource(store, ryw.applied, ryw.published, readWaitMs);
-    queries = new MergedStore({
-      sources: [{ name: 'local', source: local, inProcess: true }, ...peers.map((peer) => ({ name: peer.name, source: peer }))],
-      clock,
-      windowMinutes: config.windowMinutes,
-      onSourceError: (name, error) => {
-        fanoutErrors.inc({ source: name });
-        app.log.warn({ source: name, err: error }, 'a source of a fanned-out query did not answer');
-      },
-    });
-  }
+  const sources = querySources({ config, clock, store, metrics, log: app.log, peers: options.peers, readYourWrites: options.readYourWrites, cluster: options.cluster });
+  app.addHook('onClose', async () => sources.close());
+  const queries = sources.queries;
   await app.register(tracesRoutes, { store: queries });
   await app.register(servicesRoutes, { store: queries });
   await app.register(statsRoutes, { store: queries });
   await app.register(dependenciesRoutes, { store: queries });
-  await app.register(internalQueryRoutes, { store, applied: ryw?.applied, readWaitMs });
+  await app.register(internalQueryRoutes, { store: sources.own, applied: sources.applied, readWaitMs: sources.readWaitMs, replaying: sources.replaying, scoped: sources.scoped });
   await app.register(metricsRoutes, { metrics });
   await app.register(otlpRoutes, { store: writer, metrics, admission, gate, windowMinutes: config.windowMinutes, maxBodyBytes: config.maxBodyBytes, maxSpansPerRequest: config.maxOtlpSpansPerRequest });
-  await app.register(logsRoutes, { logStore: durableLogStore, store, metrics, gate, maxLogs: config.maxLogs, maxLogBytes: config.maxLogBytes, maxLogBodyBytes: config.maxLogBodyBytes });
+  await app.register(logsRoutes, { logStore: durableLogStore, store: queries, metrics, gate, maxLogs: config.maxLogs, maxLogBytes: config.maxLogBytes, maxLogBodyBytes: config.maxLogBodyBytes });
   await app.register(otlpLogsRoutes, {
     logStore: durableLogStore,
     metrics,

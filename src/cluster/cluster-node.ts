@@ -4,7 +4,7 @@
 // One store per partition, built by `newStore` the way the single node builds its store: a
 // partition this node loses is dropped whole (its store is let go, O(1)), a partition it gains is
 // replayed into a fresh store, and a trace never spans two stores. The query side (fan-out over
-// owners, another part of issue 17) reads ownedPartitions() and owners().
+// owners, cluster-queries.ts) reads ownedPartitions(), owners(), `applied` and publishedMinimums().
 
 import { connect, type JetStreamManager, type NatsConnection } from 'nats';
 import type { EvictionParticipant } from '../store/eviction-ticker.js';
@@ -12,6 +12,7 @@ import type { StoreStats } from '../store/store-shapes.js';
 import type { TraceStore } from '../store/trace-store.js';
 import type { Clock } from '../time/clock.js';
 import { ClusterWriter } from './cluster-writer.js';
+import { AppliedSequenceBoard } from './fanout-read-barrier.js';
 import { PartitionConsumer } from './partition-consumer.js';
 import { PartitionLeases, type LossReason, type Owner } from './partition-leases.js';
 import { ensureSpansStream } from './spans-stream.js';
@@ -58,6 +59,11 @@ export interface ClusterStats {
 
 export class ClusterNode {
   readonly writer: ClusterWriter;
+  /**
+   * Read-your-writes: the sequence each owned partition has applied, from its consumer; the
+   * internal query routes wait on it for the minimums a fanned-out question carries.
+   */
+  readonly applied = new AppliedSequenceBoard();
   private readonly consumers = new Map<number, PartitionConsumer>();
   private readonly stats = { publishes: 0, publishedRecords: 0, publishedBytes: 0, spansConsumed: 0 };
   private latencies: number[] = [];
@@ -151,6 +157,14 @@ export class ClusterNode {
     return Array.from(this.publisher.publishedSeq);
   }
 
+  /** publishedSeqs() as the minimums of a fanned-out query: the partitions published to. */
+  publishedMinimums(): Map<number, number> {
+    const minimums = new Map<number, number>();
+    const seqs = this.publisher.publishedSeq;
+    for (let p = 0; p < seqs.length; p++) if (seqs[p]! > 0) minimums.set(p, seqs[p]!);
+    return minimums;
+  }
+
   /** Every partition's owner as this node last read the leases; undefined: no live owner. */
   owners(): Map<number, Owner | undefined> {
     return this.leases.owners();
@@ -223,6 +237,7 @@ export class ClusterNode {
     this.closed = true;
     await this.leases.stop(release);
     await Promise.all([...this.consumers.values()].map((consumer) => consumer.stop()));
+    for (const partition of this.consumers.keys()) this.applied.disown(partition);
     this.consumers.clear();
     // drain() would wait for publishes the server may never answer; close() rejects them.
     await this.nc.close();
@@ -246,8 +261,13 @@ export class ClusterNode {
       windowMinutes: this.options.windowMinutes,
       nowMs: this.options.clock.nowMs(),
       onProblem: (message, error) => this.options.log('error', { err: error, partition }, message),
-      onApplied: (spans) => (this.stats.spansConsumed += spans),
+      onApplied: (spans, sequence) => {
+        this.stats.spansConsumed += spans;
+        this.applied.applied(partition, sequence);
+      },
     });
+    // From 0: a question waiting for what this node published waits for the replay to reach it.
+    this.applied.own(partition, 0);
     this.consumers.set(partition, consumer);
     this.options.log('info', { partition }, 'partition taken: replaying it from the stream');
     consumer.start().catch((error: unknown) => {
@@ -265,6 +285,7 @@ export class ClusterNode {
   private lost(partition: number, reason: LossReason): void {
     const consumer = this.consumers.get(partition);
     this.consumers.delete(partition);
+    this.applied.disown(partition);
     if (consumer !== undefined) void consumer.stop();
     if (reason !== 'closed') this.options.log(reason === 'released' ? 'info' : 'warn', { partition, reason }, 'partition given up: its store is dropped');
   }

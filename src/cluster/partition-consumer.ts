@@ -31,8 +31,8 @@ export interface PartitionConsumerOptions {
   /** Messages the client holds ahead of the store at most. */
   bufferedMessages?: number;
   onProblem: (message: string, error: unknown) => void;
-  /** Told each applied message's span count. */
-  onApplied?: (spans: number) => void;
+  /** Told each applied message's span count and stream sequence (read-your-writes waits on it). */
+  onApplied?: (spans: number, sequence: number) => void;
 }
 
 export class PartitionConsumer {
@@ -200,7 +200,7 @@ export class PartitionConsumer {
       this.lag = message.info.pending;
       this.spansApplied += spans;
       if (this.lag === 0) this.caughtUp = true;
-      this.options.onApplied?.(spans);
+      this.options.onApplied?.(spans, message.seq);
     }
   }
 

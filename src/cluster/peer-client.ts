@@ -82,10 +82,27 @@ export class PeerClient implements QuerySource {
     return this.base;
   }
 
+  /**
+   * This peer asked for some partitions only (cluster mode: those its leases name it owner of,
+   * as this node read them); it names the ones it no longer owns, so a moved lease is flagged
+   * instead of missed.
+   */
+  scoped(partitions: readonly number[]): QuerySource {
+    const scope = partitions.join(',');
+    return {
+      listTraces: (query) => this.listTraces(query, scope),
+      getTrace: (traceId) => this.getTrace(traceId, scope),
+      latency: (range) => this.latency(range, scope),
+      dependencies: (range) => this.dependencies(range, scope),
+      stats: () => this.stats(),
+    };
+  }
+
   /** GET of an internal route, its body parsed as JSON, within the deadline and the size cap. */
-  private async getJson(path: string, params = new URLSearchParams()): Promise<unknown> {
+  private async getJson(path: string, params = new URLSearchParams(), scope?: string): Promise<unknown> {
     const minimums = this.options.published?.();
     if (minimums !== undefined && minimums.size > 0) params.set('min_applied', encodeMinimums(minimums));
+    if (scope !== undefined) params.set('partitions', scope);
     const query = params.size === 0 ? '' : `?${params.toString()}`;
     const body = await this.get(`${this.base}${path}${query}`, path);
     // isUtf8 first: an answer that is not UTF-8 is garbage, not text with U+FFFD in it.
@@ -154,24 +171,24 @@ export class PeerClient implements QuerySource {
     }
   }
 
-  async listTraces(query: ListQuery): Promise<TraceList> {
-    const value = await this.getJson('/internal/v1/traces', listQueryParams(query));
+  async listTraces(query: ListQuery, scope?: string): Promise<TraceList> {
+    const value = await this.getJson('/internal/v1/traces', listQueryParams(query), scope);
     return this.prefixed('/internal/v1/traces', () => decodeTraceList(value, query.limit));
   }
 
-  async getTrace(traceId: string): Promise<TraceDetail | undefined> {
+  async getTrace(traceId: string, scope?: string): Promise<TraceDetail | undefined> {
     const path = `/internal/v1/traces/${encodeURIComponent(traceId)}`;
-    const value = await this.getJson(path);
+    const value = await this.getJson(path, undefined, scope);
     return this.prefixed(path, () => decodeTrace(value, traceId));
   }
 
-  async latency(range: RangeQuery): Promise<LatencyReport> {
-    const value = await this.getJson('/internal/v1/latency', rangeParams(range));
+  async latency(range: RangeQuery, scope?: string): Promise<LatencyReport> {
+    const value = await this.getJson('/internal/v1/latency', rangeParams(range), scope);
     return this.prefixed('/internal/v1/latency', () => decodeLatency(value));
   }
 
-  async dependencies(range: RangeQuery): Promise<DependencyReport> {
-    const value = await this.getJson('/internal/v1/dependencies', rangeParams(range));
+  async dependencies(range: RangeQuery, scope?: string): Promise<DependencyReport> {
+    const value = await this.getJson('/internal/v1/dependencies', rangeParams(range), scope);
     return this.prefixed('/internal/v1/dependencies', () => decodeDependencies(value));
   }
 

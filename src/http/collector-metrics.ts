@@ -27,7 +27,8 @@ export class CollectorMetrics {
   samplingState: (() => SamplingState) | undefined;
 
   constructor(
-    store: TraceStore,
+    /** What the store gauges read: the store, or in cluster mode the node's partition stores together. */
+    store: Pick<TraceStore, 'stats'>,
     limits: {
       maxSpans: number;
       eventLoopLagMs: () => number;

@@ -1,5 +1,5 @@
 // /metrics of a collector that fans queries out: which sources failed to answer, and how often.
-// Registered only when there are peers, so a single node's /metrics is unchanged.
+// Registered only when there are peers or in cluster mode, so a single node's /metrics is unchanged.
 
 import { Counter, type Registry } from 'prom-client';
 

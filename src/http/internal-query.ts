@@ -27,6 +27,16 @@ export interface InternalQueryRouteOptions {
    */
   applied?: AppliedSequenceBoard;
   readWaitMs?: number;
+  /**
+   * Cluster mode: owned partitions whose takeover replay is still running. Their answers are not
+   * whole yet, so they are named behind like partitions that have not applied the minimums.
+   */
+  replaying?: () => number[];
+  /**
+   * Cluster mode: this node's stores for the given partitions only, and those of them it does
+   * not own (named behind). Without it a `partitions` scope is ignored: the store is one whole.
+   */
+  scoped?: (partitions: readonly number[]) => { store: QuerySource; notOwned: number[] };
 }
 
 /** Exact text within int64 (the schema's pattern allows 19 digits past INT64_MAX). */
@@ -38,13 +48,26 @@ function exact(text: string | undefined, name: string): string | undefined {
 
 const json = 'application/json; charset=utf-8';
 
-export const internalQueryRoutes: FastifyPluginAsyncTypebox<InternalQueryRouteOptions> = async (app, { store, applied, readWaitMs = 0 }) => {
-  /** Waits for the question's minimums; the owned partitions still behind after the wait. */
-  const barrier = async (minApplied: string | undefined): Promise<number[] | undefined> => {
-    if (minApplied === undefined) return undefined;
-    const minimums = decodeMinimums(minApplied);
-    if (minimums === undefined) throw new QueryError('min_applied must be partition:sequence pairs, comma-separated');
-    return applied === undefined ? undefined : applied.waitFor(minimums, readWaitMs);
+export const internalQueryRoutes: FastifyPluginAsyncTypebox<InternalQueryRouteOptions> = async (app, { store: whole, applied, readWaitMs = 0, replaying, scoped }) => {
+  /** The stores a question is answered from, and the partitions it asked for that are not here. */
+  const scope = (partitions: string | undefined): { store: QuerySource; notOwned: number[]; asked?: ReadonlySet<number> } => {
+    if (partitions === undefined || scoped === undefined) return { store: whole, notOwned: [] };
+    const asked = new Set(partitions.split(',').map(Number));
+    return { ...scoped([...asked]), asked };
+  };
+
+  /** Waits for the question's minimums; the owned partitions still behind after the wait, or still replaying. */
+  const barrier = async (minApplied: string | undefined, notOwned: readonly number[] = [], asked?: ReadonlySet<number>): Promise<number[] | undefined> => {
+    let behind: number[] | undefined = notOwned.length > 0 ? [...notOwned] : undefined;
+    if (minApplied !== undefined) {
+      const minimums = decodeMinimums(minApplied);
+      if (minimums === undefined) throw new QueryError('min_applied must be partition:sequence pairs, comma-separated');
+      if (applied !== undefined) behind = [...(behind ?? []), ...(await applied.waitFor(minimums, readWaitMs)).filter((p) => asked === undefined || asked.has(p))];
+    }
+    // Partitions the question did not ask for are not in its answer: not flagged.
+    const replayed = (replaying?.() ?? []).filter((p) => asked === undefined || asked.has(p));
+    if (behind === undefined && replayed.length === 0) return undefined;
+    return [...new Set([...(behind ?? []), ...replayed])].sort((a, b) => a - b);
   };
 
   app.get(
@@ -58,7 +81,8 @@ export const internalQueryRoutes: FastifyPluginAsyncTypebox<InternalQueryRouteOp
     },
     async (request, reply) => {
       const q = request.query;
-      const behind = await barrier(q.min_applied);
+      const { store, notOwned, asked } = scope(q.partitions);
+      const behind = await barrier(q.min_applied, notOwned, asked);
       const startTime = exact(q.cursor_start_time, 'cursor_start_time');
       if ((startTime === undefined) !== (q.cursor_trace_id === undefined)) throw new QueryError('cursor_start_time and cursor_trace_id go together');
       const list = await store.listTraces({
@@ -74,6 +98,7 @@ export const internalQueryRoutes: FastifyPluginAsyncTypebox<InternalQueryRouteOp
 
   app.get('/internal/v1/traces/:trace_id', { schema: { params: TraceIdParams, querystring: InternalReadQuery } }, async (request, reply) => {
     // A trace is whole or absent: a partition still behind cannot be flagged on it, only waited for.
+    const { store } = scope(request.query.partitions);
     await barrier(request.query.min_applied);
     return reply.type(json).send(encodeTrace(await store.getTrace(request.params.trace_id.toLowerCase())));
   });
@@ -82,15 +107,17 @@ export const internalQueryRoutes: FastifyPluginAsyncTypebox<InternalQueryRouteOp
   // before), which GET /stats would refuse: the bounds are read as they are.
   app.get('/internal/v1/latency', { schema: { querystring: InternalRangeQuery } }, async (request, reply) => {
     const range = { after: exact(request.query.after, 'after'), before: exact(request.query.before, 'before') };
-    const behind = await barrier(request.query.min_applied);
+    const { store, notOwned, asked } = scope(request.query.partitions);
+    const behind = await barrier(request.query.min_applied, notOwned, asked);
     return reply.type(json).send(encodeLatency(await store.latency(range), behind));
   });
 
   app.get('/internal/v1/dependencies', { schema: { querystring: InternalRangeQuery } }, async (request, reply) => {
     const range = { after: exact(request.query.after, 'after'), before: exact(request.query.before, 'before') };
-    const behind = await barrier(request.query.min_applied);
+    const { store, notOwned, asked } = scope(request.query.partitions);
+    const behind = await barrier(request.query.min_applied, notOwned, asked);
     return reply.type(json).send(encodeDependencies(await store.dependencies(range), behind));
   });
 
-  app.get('/internal/v1/store-stats', async (_request, reply) => reply.type(json).send(encodeStoreStats(await store.stats())));
+  app.get('/internal/v1/store-stats', async (_request, reply) => reply.type(json).send(encodeStoreStats(await whole.stats())));
 };
