@@ -57,7 +57,7 @@ describe('cluster nodes as processes', () => {
     const a = await startProcess('proc-a');
     await waitUntil('A owns all', async () => (await health(a)).cluster.owned.length === 16, 15_000, 100);
     const b = await startProcess('proc-b');
-    await waitUntil('8 each', async () => (await health(a)).cluster.owned.length === 8 && (await health(b)).cluster.owned.length === 8, 15_000, 100);
+    await waitUntil('8 each', async () => (await health(a)).cluster.owned.length === 8 && (await health(b)).cluster.owned.length === 8, 30_000, 100);
     let acked = 0;
     for (let n = 0; n < 20; n++) {
       const response = await request(`${n % 2 === 0 ? a : b}/spans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: batch(n) });
@@ -81,5 +81,5 @@ describe('cluster nodes as processes', () => {
     await waitUntil('A applied every acknowledged span', async () => (await consumedSpans(a)) === acked, 5000, 100);
     expect(Date.now() - killedAt).toBeLessThan(15_000);
     expect((await health(a)).cluster.peers.map((p) => p.node_id)).toEqual(['proc-a']);
-  }, 60_000);
+  }, 90_000);
 });

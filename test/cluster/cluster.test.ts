@@ -220,8 +220,11 @@ describe('cluster mode on JetStream', () => {
       } else await new Promise((resolve) => setTimeout(resolve, 200));
     }
     expect(accepted).toBe(5);
-    await waitUntil('every acknowledged span at A', () => allStored([a], acked), 25_000);
-  }, 60_000);
+    // Generous: on nats-server 2.9 the partitions' consumers can stall while the killed server's
+    // groups are re-elected, and are only opened again by the progress check (23–33 s end to end
+    // on a quiet 2-core VM). What is checked is that nothing acknowledged is lost, not how fast.
+    await waitUntil('every acknowledged span at A', () => allStored([a], acked), 60_000);
+  }, 110_000);
 
   it('refuses to start against a stream made for another partition count, naming both', async () => {
     nats = await startNats(1);
