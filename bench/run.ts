@@ -13,9 +13,7 @@ import { BodyTemplate } from './lib/body-template.js';
 import { pinSelf, startWorker, unpinSelf } from './lib/child.js';
 import { percentile, RawGetConnection, runRawLoad } from './lib/raw-http-client.js';
 import { STORE_KINDS, type StoreKind } from './lib/stores.js';
-import { runGrpcLoad } from './lib/grpc-load.js';
-import { OtlpBodyTemplate } from './lib/otlp-body-template.js';
-import { ZipkinBodyTemplate } from './lib/zipkin-body-template.js';
+import { ingestFigures, nodeArgsFor, runId } from './lib/ingest-figure.js';
 
 type Row = { figure: string; target: string; bucket: string; reference: string; note?: string };
 const rows: Row[] = [];
@@ -38,67 +36,8 @@ function parseDuration(text: string): number {
 }
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const runId = () => Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0');
-// The reference store keeps plain objects; give its process room so it can finish at all.
-const nodeArgsFor = (kind: StoreKind) => (kind === 'reference' ? ['--max-old-space-size=16384'] : []);
+const { ingestFigure, floorFigure } = ingestFigures({ nextPort: () => nextPort++, durationMs: () => ingestMs });
 
-/**
- * `protocol`: POST /spans bodies, or the same kind of traces as Zipkin v2 JSON (POST /api/v2/spans),
- * OTLP/protobuf over HTTP (POST /v1/traces) or over gRPC (TraceService/Export on a second port).
- */
-type IngestProtocol = 'spans' | 'zipkin' | 'otlp-http' | 'otlp-grpc';
-
-async function ingestFigure(kind: StoreKind, spansPerBody: number, connections: number, protocol: IngestProtocol = 'spans') {
-  const port = nextPort++;
-  const grpcPort = protocol === 'otlp-grpc' ? nextPort++ : undefined;
-  const server = startWorker('bench/lib/serve.ts', [kind, String(port), '', ...(grpcPort === undefined ? [] : [String(grpcPort)])], { cpu: 0, nodeArgs: nodeArgsFor(kind) });
-  await server.next();
-  const template =
-    protocol === 'zipkin'
-      ? new ZipkinBodyTemplate(runId(), spansPerBody)
-      : protocol === 'otlp-http' || protocol === 'otlp-grpc'
-        ? new OtlpBodyTemplate(runId(), spansPerBody)
-        : new BodyTemplate(runId(), spansPerBody, true, BigInt(Date.now()) * 1_000_000n);
-  const path = protocol === 'zipkin' ? '/api/v2/spans' : protocol === 'otlp-http' ? '/v1/traces' : '/spans';
-  const contentType = protocol === 'otlp-http' ? 'application/x-protobuf' : undefined;
-  // Both loads answer in one shape: accepted requests (202, or 200 / gRPC OK) against all.
-  const load = async (durationMs: number) => {
-    if (grpcPort !== undefined) {
-      const r = await runGrpcLoad({ address: `127.0.0.1:${grpcPort}`, connections, durationMs, nextMessage: () => template.next() });
-      return { ...r, accepted: r.byCode[0] ?? 0, statuses: r.byCode };
-    }
-    const r = await runRawLoad({ host: '127.0.0.1', port, connections, durationMs, path, contentType, nextBody: () => template.next() });
-    return { ...r, accepted: r.byStatus[protocol === 'otlp-http' ? 200 : 202] ?? 0, statuses: r.byStatus };
-  };
-  await load(3000); // warm-up: JIT, connection set-up
-  const r = await load(ingestMs);
-  await server.stop();
-  const lat = r.latenciesMs.sort();
-  return {
-    spansPerSec: (r.accepted * template.spans) / (r.elapsedMs / 1000),
-    requests: r.requests,
-    elapsedMs: r.elapsedMs,
-    allAccepted: r.accepted === r.requests,
-    statuses: r.statuses,
-    p50Ms: percentile(lat, 0.5),
-    p99Ms: percentile(lat, 0.99),
-  };
-}
-
-/** ingestFigure against a server that does less than the collector (bench/lib/floor-server.ts). */
-async function floorFigure(kind: 'node' | 'fastify', spansPerBody: number, connections: number) {
-  const port = nextPort++;
-  const server = startWorker('bench/lib/floor-server.ts', [kind, String(port)], { cpu: 0 });
-  await server.next();
-  const template = new BodyTemplate(runId(), spansPerBody, true, BigInt(Date.now()) * 1_000_000n);
-  const load = (durationMs: number) =>
-    runRawLoad({ host: '127.0.0.1', port, connections, durationMs, path: '/spans', nextBody: () => template.next() });
-  await load(3000);
-  const r = await load(Math.min(ingestMs, 20_000));
-  await server.stop();
-  const answered = r.byStatus[202] ?? 0;
-  return { requestsPerSec: answered / (r.elapsedMs / 1000), spansPerSec: (answered * template.spans) / (r.elapsedMs / 1000), microsPerRequest: (r.elapsedMs * 1000) / Math.max(1, answered) };
-}
 
 async function latencyFigure(kind: StoreKind) {
   // 10× the emitter's default: 200 workers × 5 traces/s × 3.5 spans ≈ 8,750 spans/s in ~12-span batches.

@@ -5,15 +5,11 @@
 // against the declared schema for its status code (an undeclared status code is itself a
 // failure), so a contract test cannot forget to check a shape.
 
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { request as undiciRequest } from 'undici';
-import { parse as parseYaml } from 'yaml';
 import { buildApp, type AppOptions, type Collector } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { projectRoot } from '../../src/http/paths.js';
 import type { SegmentLog } from '../../src/ingest-log/segment-log.js';
 import { BucketStore } from '../../src/store/buckets/bucket-store.js';
 import { ManualClock } from '../../src/time/clock.js';
@@ -21,43 +17,8 @@ import { ManualClock } from '../../src/time/clock.js';
 // ---------------------------------------------------------------------------------------------
 // The contract documents
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-export type JsonObject = { [key: string]: Json };
-
-export const projectOpenapiPath = join(projectRoot, 'openapi.yaml');
-export const upstreamOpenapiPath = '/work/shared/contract/openapi.yaml';
-
-export function loadYaml(path: string): JsonObject {
-  return parseYaml(readFileSync(path, 'utf8')) as JsonObject;
-}
-
-/** Follows a local JSON pointer ("#/components/schemas/Span") inside `doc`. */
-export function resolvePointer(doc: JsonObject, ref: string): Json {
-  if (!ref.startsWith('#/')) throw new Error(`only local $refs are supported, got ${ref}`);
-  let node: Json = doc;
-  for (const raw of ref.slice(2).split('/')) {
-    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (node === null || typeof node !== 'object' || Array.isArray(node) || !(key in node)) {
-      throw new Error(`unresolvable $ref ${ref}`);
-    }
-    node = (node as JsonObject)[key]!;
-  }
-  return node;
-}
-
-/** A deep copy of `node` with every local $ref replaced by (a deep copy of) its target. */
-export function derefSchema(doc: JsonObject, node: Json, seen: readonly string[] = []): Json {
-  if (Array.isArray(node)) return node.map((n) => derefSchema(doc, n, seen));
-  if (node === null || typeof node !== 'object') return node;
-  if (typeof node.$ref === 'string') {
-    const ref = node.$ref;
-    if (seen.includes(ref)) throw new Error(`recursive $ref ${ref} is not supported`);
-    return derefSchema(doc, resolvePointer(doc, ref), [...seen, ref]);
-  }
-  const out: JsonObject = {};
-  for (const [k, v] of Object.entries(node)) out[k] = derefSchema(doc, v, seen);
-  return out;
-}
+export { derefSchema, loadYaml, projectOpenapiPath, resolvePointer, upstreamOpenapiPath, type Json, type JsonObject } from './openapi-doc.js';
+import { derefSchema, loadYaml, projectOpenapiPath, resolvePointer, type Json, type JsonObject } from './openapi-doc.js';
 
 // ajv-formats ships CommonJS with the plugin on `default`.
 type FormatsPlugin = (ajv: Ajv2020) => Ajv2020;
