@@ -36,7 +36,10 @@ function parseDuration(text: string): number {
 }
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const { ingestFigure, floorFigure } = ingestFigures({ nextPort: () => nextPort++, durationMs: () => ingestMs });
+// --disk: the ingest rows write ahead to a temporary DATA_DIR (STORAGE=disk, the shipped default).
+const disk = args.includes('--disk');
+const { ingestFigure, floorFigure } = ingestFigures({ nextPort: () => nextPort++, durationMs: () => ingestMs, disk });
+const storageNote = disk ? ', STORAGE=disk' : ', STORAGE=memory';
 
 
 async function latencyFigure(kind: StoreKind) {
@@ -173,14 +176,14 @@ async function main(): Promise<void> {
   if ((all || which === 'ingest') && wants('spans')) {
     const small = await both('ingest_emitter_batches', (k) => ingestFigure(k, 10, 32));
     rows.push({
-      figure: `sustained ingest, 10–14-span batches, ${ingestMs / 1000} s`,
+      figure: `sustained ingest, 10–14-span batches, ${ingestMs / 1000} s${storageNote}`,
       target: '≥ 150,000 spans/s, all accepted',
       bucket: `${fmt(small.bucket.spansPerSec)} spans/s${small.bucket.allAccepted ? '' : ' (NOT all accepted)'}`,
       reference: `${fmt(small.reference.spansPerSec)} spans/s${small.reference.allAccepted ? '' : ' (NOT all accepted)'}`,
     });
     const big = await both('ingest_100_span_batches', (k) => ingestFigure(k, 100, 16));
     rows.push({
-      figure: `sustained ingest, 100-span batches, ${ingestMs / 1000} s`,
+      figure: `sustained ingest, 100-span batches, ${ingestMs / 1000} s${storageNote}`,
       target: '≥ 300,000 spans/s',
       bucket: `${fmt(big.bucket.spansPerSec)} spans/s${big.bucket.allAccepted ? '' : ' (NOT all accepted)'}`,
       reference: `${fmt(big.reference.spansPerSec)} spans/s${big.reference.allAccepted ? '' : ' (NOT all accepted)'}`,
@@ -200,7 +203,7 @@ async function main(): Promise<void> {
   if ((all || which === 'ingest') && wants('zipkin')) {
     const zipkin = await both('ingest_zipkin_json_100_span_requests', (k) => ingestFigure(k, 100, 16, 'zipkin'));
     rows.push({
-      figure: `sustained ingest, Zipkin v2 JSON (POST /api/v2/spans), 100-span requests, ${ingestMs / 1000} s`,
+      figure: `sustained ingest, Zipkin v2 JSON (POST /api/v2/spans), 100-span requests, ${ingestMs / 1000} s${storageNote}`,
       target: '≥ 100,000 spans/s',
       bucket: `${fmt(zipkin.bucket.spansPerSec)} spans/s${zipkin.bucket.allAccepted ? '' : ' (NOT all accepted)'}`,
       reference: `${fmt(zipkin.reference.spansPerSec)} spans/s${zipkin.reference.allAccepted ? '' : ' (NOT all accepted)'}`,
@@ -208,11 +211,11 @@ async function main(): Promise<void> {
   }
   if ((all || which === 'ingest') && wants('otlp-http')) {
     const otlpHttp = await both('ingest_otlp_http_protobuf_100_span_requests', (k) => ingestFigure(k, 100, 16, 'otlp-http'));
-    rows.push(spansRow(`sustained ingest, OTLP/HTTP protobuf (POST /v1/traces), 100-span requests, ${ingestMs / 1000} s`, '—', otlpHttp));
+    rows.push(spansRow(`sustained ingest, OTLP/HTTP protobuf (POST /v1/traces), 100-span requests, ${ingestMs / 1000} s${storageNote}`, '—', otlpHttp));
   }
   if ((all || which === 'ingest') && wants('otlp-grpc')) {
     const otlpGrpc = await both('ingest_otlp_grpc_100_span_requests', (k) => ingestFigure(k, 100, 16, 'otlp-grpc'));
-    rows.push(spansRow(`sustained ingest, OTLP/gRPC (TraceService/Export), 100-span requests, 16 connections, ${ingestMs / 1000} s`, '≥ 100,000 spans/s', otlpGrpc));
+    rows.push(spansRow(`sustained ingest, OTLP/gRPC (TraceService/Export), 100-span requests, 16 connections, ${ingestMs / 1000} s${storageNote}`, '≥ 100,000 spans/s', otlpGrpc));
   }
   if (all || which === 'latency') {
     const r = await both('post_latency_10x', latencyFigure);
@@ -364,7 +367,7 @@ function save(failure?: string): void {
   mkdirSync('bench/results', { recursive: true });
   const meta = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, memoryBytes: totalmem(), quick, ingestMs, failure };
   const only = protocolsArg === undefined ? '' : `-${protocolsArg.join('+')}`;
-  const file = `bench/results/${which}${only}${quick ? '-quick' : ''}${failure ? '-failed' : ''}.json`;
+  const file = `bench/results/${which}${only}${disk ? '-disk' : ''}${quick ? '-quick' : ''}${failure ? '-failed' : ''}.json`;
   writeFileSync(file, JSON.stringify({ meta, figures: json, table }, null, 2) + '\n');
   process.stderr.write(`bench: results written to ${file}\n`);
 }

@@ -1,6 +1,9 @@
 // The ingest figures of bench/run.ts: a collector worker on CPU 0 under a closed-loop load of one
 // protocol's 100- or 10-span requests, and the same load against servers that do less (the floor).
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BodyTemplate } from './body-template.js';
 import { startWorker } from './child.js';
 import { runGrpcLoad } from './grpc-load.js';
@@ -13,8 +16,11 @@ export const runId = () => Math.floor(Math.random() * 0xffffffff).toString(16).p
 // The reference store keeps plain objects; give its process room so it can finish at all.
 export const nodeArgsFor = (kind: StoreKind) => (kind === 'reference' ? ['--max-old-space-size=16384'] : []);
 
-/** Ports come from the suite's counter; the duration is the suite's --duration. */
-export function ingestFigures(options: { nextPort: () => number; durationMs: () => number }) {
+/**
+ * Ports come from the suite's counter; the duration is the suite's --duration. `disk` (--disk):
+ * the collector writes ahead to a fresh temporary DATA_DIR, as the shipped default does.
+ */
+export function ingestFigures(options: { nextPort: () => number; durationMs: () => number; disk: boolean }) {
   /**
    * `protocol`: POST /spans bodies, or the same kind of traces as Zipkin v2 JSON (POST /api/v2/spans),
    * OTLP/protobuf over HTTP (POST /v1/traces) or over gRPC (TraceService/Export on a second port).
@@ -24,7 +30,9 @@ export function ingestFigures(options: { nextPort: () => number; durationMs: () 
   async function ingestFigure(kind: StoreKind, spansPerBody: number, connections: number, protocol: IngestProtocol = 'spans') {
     const port = options.nextPort();
     const grpcPort = protocol === 'otlp-grpc' ? options.nextPort() : undefined;
-    const server = startWorker('bench/lib/serve.ts', [kind, String(port), '', ...(grpcPort === undefined ? [] : [String(grpcPort)])], { cpu: 0, nodeArgs: nodeArgsFor(kind) });
+    const dataDir = options.disk ? mkdtempSync(join(tmpdir(), 'bench-ingest-')) : undefined;
+    const mode = dataDir === undefined ? '' : `disk=${dataDir}`;
+    const server = startWorker('bench/lib/serve.ts', [kind, String(port), mode, ...(grpcPort === undefined ? [] : [String(grpcPort)])], { cpu: 0, nodeArgs: nodeArgsFor(kind) });
     await server.next();
     const template =
       protocol === 'zipkin'
@@ -46,6 +54,7 @@ export function ingestFigures(options: { nextPort: () => number; durationMs: () 
     await load(3000); // warm-up: JIT, connection set-up
     const r = await load(options.durationMs());
     await server.stop();
+    if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
     const lat = r.latenciesMs.sort();
     return {
       spansPerSec: (r.accepted * template.spans) / (r.elapsedMs / 1000),

@@ -1,13 +1,14 @@
 // Real nats-server processes (Debian's 2.9, installed by .ci/run) for the cluster tests, the
 // cluster benchmark and `npm run cluster`: 1 or 3
 // JetStream-enabled servers on free loopback ports with temp store dirs. start() returns once
-// JetStream answers (for 3 servers: once a meta leader is elected); every server is stopped by
+// JetStream answers (for 3 servers: once a meta leader is elected and counts all three as peers,
+// so a stream replicated on all of them can be placed); every server is stopped by
 // its PID in stop(), and at the latest when the test process exits, so a failing test leaves none.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { connect } from 'nats';
+import { connect, StorageType } from 'nats';
 import { createServer } from 'node:net';
 
 export interface NatsServer {
@@ -119,6 +120,13 @@ export async function startNats(count: 1 | 3 = 1): Promise<NatsCluster> {
             // Answers only once JetStream is up and, clustered, once the meta group has a leader.
             const jsm = await nc.jetstreamManager({ timeout: 1000 });
             await jsm.getAccountInfo();
+            // A leader can answer before it counts every server as a JetStream peer; until then
+            // a stream replicated on all of them fails with "no suitable peers for placement".
+            if (live.length > 1) {
+              const probe = `ready_probe_${process.pid}_${Date.now()}`;
+              await jsm.streams.add({ name: probe, subjects: [`${probe}.>`], num_replicas: live.length, storage: StorageType.Memory });
+              await jsm.streams.delete(probe);
+            }
             return;
           } finally {
             await nc.close();
