@@ -13,7 +13,7 @@ import { StorageError } from '../ingest-log/segment-log.js';
 import type { Refusal } from './admission/admission-control.js';
 import type { RefusalGate } from './admission/refusal-gate.js';
 
-export const STORAGE_RETRY_AFTER_SEC = 10;
+const STORAGE_RETRY_AFTER_SEC = 10;
 
 type ErrorHandler = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => unknown;
 

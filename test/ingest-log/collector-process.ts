@@ -1,7 +1,6 @@
 // src/main.ts as a child process on a temp DATA_DIR, for the durability tests that need a real
 // process (SIGKILL, a second collector on the same directory): start, wait for a log line, kill.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { projectRoot } from '../../src/http/paths.js';
 
 export interface CollectorProcess {
@@ -47,11 +46,5 @@ export async function waitForLog(proc: CollectorProcess, message: string, ms: nu
   }
 }
 
-/** A loopback port free a moment ago (the collector binds it with SO_REUSEADDR, so restarts reuse it). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+// Ports free a moment ago: the collector binds one with SO_REUSEADDR, so restarts reuse it.
+export { freePort } from '../../tools/cluster/nats-servers.js';

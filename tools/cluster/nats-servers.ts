@@ -35,7 +35,10 @@ export interface NatsCluster {
   stop(): Promise<void>;
 }
 
-/** A loopback port free a moment ago (nats-server takes ports on its command line, not 0). */
+/**
+ * A loopback port free a moment ago, for servers that take ports on their command line, not 0
+ * (nats-server here; the collector processes of test/ingest-log/collector-process.ts).
+ */
 export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
