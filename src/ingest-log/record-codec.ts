@@ -18,194 +18,19 @@
 // parent ids are ids of the same batch, so tables turn each into a byte or two; times are kept
 // as seconds and nanoseconds, exactly as SpanBatch holds them, so nothing is rounded. Tag text
 // is kept as the exact JSON the store keeps, with its pair hashes, so replay neither parses nor
-// hashes a tag. Encoding runs on the request's path: tag sets are told apart by their pair hashes
-// (then compared byte for byte), tag text still in the request body is copied from it without
-// becoming a string, and the lookup tables are reused between calls.
+// hashes a tag. The encoder is span-record-encoder.ts (it runs on every request's path, so it is
+// written for speed); this file decodes.
 
 import { ID_WORDS, SPAN_HAS_PARENT, SPAN_NEGATIVE_START, SpanBatch, TIME_FIELDS } from '../ingest/span-batch.js';
 import type { IngestLog } from '../logs/log-store.js';
 import { ByteReader, RecordFormatError, type ByteWriter } from './byte-buffers.js';
+import { RECORD_SPANS } from './span-record-encoder.js';
 
-export const RECORD_SPANS = 1;
+export { encodeSpanBatch, RECORD_SPANS } from './span-record-encoder.js';
+
 export const RECORD_LOGS = 2;
 
 export type DecodedRecord = ({ kind: typeof RECORD_SPANS; batch: SpanBatch } | { kind: typeof RECORD_LOGS; logs: IngestLog[] }) & { appendMs: number };
-
-// Lookup tables reused by every encode (encoding is synchronous, so one set serves all requests).
-const nameIndex = new Map<string, number>();
-const names: string[] = [];
-/** Tag-table index by a mix of the set's pair hashes; a hit is confirmed by comparing the text. */
-const tagByHash = new Map<number, number>();
-/** The span whose tags are each table entry: the text is written from it (body bytes or string). */
-const tagSpan: number[] = [];
-// Map keys are cut to 30 bits: V8 keeps such numbers unboxed (a full 32-bit word would be a heap
-// number, an allocation per lookup); a hit is confirmed by comparing whole ids anyway.
-const SMI_BITS = 0x3fffffff;
-/** Span index by the last word of its span id; the other words are compared on a hit. */
-const spanByWord = new Map<number, number>();
-/** Trace index by the last word of its trace id, and each trace's first span. */
-const traceByWord = new Map<number, number>();
-const traceSpans: number[] = [];
-// Per span of the batch being encoded, found in the first pass and written in the second.
-let spanTraceIndex = new Uint32Array(256);
-let spanServiceIndex = new Uint32Array(256);
-let spanOperationIndex = new Uint32Array(256);
-/** 0: no tags field, else 1 + index in tagSpan. */
-let spanTagIndex = new Uint32Array(256);
-
-function sameId(ids: Uint32Array, a: number, b: number): boolean {
-  return ids[a] === ids[b] && ids[a + 1] === ids[b + 1] && ids[a + 2] === ids[b + 2] && ids[a + 3] === ids[b + 3];
-}
-
-function nameAt(name: string): number {
-  // A batch names a handful of services and operations, and the parser hands out one string per
-  // name: a scan by identity finds it before a Map would have hashed it.
-  if (names.length <= 8) {
-    for (let k = 0; k < names.length; k++) if (names[k] === name) return k;
-    names.push(name);
-    nameIndex.set(name, names.length - 1);
-    return names.length - 1;
-  }
-  let index = nameIndex.get(name);
-  if (index === undefined) {
-    index = names.length;
-    names.push(name);
-    nameIndex.set(name, index);
-  }
-  return index;
-}
-
-/** A mix of span i's tag pair hashes, in order (equal texts have equal hashes in the same order). */
-function tagSetHash(batch: SpanBatch, i: number): number {
-  const hashes = batch.tagHashes;
-  const to = batch.tagEnds[i]!;
-  let mix = to - (i === 0 ? 0 : batch.tagEnds[i - 1]!);
-  for (let h = i === 0 ? 0 : batch.tagEnds[i - 1]!; h < to; h++) mix = Math.imul(mix ^ hashes[h]!, 0x9e3779b1) ^ (mix >>> 15);
-  return mix & SMI_BITS;
-}
-
-/** Whether spans a and b have the same tag text (compared without making a string of body bytes). */
-function sameTags(batch: SpanBatch, a: number, b: number): boolean {
-  const textA = batch.tagsJson[a];
-  const textB = batch.tagsJson[b];
-  if (textA !== null && textB !== null) return textA === textB;
-  if (textA === null && textB === null) {
-    const at = batch.tagsAt;
-    const body = batch.body!;
-    const fromA = at[2 * a]!;
-    const fromB = at[2 * b]!;
-    const length = at[2 * a + 1]! - fromA;
-    if (at[2 * b + 1]! - fromB !== length) return false;
-    // Tag text is short: a loop here beats a call into C++ (Buffer.compare).
-    for (let k = 0; k < length; k++) if (body[fromA + k] !== body[fromB + k]) return false;
-    return true;
-  }
-  // One in the body, one a string: rare; a second table entry only costs its bytes.
-  return false;
-}
-
-/** Appends the payload of a RECORD_SPANS record for `batch`, logged at `appendMs`, to `out`. */
-export function encodeSpanBatch(batch: SpanBatch, appendMs: number, out: ByteWriter): void {
-  const n = batch.length;
-  const ids = batch.ids;
-  const times = batch.times;
-  const flags = batch.flags;
-  nameIndex.clear();
-  names.length = 0;
-  tagByHash.clear();
-  tagSpan.length = 0;
-  spanByWord.clear();
-  traceByWord.clear();
-  traceSpans.length = 0;
-  if (spanTraceIndex.length < n) {
-    spanTraceIndex = new Uint32Array(n * 2);
-    spanServiceIndex = new Uint32Array(n * 2);
-    spanOperationIndex = new Uint32Array(n * 2);
-    spanTagIndex = new Uint32Array(n * 2);
-  }
-
-  let baseSeconds = Infinity;
-  for (let i = 0; i < n; i++) {
-    const id = i * ID_WORDS;
-    if (!spanByWord.has(ids[id + 7]! & SMI_BITS)) spanByWord.set(ids[id + 7]! & SMI_BITS, i);
-    let trace = traceByWord.get(ids[id + 3]! & SMI_BITS);
-    if (trace === undefined || !sameId(ids, traceSpans[trace]! * ID_WORDS, id)) {
-      // A miss, or two traces sharing a last word (rare): search the table.
-      trace = undefined;
-      for (let t = 0; t < traceSpans.length; t++) if (sameId(ids, traceSpans[t]! * ID_WORDS, id)) trace = t;
-      if (trace === undefined) {
-        trace = traceSpans.length;
-        traceSpans.push(i);
-        if (!traceByWord.has(ids[id + 3]! & SMI_BITS)) traceByWord.set(ids[id + 3]! & SMI_BITS, trace);
-      }
-    }
-    spanTraceIndex[i] = trace;
-    spanServiceIndex[i] = nameAt(batch.services[i]!);
-    spanOperationIndex[i] = nameAt(batch.operations[i]!);
-    if (batch.tagsJson[i] === undefined) spanTagIndex[i] = 0;
-    else {
-      const key = tagSetHash(batch, i);
-      let tag = tagByHash.get(key);
-      // A different set with the same mix (rare) gets an entry of its own, unindexed.
-      if (tag === undefined || !sameTags(batch, tagSpan[tag]!, i)) {
-        if (tag === undefined) tagByHash.set(key, tagSpan.length);
-        tag = tagSpan.length;
-        tagSpan.push(i);
-      }
-      spanTagIndex[i] = 1 + tag;
-    }
-    if ((flags[i]! & SPAN_NEGATIVE_START) === 0 && times[i * TIME_FIELDS]! < baseSeconds) baseSeconds = times[i * TIME_FIELDS]!;
-  }
-  if (baseSeconds === Infinity) baseSeconds = 0;
-
-  out.u8(RECORD_SPANS);
-  out.varint(appendMs);
-  out.varint(n);
-  out.varint(baseSeconds);
-  out.varint(names.length);
-  for (const name of names) out.text(name);
-  out.varint(traceSpans.length);
-  for (const span of traceSpans) out.words4(ids, span * ID_WORDS);
-  out.varint(tagSpan.length);
-  const tagEnds = batch.tagEnds;
-  const hashes = batch.tagHashes;
-  for (let t = 0; t < tagSpan.length; t++) {
-    const span = tagSpan[t]!;
-    const text = batch.tagsJson[span];
-    // Text the fast parser left in the body is ASCII: its bytes are its UTF-8, copied as they are.
-    if (text === null) out.bytes(batch.body!, batch.tagsAt[2 * span]!, batch.tagsAt[2 * span + 1]!);
-    else out.text(text!);
-    const from = span === 0 ? 0 : tagEnds[span - 1]!;
-    const to = tagEnds[span]!;
-    out.varint(to - from);
-    for (let h = from; h < to; h++) out.u32(hashes[h]!);
-  }
-  for (let i = 0; i < n; i++) {
-    const id = i * ID_WORDS;
-    const spanFlags = flags[i]!;
-    out.u8(spanFlags);
-    out.words4(ids, id + 4);
-    out.varint(spanTraceIndex[i]!);
-    if ((spanFlags & SPAN_HAS_PARENT) !== 0) {
-      const parent = spanByWord.get(ids[id + 11]! & SMI_BITS);
-      if (parent !== undefined && sameId(ids, parent * ID_WORDS + 4, id + 8)) out.varint(1 + parent);
-      else {
-        out.varint(0);
-        out.words4(ids, id + 8);
-      }
-    }
-    out.varint(spanServiceIndex[i]!);
-    out.varint(spanOperationIndex[i]!);
-    out.varint(spanTagIndex[i]!);
-    if ((spanFlags & SPAN_NEGATIVE_START) === 0) {
-      const t = i * TIME_FIELDS;
-      out.varint(times[t]! - baseSeconds);
-      out.varint(times[t + 1]!);
-      out.varint(times[t + 2]! - times[t]!);
-      out.varint(times[t + 3]!);
-    }
-  }
-}
 
 /** Appends the payload of a RECORD_LOGS record. */
 export function encodeLogs(logs: readonly IngestLog[], appendMs: number, out: ByteWriter): void {

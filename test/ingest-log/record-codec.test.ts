@@ -78,6 +78,29 @@ describe('the record codec', () => {
     expect(columns(roundTrip(batch))).toEqual(columns(batch));
   });
 
+  it('gives back batches whose ids share the words the encoder looks them up by, and hundreds of names', () => {
+    // The encoder finds traces and parents by one word of the id: ids equal there but not
+    // elsewhere (the prefix) must still come back as themselves. 300 services and operations
+    // pass any small-table shortcut; records written after each other reuse the encoder's tables.
+    const spans = Array.from({ length: 600 }, (_, i) =>
+      span({
+        traceId: uuid(7, i % 40),
+        spanId: uuid(9, i),
+        parentSpanId: i % 4 === 0 ? undefined : uuid(9, (i * 13) % 600),
+        service: `svc-${i % 300}`,
+        operation: `op-é-${i % 150}`,
+        startTime: (1_780_000_000_000_000_000n + BigInt(i)).toString(),
+        tags: i % 2 === 0 ? { shared: 'x' } : { own: String(i) },
+      }),
+    );
+    for (let round = 0; round < 3; round++) {
+      const batch = SpanBatch.fromSpans(spans.slice(round * 50));
+      expect(columns(roundTrip(batch))).toEqual(columns(batch));
+    }
+    const small = SpanBatch.fromSpans(spans.slice(0, 3));
+    expect(columns(roundTrip(small))).toEqual(columns(small));
+  });
+
   it('gives back logs with their exact times', () => {
     const logs: IngestLog[] = [
       { time: '1780000000123456789', traceId: uuid(1), spanId: uuid(2), service: 'é', level: 'info', message: 'hällo 🎉', attributes: { k: 'v' } },
