@@ -58,9 +58,16 @@ interface ActiveSegment {
   newEntry: boolean;
 }
 
-interface Waiter {
+/** The requests of one group: they share one promise, settled when the group's sync returns. */
+interface GroupWaiters {
+  records: number;
+  done: Promise<void> | undefined;
   resolve: () => void;
   reject: (error: StorageError) => void;
+}
+
+function noWaiters(): GroupWaiters {
+  return { records: 0, done: undefined, resolve: () => undefined, reject: () => undefined };
 }
 
 export interface SegmentLogStats {
@@ -78,8 +85,7 @@ export class SegmentLog {
   private readonly files: LogFiles;
   private filling = new ByteWriter();
   private spare = new ByteWriter();
-  private waiters: Waiter[] = [];
-  private spareWaiters: Waiter[] = [];
+  private waiters = noWaiters();
   private flushing: Promise<void> | undefined;
   private active: ActiveSegment | undefined;
   /** Every segment on disk that eviction has not deleted, oldest first (the active one last). */
@@ -108,10 +114,15 @@ export class SegmentLog {
     const buffer = out.buffer;
     buffer.writeUInt32LE(out.length - start - FRAME_HEADER_BYTES, start);
     buffer.writeUInt32LE(checksum(buffer, start + FRAME_HEADER_BYTES, out.length), start + 4);
-    return new Promise<void>((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
-      this.flushing ??= this.flushGroups();
+    const waiters = this.waiters;
+    waiters.records++;
+    // One promise a group, not one a request: every request of the group is answered alike.
+    waiters.done ??= new Promise<void>((resolve, reject) => {
+      waiters.resolve = resolve;
+      waiters.reject = reject;
     });
+    this.flushing ??= this.flushGroups();
+    return waiters.done;
   }
 
   /** Deletes the segments the window has passed at `nowMs`; returns how many. */
@@ -170,27 +181,24 @@ export class SegmentLog {
   private flushGroups(): Promise<void> {
     // Started from append(): the microtask lets every append of this turn join the first group.
     return Promise.resolve().then(async () => {
-      while (this.waiters.length > 0) {
+      while (this.waiters.records > 0) {
         const group = this.filling;
         const waiters = this.waiters;
         this.filling = this.spare;
-        this.waiters = this.spareWaiters;
+        this.waiters = noWaiters();
         try {
           await this.writeGroup(group);
           this.stats.groups++;
-          this.stats.records += waiters.length;
+          this.stats.records += waiters.records;
           this.stats.bytes += group.length;
-          for (const waiter of waiters) waiter.resolve();
+          waiters.resolve();
         } catch (error) {
           this.stats.failedGroups++;
           const code = (error as NodeJS.ErrnoException).code;
-          const failure = new StorageError(`the ingest log could not be written (${code ?? (error as Error).message})`, code);
-          for (const waiter of waiters) waiter.reject(failure);
+          waiters.reject(new StorageError(`the ingest log could not be written (${code ?? (error as Error).message})`, code));
         }
         group.reset();
-        waiters.length = 0;
         this.spare = group;
-        this.spareWaiters = waiters;
       }
       this.flushing = undefined;
     });
