@@ -44,11 +44,14 @@ export const OtlpSpan = Type.Object({
   ),
 });
 
+/** The resource a batch of spans or log records came from: traces and logs share it. */
+const OtlpResource = Type.Object({ attributes: Type.Optional(Type.Array(OtlpKeyValue)) });
+
 export const OtlpExportTraceServiceRequest = Type.Object({
   resourceSpans: Type.Optional(
     Type.Array(
       Type.Object({
-        resource: Type.Optional(Type.Object({ attributes: Type.Optional(Type.Array(OtlpKeyValue)) })),
+        resource: Type.Optional(OtlpResource),
         scopeSpans: Type.Optional(
           Type.Array(
             Type.Object({
@@ -86,7 +89,7 @@ export const OtlpExportLogsServiceRequest = Type.Object({
   resourceLogs: Type.Optional(
     Type.Array(
       Type.Object({
-        resource: Type.Optional(Type.Object({ attributes: Type.Optional(Type.Array(OtlpKeyValue)) })),
+        resource: Type.Optional(OtlpResource),
         scopeLogs: Type.Optional(
           Type.Array(
             Type.Object({
