@@ -17,6 +17,7 @@
 //   npm run bench:durability -- --quick             2 M spans, 8 s loops
 //   npm run bench:durability -- --replay-spans=4000000
 //   npm run bench:durability -- --restart-only        the replay and restart figures alone
+//   npm run bench:durability -- --loops-only          the closed loops and the 10× latency alone
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -24,7 +25,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { BodyTemplate } from './lib/body-template.js';
-import { startWorker } from './lib/child.js';
+import { startWorker, type WorkerProcess } from './lib/child.js';
 import { percentile, runRawLoad } from './lib/raw-http-client.js';
 
 export interface Row {
@@ -45,12 +46,12 @@ function dataDir(): string {
   return mkdtempSync(join(tmpdir(), 'bench-durability-'));
 }
 
-async function withServer<T>(storage: Storage, port: number, body: () => Promise<T>): Promise<T> {
+async function withServer<T>(storage: Storage, port: number, body: (server: WorkerProcess) => Promise<T>): Promise<T> {
   const dir = storage === 'disk' ? dataDir() : undefined;
   const server = startWorker('bench/lib/serve.ts', ['bucket', String(port), ...(dir === undefined ? [] : [`disk=${dir}`])], { cpu: 0 });
   await server.next();
   try {
-    return await body();
+    return await body(server);
   } finally {
     await server.stop();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
@@ -58,13 +59,28 @@ async function withServer<T>(storage: Storage, port: number, body: () => Promise
 }
 
 async function closedLoop(storage: Storage, port: number, spansPerBody: number, connections: number, ms: number) {
-  return withServer(storage, port, async () => {
+  return withServer(storage, port, async (server) => {
     const template = new BodyTemplate(runId(), spansPerBody, true, BigInt(Date.now()) * 1_000_000n);
     const load = (durationMs: number) => runRawLoad({ host: '127.0.0.1', port, connections, durationMs, path: '/spans', nextBody: () => template.next() });
     await load(3000);
+    const cpuMicros = async () => {
+      server.send({ cpu: true });
+      return (await server.next<{ cpuMicros: number }>()).cpuMicros;
+    };
+    const cpuBefore = await cpuMicros();
     const r = await load(ms);
+    const cpuUsed = (await cpuMicros()) - cpuBefore;
     const accepted = r.byStatus[202] ?? 0;
-    return { spans: template.spans, spansPerSec: (accepted * template.spans) / (r.elapsedMs / 1000), statuses: r.byStatus };
+    return {
+      spans: template.spans,
+      spansPerSec: (accepted * template.spans) / (r.elapsedMs / 1000),
+      statuses: r.byStatus,
+      // The collector's CPU (every thread: the syncs run on libuv's pool) per accepted request,
+      // and the share of its core it used: near 1, the figure is the collector's; well under,
+      // the load generator's or the disk's.
+      cpuMicrosPerRequest: cpuUsed / Math.max(1, accepted),
+      busyShare: cpuUsed / 1000 / r.elapsedMs,
+    };
   });
 }
 
@@ -154,11 +170,12 @@ async function restartFigure(port: number, spans: number) {
   }
 }
 
-export async function run(options: { quick: boolean; port: () => number; replaySpans?: number; restartOnly?: boolean }): Promise<{ rows: Row[]; json: Record<string, unknown> }> {
+export async function run(options: { quick: boolean; port: () => number; replaySpans?: number; restartOnly?: boolean; loopsOnly?: boolean }): Promise<{ rows: Row[]; json: Record<string, unknown> }> {
   const loopMs = options.quick ? 8000 : 20_000;
   const rows: Row[] = [];
   const json: Record<string, unknown> = {};
   if (!options.restartOnly) await loopFigures(options, loopMs, rows, json);
+  if (options.loopsOnly) return { rows, json };
   const restart = await restartFigure(options.port(), options.replaySpans ?? (options.quick ? 2_000_000 : 16_000_000));
   json.restart = restart;
   rows.push({
@@ -189,19 +206,29 @@ async function loopFigures(options: { quick: boolean; port: () => number }, loop
   ] as const) {
     process.stderr.write(`bench: durability: closed loops, ${spansPerBody}-span batches…\n`);
     const runs: Record<Storage, number[]> = { disk: [], memory: [] };
+    const cpu: Record<Storage, number[]> = { disk: [], memory: [] };
+    const busy: Record<Storage, number[]> = { disk: [], memory: [] };
     let spans = 0;
     for (const storage of ['memory', 'disk', 'disk', 'memory'] as const) {
       const r = await closedLoop(storage, options.port(), spansPerBody, connections, loopMs);
       runs[storage].push(r.spansPerSec);
+      cpu[storage].push(r.cpuMicrosPerRequest);
+      busy[storage].push(r.busyShare);
       spans = r.spans;
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const ratio = mean(runs.disk) / mean(runs.memory);
-    json[`goodput_${spansPerBody}`] = { spansPerBody: spans, connections, runs, ratio };
+    json[`goodput_${spansPerBody}`] = { spansPerBody: spans, connections, runs, ratio, cpuMicrosPerRequest: cpu, busyShare: busy };
     rows.push({
       figure: `closed-loop ingest goodput, ${spans}-span batches, ${connections} connections, ${loopMs / 1000} s × 2 each`,
       target: 'disk ≥ 90% of memory',
       bucket: `disk ${fmt(mean(runs.disk))} spans/s vs memory ${fmt(mean(runs.memory))} spans/s: **${fmt(ratio * 100, 1)}%**`,
+      reference: '—',
+    });
+    rows.push({
+      figure: `context: the collector's CPU per accepted request (all threads), and its core's busy share, same runs`,
+      target: '—',
+      bucket: `disk ${fmt(mean(cpu.disk), 1)} µs (busy ${fmt(mean(busy.disk), 2)}) vs memory ${fmt(mean(cpu.memory), 1)} µs (busy ${fmt(mean(busy.memory), 2)}): ${fmt(mean(cpu.disk) / mean(cpu.memory), 2)}×`,
       reference: '—',
     });
   }

@@ -339,7 +339,7 @@ async function main(): Promise<void> {
   if (all || which === 'durability') {
     const { run } = await import('./durability.js');
     const replaySpans = args.find((a) => a.startsWith('--replay-spans='))?.split('=')[1];
-    const r = await run({ quick, port: () => nextPort++, replaySpans: replaySpans === undefined ? undefined : Number(replaySpans), restartOnly: args.includes('--restart-only') });
+    const r = await run({ quick, port: () => nextPort++, replaySpans: replaySpans === undefined ? undefined : Number(replaySpans), restartOnly: args.includes('--restart-only'), loopsOnly: args.includes('--loops-only') });
     rows.push(...r.rows);
     json.durability = r.json;
   }
@@ -366,7 +366,7 @@ function save(failure?: string): void {
   process.stdout.write(`\n${table}\n\n`);
   mkdirSync('bench/results', { recursive: true });
   const meta = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, memoryBytes: totalmem(), quick, ingestMs, failure };
-  const only = protocolsArg === undefined ? '' : `-${protocolsArg.join('+')}`;
+  const only = (protocolsArg === undefined ? '' : `-${protocolsArg.join('+')}`) + (args.includes('--loops-only') ? '-loops' : args.includes('--restart-only') ? '-restart' : '');
   const file = `bench/results/${which}${only}${disk ? '-disk' : ''}${quick ? '-quick' : ''}${failure ? '-failed' : ''}.json`;
   writeFileSync(file, JSON.stringify({ meta, figures: json, table }, null, 2) + '\n');
   process.stderr.write(`bench: results written to ${file}\n`);
