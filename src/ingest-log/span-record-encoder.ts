@@ -133,7 +133,7 @@ function sameTags(batch: SpanBatch, a: number, b: number): boolean {
     // Tag text is short: four bytes at a time here beats a call into C++ (Buffer.compare).
     const view = batch.bodyView;
     let k = 0;
-    if (view !== undefined) for (; k + 4 <= length; k += 4) if (view.getUint32(fromA + k) !== view.getUint32(fromB + k)) return false;
+    if (view !== undefined) for (; k + 4 <= length; k += 4) if (view.getUint32(fromA + k, true) !== view.getUint32(fromB + k, true)) return false;
     for (; k < length; k++) if (body[fromA + k] !== body[fromB + k]) return false;
     return true;
   }
