@@ -153,9 +153,20 @@ async function evictionFigure(kind: StoreKind, spans: number) {
 }
 
 /** A table row of an ingest figure: spans/s on each store, flagged when not every request was accepted. */
-function spansRow(figure: string, target: string, r: Record<StoreKind, { spansPerSec: number; allAccepted: boolean }>): Row {
-  const cell = (x: { spansPerSec: number; allAccepted: boolean }) => `${fmt(x.spansPerSec)} spans/s${x.allAccepted ? '' : ' (NOT all accepted)'}`;
-  return { figure, target, bucket: cell(r.bucket), reference: cell(r.reference) };
+interface IngestCell {
+  spansPerSec: number;
+  allAccepted: boolean;
+  cpuMicrosPerRequest: number;
+  busyShare: number;
+}
+
+/** An ingest figure's cell: spans/s, and the collector's CPU per request and busy share beside it. */
+function ingestCell(x: IngestCell): string {
+  return `${fmt(x.spansPerSec)} spans/s${x.allAccepted ? '' : ' (NOT all accepted)'} (${fmt(x.cpuMicrosPerRequest, 1)} µs CPU/request, busy ${fmt(x.busyShare, 2)})`;
+}
+
+function spansRow(figure: string, target: string, r: Record<StoreKind, IngestCell>): Row {
+  return { figure, target, bucket: ingestCell(r.bucket), reference: ingestCell(r.reference) };
 }
 
 function both<T>(label: string, fn: (kind: StoreKind) => Promise<T>): Promise<Record<StoreKind, T>> {
@@ -178,15 +189,15 @@ async function main(): Promise<void> {
     rows.push({
       figure: `sustained ingest, 10–14-span batches, ${ingestMs / 1000} s${storageNote}`,
       target: '≥ 150,000 spans/s, all accepted',
-      bucket: `${fmt(small.bucket.spansPerSec)} spans/s${small.bucket.allAccepted ? '' : ' (NOT all accepted)'}`,
-      reference: `${fmt(small.reference.spansPerSec)} spans/s${small.reference.allAccepted ? '' : ' (NOT all accepted)'}`,
+      bucket: ingestCell(small.bucket),
+      reference: ingestCell(small.reference),
     });
     const big = await both('ingest_100_span_batches', (k) => ingestFigure(k, 100, 16));
     rows.push({
       figure: `sustained ingest, 100-span batches, ${ingestMs / 1000} s${storageNote}`,
       target: '≥ 300,000 spans/s',
-      bucket: `${fmt(big.bucket.spansPerSec)} spans/s${big.bucket.allAccepted ? '' : ' (NOT all accepted)'}`,
-      reference: `${fmt(big.reference.spansPerSec)} spans/s${big.reference.allAccepted ? '' : ' (NOT all accepted)'}`,
+      bucket: ingestCell(big.bucket),
+      reference: ingestCell(big.reference),
     });
     // What the same 10–14-span load costs servers that store nothing: the floor under the figures above.
     process.stderr.write('bench: ingest floor (node:http, Fastify)…\n');
@@ -205,8 +216,8 @@ async function main(): Promise<void> {
     rows.push({
       figure: `sustained ingest, Zipkin v2 JSON (POST /api/v2/spans), 100-span requests, ${ingestMs / 1000} s${storageNote}`,
       target: '≥ 100,000 spans/s',
-      bucket: `${fmt(zipkin.bucket.spansPerSec)} spans/s${zipkin.bucket.allAccepted ? '' : ' (NOT all accepted)'}`,
-      reference: `${fmt(zipkin.reference.spansPerSec)} spans/s${zipkin.reference.allAccepted ? '' : ' (NOT all accepted)'}`,
+      bucket: ingestCell(zipkin.bucket),
+      reference: ingestCell(zipkin.reference),
     });
   }
   if ((all || which === 'ingest') && wants('otlp-http')) {

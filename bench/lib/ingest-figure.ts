@@ -52,7 +52,13 @@ export function ingestFigures(options: { nextPort: () => number; durationMs: () 
       return { ...r, accepted: r.byStatus[protocol === 'otlp-http' ? 200 : 202] ?? 0, statuses: r.byStatus };
     };
     await load(3000); // warm-up: JIT, connection set-up
+    const cpuMicros = async () => {
+      server.send({ cpu: true });
+      return (await server.next<{ cpuMicros: number }>()).cpuMicros;
+    };
+    const cpuBefore = await cpuMicros();
     const r = await load(options.durationMs());
+    const cpuUsed = (await cpuMicros()) - cpuBefore;
     await server.stop();
     if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
     const lat = r.latenciesMs.sort();
@@ -64,6 +70,10 @@ export function ingestFigures(options: { nextPort: () => number; durationMs: () 
       statuses: r.statuses,
       p50Ms: percentile(lat, 0.5),
       p99Ms: percentile(lat, 0.99),
+      // The collector's CPU (all threads) per accepted request and the share of its core it used:
+      // near 1, the figure is the collector's capacity; well under, something else held it.
+      cpuMicrosPerRequest: cpuUsed / Math.max(1, r.accepted),
+      busyShare: cpuUsed / 1000 / r.elapsedMs,
     };
   }
 
