@@ -156,8 +156,11 @@ async function main(): Promise<void> {
   b = startNode('node-b', portB);
   await waitHealthy(b);
   say(`B started again (same NODE_ID, ${b.url})`);
-  ms = await waitFor('B to take back 8 partitions, caught up, and A to hold 8', async () => (await ownedCaughtUp(b)) === PARTITIONS / 2 && (await ownedCaughtUp(a)) === PARTITIONS / 2, 60_000);
-  say(`B took back 8 partitions, caught up (${(ms / 1000).toFixed(1)} s)`);
+  const restartedAt = Date.now();
+  ms = await waitFor('B to hold 8 partitions', async () => (await nodeHealth(b.url)).cluster.owned.length === PARTITIONS / 2, 60_000);
+  say(`B holds 8 partitions again (${(ms / 1000).toFixed(1)} s)`);
+  await waitFor('B to have replayed its 8 partitions, and A to hold 8', async () => (await ownedCaughtUp(b)) === PARTITIONS / 2 && (await ownedCaughtUp(a)) === PARTITIONS / 2, 60_000);
+  say(`B took back 8 partitions, caught up (${((Date.now() - restartedAt) / 1000).toFixed(1)} s after it answered /health)`);
   const [onA, onB] = [await total(a.url), await total(b.url)];
   say(`GET /traces?limit=0: A total=${onA.total}${onA.partial === undefined ? '' : ` partial="${onA.partial}"`}, B total=${onB.total}${onB.partial === undefined ? '' : ` partial="${onB.partial}"`} (verifier expected ${emitted.expected})`);
   if (onA.partial !== undefined || onB.partial !== undefined) throw new CheckFailed('an answer was flagged partial (X-Traced-Partial)');
