@@ -15,12 +15,16 @@
 //   npm run bench:cluster -- --connections=128 --nodes=2 --spans=12
 //   npm run bench:cluster -- --baseline     also one single node (STORAGE=memory, no NATS) under
 //                                           the same load first, for the machine's state that day
+//   npm run bench:cluster -- --takeover     instead: the time from kill -9 of a node holding
+//                                           --victim-spans=2000000 spans to complete answers on the
+//                                           other (bench/lib/cluster-takeover.ts)
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'undici';
 import { startNats, freePort } from '../tools/cluster/nats-servers.js';
 import { BodyTemplate } from './lib/body-template.js';
+import { runTakeover } from './lib/cluster-takeover.js';
 import { percentile, runRawLoad } from './lib/raw-http-client.js';
 
 const args = process.argv.slice(2);
@@ -90,6 +94,7 @@ async function baseline(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  if (args.includes('--takeover')) return runTakeover({ victimSpans: Number(arg('victim-spans', '2000000')), connections, spansPerBody });
   if (args.includes('--baseline')) await baseline();
   const nats = await startNats(replicas === 3 ? 3 : 1);
   const nodes: Node[] = [];
