@@ -10,8 +10,10 @@ export interface NodeProcessOptions {
   id: string;
   port: number;
   replicas: number;
-  /** Further settings (LEASE_TTL_MS, LOG_LEVEL, …). */
+  /** Further settings (LEASE_TTL_MS, LOG_LEVEL, OTLP_GRPC_PORT, …). */
   env?: Record<string, string>;
+  /** Sees everything the node writes, as it comes (kept for output() either way). */
+  onOutput?: (chunk: string) => void;
 }
 
 export interface NodeProcess {
@@ -59,7 +61,10 @@ export function startNodeProcess(options: NodeProcessOptions): NodeProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let output = '';
-  const collect = (chunk: string) => (output = (output + chunk).slice(-20_000));
+  const collect = (chunk: string) => {
+    output = (output + chunk).slice(-20_000);
+    options.onOutput?.(chunk);
+  };
   child.stdout!.setEncoding('utf8').on('data', collect);
   child.stderr!.setEncoding('utf8').on('data', collect);
   const exited = new Promise<number | string>((resolve) =>
