@@ -60,7 +60,8 @@ interface Node {
 async function startNode(urls: string | undefined, id: string): Promise<Node> {
   const port = await freePort();
   const cluster = urls === undefined ? {} : { NATS_URL: urls, NODE_ID: id, NATS_REPLICAS: String(replicas) };
-  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', STORAGE: 'memory', INGEST_DELAY_TARGET_MS: '0', ...cluster };
+  // OTLP_GRPC_PORT 0: two nodes on one machine cannot both take the default 4317.
+  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', OTLP_GRPC_PORT: '0', LOG_LEVEL: 'warn', STORAGE: 'memory', INGEST_DELAY_TARGET_MS: '0', ...cluster };
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
