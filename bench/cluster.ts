@@ -15,12 +15,16 @@
 //   npm run bench:cluster -- --connections=128 --nodes=2 --spans=12
 //   npm run bench:cluster -- --baseline     also one single node (STORAGE=memory, no NATS) under
 //                                           the same load first, for the machine's state that day
+//   npm run bench:cluster -- --takeover     instead: the time from kill -9 of a node holding
+//                                           --victim-spans=2000000 spans to complete answers on the
+//                                           other (bench/lib/cluster-takeover.ts)
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'undici';
 import { startNats, freePort } from '../tools/cluster/nats-servers.js';
 import { BodyTemplate } from './lib/body-template.js';
+import { runTakeover } from './lib/cluster-takeover.js';
 import { percentile, runRawLoad } from './lib/raw-http-client.js';
 
 const args = process.argv.slice(2);
@@ -56,7 +60,8 @@ interface Node {
 async function startNode(urls: string | undefined, id: string): Promise<Node> {
   const port = await freePort();
   const cluster = urls === undefined ? {} : { NATS_URL: urls, NODE_ID: id, NATS_REPLICAS: String(replicas) };
-  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', STORAGE: 'memory', INGEST_DELAY_TARGET_MS: '0', ...cluster };
+  // OTLP_GRPC_PORT 0: two nodes on one machine cannot both take the default 4317.
+  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', OTLP_GRPC_PORT: '0', LOG_LEVEL: 'warn', STORAGE: 'memory', INGEST_DELAY_TARGET_MS: '0', ...cluster };
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
@@ -90,6 +95,7 @@ async function baseline(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  if (args.includes('--takeover')) return runTakeover({ victimSpans: Number(arg('victim-spans', '2000000')), connections, spansPerBody });
   if (args.includes('--baseline')) await baseline();
   const nats = await startNats(replicas === 3 ? 3 : 1);
   const nodes: Node[] = [];

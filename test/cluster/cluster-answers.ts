@@ -1,0 +1,152 @@
+// What the cluster query tests share: random traces of many shapes and their batches, GET and POST
+// against a node (every answer held to openapi.yaml by the contract validator of the HTTP tests),
+// a listing walked by cursor to its end, and the comparison of everything a node answers with
+// what one collector fed the same batches answers.
+import { request } from 'undici';
+import { expect } from 'vitest';
+import { contractValidator, spansBody, type WireSpanInput } from '../support/http.js';
+import { nsAt, uuid } from '../support/spans.js';
+
+const SERVICES = ['checkout', 'payment', 'inventory', 'db', 'auth'];
+const OPERATIONS = ['charge', 'reserve', 'query', 'login', 'place_order'];
+
+/** A small deterministic generator, so that a failure reproduces. */
+export function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+/**
+ * `count` traces of 1–6 spans over the last 20 minutes before `nowMs`: errors, tags, children
+ * under earlier spans, some roots missing, and every tenth trace starting at the very nanosecond
+ * of the one before, so that ties in the listing order cross partitions.
+ */
+export function makeTraces(count: number, nowMs: number, salt: number): WireSpanInput[][] {
+  const next = random(salt);
+  const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)]!;
+  const traces: WireSpanInput[][] = [];
+  let previous = 0n;
+  for (let t = 0; t < count; t++) {
+    const traceId = uuid(t, salt);
+    const start = t % 10 === 1 ? previous : BigInt(nsAt(nowMs - 5000 - Math.floor(next() * 20 * 60_000), BigInt(Math.floor(next() * 1e6))));
+    previous = start;
+    const spans: WireSpanInput[] = [];
+    const size = 1 + Math.floor(next() * 6);
+    for (let s = 0; s < size; s++) {
+      const spanStart = start + BigInt(s) * 1_000_000n + BigInt(Math.floor(next() * 1000));
+      const span: WireSpanInput = {
+        trace_id: traceId,
+        span_id: uuid(t * 16 + s, salt + 1),
+        service: s === 0 ? pick(SERVICES.slice(0, 2)) : pick(SERVICES),
+        operation: pick(OPERATIONS),
+        start_time: spanStart.toString(),
+        end_time: (spanStart + BigInt(Math.floor(next() * 600_000_000))).toString(),
+        status: next() < 0.15 ? 'error' : 'ok',
+      };
+      if (s > 0) span.parent_span_id = uuid(t * 16 + Math.floor(next() * s), salt + 1);
+      if (next() < 0.5) span.tags = { region: pick(['eu', 'us']) };
+      spans.push(span);
+    }
+    if (t % 13 === 5 && spans.length > 1) spans.shift(); // the root never arrived
+    traces.push(spans);
+  }
+  return traces;
+}
+
+/** The spans shuffled (a trace's spans may go to both nodes) and cut into batches of `size`. */
+export function batchesOf(traces: WireSpanInput[][], size: number, seed: number): WireSpanInput[][] {
+  const next = random(seed);
+  const spans = traces.flat();
+  for (let i = spans.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [spans[i], spans[j]] = [spans[j]!, spans[i]!];
+  }
+  const batches: WireSpanInput[][] = [];
+  for (let i = 0; i < spans.length; i += size) batches.push(spans.slice(i, i + size));
+  return batches;
+}
+
+export interface Answer {
+  status: number;
+  text: string;
+  partial: string | undefined;
+}
+
+/** Fails the test when an answer is not what openapi.yaml declares for its route and status. */
+function expectContract(method: string, path: string, status: number, contentType: unknown, text: string): void {
+  const problems = contractValidator().check(method, path, status, String(contentType ?? ''), text);
+  expect(problems, `${method} ${path} against openapi.yaml`).toEqual([]);
+}
+
+export async function get(baseUrl: string, path: string): Promise<Answer> {
+  const res = await request(`${baseUrl}${path}`, { headersTimeout: 20_000, bodyTimeout: 20_000 });
+  const partial = res.headers['x-traced-partial'];
+  const text = await res.body.text();
+  expectContract('GET', path, res.statusCode, res.headers['content-type'], text);
+  return { status: res.statusCode, text, partial: typeof partial === 'string' ? partial : undefined };
+}
+
+/** POST /spans of `spans` (or of a raw body); the status, the answer held to openapi.yaml. */
+export async function post(baseUrl: string, spans: readonly WireSpanInput[] | string): Promise<number> {
+  const res = await request(`${baseUrl}/spans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof spans === 'string' ? spans : spansBody(spans), headersTimeout: 20_000, bodyTimeout: 20_000 });
+  expectContract('POST', '/spans', res.statusCode, res.headers['content-type'], await res.body.text());
+  return res.statusCode;
+}
+
+/** Every page of a listing, following next_cursor to the end. */
+export async function pages(baseUrl: string, query: string): Promise<Answer[]> {
+  const out: Answer[] = [];
+  let cursor: string | undefined;
+  do {
+    const answer = await get(baseUrl, `/traces?${query}${cursor === undefined ? '' : `&cursor=${encodeURIComponent(cursor)}`}`);
+    out.push(answer);
+    if (answer.status !== 200) break;
+    cursor = (JSON.parse(answer.text) as { next_cursor?: string }).next_cursor;
+  } while (cursor !== undefined && out.length < 100);
+  return out;
+}
+
+/** The traces GET /traces lists: those whose root has arrived (a listing orders by the root). */
+export const listable = (traces: WireSpanInput[][]): number => traces.filter((spans) => spans.some((s) => s.parent_span_id === undefined)).length;
+
+export const total = async (baseUrl: string): Promise<number> => (JSON.parse((await get(baseUrl, '/traces?limit=0')).text) as { total: number }).total;
+
+/**
+ * The statistics routes' bodies without what depends on the moment asked (the window's bounds,
+ * elapsed seconds and rates): what the partitions hold, merged.
+ */
+export function timeless(text: string): unknown {
+  return JSON.parse(text, (key, value: unknown) => (key === 'after' || key === 'before' || /elapsed|window|rate_per|per_sec/.test(key) ? undefined : value));
+}
+
+/** Everything asked of `node` answers as `single` does, whole (no X-Traced-Partial). */
+export async function expectSameAnswers(node: string, single: string, traces: WireSpanInput[][]): Promise<void> {
+  for (const query of ['limit=37', 'limit=1000', 'service=payment&limit=25', 'status=error&limit=10', 'tag=region:eu&limit=50', 'root_service=checkout&min_duration_ms=100&limit=20']) {
+    const [mine, theirs] = [await pages(node, query), await pages(single, query)];
+    expect(mine.map((a) => a.partial), query).toEqual(mine.map(() => undefined));
+    expect(mine.map((a) => a.text), query).toEqual(theirs.map((a) => a.text));
+  }
+  for (const spans of traces) {
+    if (spans.length === 0) continue;
+    const path = `/traces/${spans[0]!.trace_id}`;
+    const [mine, theirs] = [await get(node, path), await get(single, path)];
+    expect({ ...mine, path }).toEqual({ ...theirs, path });
+  }
+  // The Zipkin query API reads the same merge.
+  const zipkinIds = traces.filter((spans) => spans.length > 0).slice(0, 20).map((spans) => spans[0]!.trace_id.replaceAll('-', ''));
+  for (const path of ['/api/v2/services', '/api/v2/spans?serviceName=payment', `/api/v2/traceMany?traceIds=${zipkinIds.join(',')}`, ...zipkinIds.slice(0, 5).map((id) => `/api/v2/trace/${id}`)]) {
+    const [mine, theirs] = [await get(node, path), await get(single, path)];
+    expect(mine.status, path).toBe(200);
+    expect(mine.text, path).not.toBe('[]');
+    expect({ ...mine, path }).toEqual({ ...theirs, path });
+  }
+  for (const path of ['/services', '/dependencies', '/stats']) {
+    const [mine, theirs] = [await get(node, path), await get(single, path)];
+    expect(mine.status, path).toBe(200);
+    expect(mine.partial, path).toBeUndefined();
+    expect(timeless(mine.text), path).toEqual(timeless(theirs.text));
+  }
+}

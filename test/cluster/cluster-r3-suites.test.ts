@@ -1,0 +1,116 @@
+// The single node's suites against a cluster as issue 17 deploys it: three nats-servers (R=3)
+// and two collector nodes (in-process, cluster-nodes.ts), every check run against each node.
+// - Contract: every answer, good or bad, is what openapi.yaml declares for its route and status
+//   (cluster-answers.ts validates each one); bad queries and bad batches get a 400 naming the
+//   parameter or field and change nothing, an unknown trace a 404.
+// - Differential: each node answers every query (listings under filters paged by cursor to the
+//   end, every trace, /services, /stats, /dependencies, the Zipkin routes) as one collector fed
+//   the same batches does; that collector's store is itself held to the reference store by
+//   test/store/differential.test.ts.
+// - Cursor stability under concurrent ingest: a listing walked by cursor on either node while
+//   batches keep arriving through both nodes lists every trace that was there before the walk,
+//   once.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNats, type NatsCluster } from '../../tools/cluster/nats-servers.js';
+import { startCollector, type Api, type WireSpanInput } from '../support/http.js';
+import { batchesOf, expectSameAnswers, get, listable, makeTraces, post, total } from './cluster-answers.js';
+import { startNode, waitUntil, type TestNode } from './cluster-nodes.js';
+
+const PARTITIONS = 8;
+
+describe('a 3-server R=3 cluster with 2 collector nodes passes the single node\'s suites on every node', () => {
+  let nats: NatsCluster;
+  let nodes: TestNode[] = [];
+  let single: Api;
+  const traces = makeTraces(240, Date.now(), 0xe1);
+
+  beforeAll(async () => {
+    nats = await startNats(3);
+    nodes = [
+      await startNode({ natsUrls: nats.urls, id: 'r3-a', partitions: PARTITIONS, replicas: 3 }),
+      await startNode({ natsUrls: nats.urls, id: 'r3-b', partitions: PARTITIONS, replicas: 3 }),
+    ];
+    await waitUntil('the partitions shared, caught up', () => nodes.every((n) => n.node.ownedPartitions().size === PARTITIONS / 2 && [...n.node.ownedPartitions().values()].every((p) => p.caughtUp)), 30_000);
+    single = await startCollector({ nowMs: Date.now() });
+    for (const [k, batch] of batchesOf(traces, 40, 11).entries()) {
+      expect(await post(nodes[k % 2]!.url, batch)).toBe(202);
+      expect((await single.postSpans(batch)).status).toBe(202);
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const node of nodes) await node.crash().catch(() => undefined);
+    await single?.close();
+    await nats?.stop();
+  });
+
+  it('every node answers every query as one collector holding every batch, as openapi.yaml declares', async () => {
+    const expected = listable(traces);
+    expect(await total(single.baseUrl)).toBe(expected);
+    for (const node of nodes) {
+      await waitUntil(`${node.id} counts every trace`, async () => (await total(node.url)) === expected, 10_000);
+      await expectSameAnswers(node.url, single.baseUrl, traces);
+    }
+  }, 40_000);
+
+  it('every node refuses bad queries and bad batches with a 400 naming them, and they change nothing', async () => {
+    const before = await total(nodes[0]!.url);
+    const good: WireSpanInput = traces[0]![0]!;
+    for (const node of nodes) {
+      for (const [query, named] of [['limit=1001', /limit/], ['limit=-1', /limit/], ['after=abc', /after/], ['before=9223372036854775808', /before/], [`after=5&before=5`, /after.*before|before.*after/]] as const) {
+        const answer = await get(node.url, `/traces?${query}`);
+        expect(answer.status, query).toBe(400);
+        expect((JSON.parse(answer.text) as { error: string }).error, query).toMatch(named);
+      }
+      const badId = await get(node.url, '/traces/not-a-uuid');
+      expect(badId.status).toBe(400);
+      expect((JSON.parse(badId.text) as { error: string }).error).toMatch(/trace_id/);
+      const unknown = await get(node.url, '/traces/0f0f0f0f-0000-4000-8000-000000000000');
+      expect({ status: unknown.status, partial: unknown.partial }).toEqual({ status: 404, partial: undefined });
+      // One bad span: the batch is refused whole, naming the field.
+      const fresh = { ...good, trace_id: '0e0e0e0e-0000-4000-8000-000000000001', span_id: '0e0e0e0e-0000-4000-8000-000000000002' };
+      const badBody = `{"spans":[${JSON.stringify(fresh)},${JSON.stringify({ ...fresh, span_id: 'nope' })}]}`;
+      expect(await post(node.url, badBody)).toBe(400);
+      expect(await post(node.url, '{"spans":[{"trace_id":')).toBe(400);
+    }
+    for (const node of nodes) {
+      expect(await total(node.url)).toBe(before);
+      expect((await get(node.url, '/traces/0e0e0e0e-0000-4000-8000-000000000001')).status).toBe(404);
+    }
+  }, 30_000);
+
+  it('a cursor walk on either node lists every earlier trace once while batches arrive through both', async () => {
+    const arriving = makeTraces(3000, Date.now(), 0xe2);
+    let next = 0;
+    for (const node of nodes) {
+      const first = await get(node.url, '/traces?limit=1000');
+      const existing = (JSON.parse(first.text) as { traces: Array<{ trace_id: string }> }).traces.map((t) => t.trace_id);
+      expect(existing.length).toBeGreaterThan(150);
+      let stop = false;
+      let posted = 0;
+      const writer = (async () => {
+        while (!stop && next < arriving.length) {
+          const burst = arriving.slice(next, next + 20).flat();
+          next += 20;
+          expect(await post(nodes[posted++ % 2]!.url, burst)).toBe(202);
+        }
+      })();
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pagesWalked = 0;
+      do {
+        const page = await get(node.url, `/traces?limit=13${cursor === undefined ? '' : `&cursor=${encodeURIComponent(cursor)}`}`);
+        expect({ status: page.status, partial: page.partial }).toEqual({ status: 200, partial: undefined });
+        const body = JSON.parse(page.text) as { traces: Array<{ trace_id: string }>; next_cursor?: string };
+        seen.push(...body.traces.map((t) => t.trace_id));
+        cursor = body.next_cursor;
+        pagesWalked++;
+      } while (cursor !== undefined && pagesWalked < 500);
+      stop = true;
+      await writer;
+      expect(posted, `${node.id}: batches posted during the walk`).toBeGreaterThan(0);
+      expect(new Set(seen).size, `${node.id}: no trace listed twice`).toBe(seen.length);
+      expect(existing.filter((id) => !seen.includes(id)), `${node.id}: earlier traces the walk missed`).toEqual([]);
+    }
+  }, 60_000);
+});
