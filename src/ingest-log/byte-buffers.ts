@@ -5,6 +5,20 @@
 // (times in whole seconds are below it) stay exact: above 2^31 the writer divides instead of
 // shifting, since JS bit operations work on 32 bits.
 
+/** Writes `value` (a non-negative integer up to 2^53) as a varint at `at`, room being there; returns the next offset. */
+export function putVarint(buffer: Buffer, at: number, value: number): number {
+  while (value >= 0x80000000) {
+    buffer[at++] = (value % 128) | 0x80;
+    value = Math.floor(value / 128);
+  }
+  while (value >= 0x80) {
+    buffer[at++] = (value & 0x7f) | 0x80;
+    value >>>= 7;
+  }
+  buffer[at++] = value;
+  return at;
+}
+
 export class ByteWriter {
   buffer: Buffer;
   length = 0;
@@ -38,18 +52,7 @@ export class ByteWriter {
   /** A non-negative integer up to 2^53. */
   varint(value: number): void {
     this.reserve(8);
-    const buffer = this.buffer;
-    let at = this.length;
-    while (value >= 0x80000000) {
-      buffer[at++] = (value % 128) | 0x80;
-      value = Math.floor(value / 128);
-    }
-    while (value >= 0x80) {
-      buffer[at++] = (value & 0x7f) | 0x80;
-      value >>>= 7;
-    }
-    buffer[at++] = value;
-    this.length = at;
+    this.length = putVarint(this.buffer, this.length, value);
   }
 
   /** The four 32-bit words of an id from `words` at `offset`, as 16 bytes. */

@@ -11,7 +11,7 @@
 //   a call into C++ per name per batch.
 
 import { ID_WORDS, SPAN_HAS_PARENT, SPAN_NEGATIVE_START, TIME_FIELDS, type SpanBatch } from '../ingest/span-batch.js';
-import type { ByteWriter } from './byte-buffers.js';
+import { putVarint, type ByteWriter } from './byte-buffers.js';
 
 export const RECORD_SPANS = 1;
 
@@ -146,20 +146,6 @@ function grow(array: Uint32Array<ArrayBuffer>, needed: number): Uint32Array<Arra
   const grown = new Uint32Array(Math.max(needed, array.length * 2));
   grown.set(array);
   return grown;
-}
-
-/** Writes `value` (a non-negative integer up to 2^53) as a varint at `at`; returns the next offset. */
-function putVarint(buffer: Buffer, at: number, value: number): number {
-  while (value >= 0x80000000) {
-    buffer[at++] = (value % 128) | 0x80;
-    value = Math.floor(value / 128);
-  }
-  while (value >= 0x80) {
-    buffer[at++] = (value & 0x7f) | 0x80;
-    value >>>= 7;
-  }
-  buffer[at++] = value;
-  return at;
 }
 
 /** Writes four 32-bit words of `words` from `offset` as 16 little-endian bytes at `at`. */

@@ -5,55 +5,11 @@
 import { request } from 'undici';
 import { expect } from 'vitest';
 import { contractValidator, spansBody, type WireSpanInput } from '../support/http.js';
-import { nsAt, uuid } from '../support/spans.js';
+import { makeTraces as makeRandomTraces, random } from '../support/random-traces.js';
 
-const SERVICES = ['checkout', 'payment', 'inventory', 'db', 'auth'];
-const OPERATIONS = ['charge', 'reserve', 'query', 'login', 'place_order'];
-
-/** A small deterministic generator, so that a failure reproduces. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
-/**
- * `count` traces of 1–6 spans over the last 20 minutes before `nowMs`: errors, tags, children
- * under earlier spans, some roots missing, and every tenth trace starting at the very nanosecond
- * of the one before, so that ties in the listing order cross partitions.
- */
+/** Traces as the cluster tests send them: over the last 20 minutes. */
 export function makeTraces(count: number, nowMs: number, salt: number): WireSpanInput[][] {
-  const next = random(salt);
-  const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)]!;
-  const traces: WireSpanInput[][] = [];
-  let previous = 0n;
-  for (let t = 0; t < count; t++) {
-    const traceId = uuid(t, salt);
-    const start = t % 10 === 1 ? previous : BigInt(nsAt(nowMs - 5000 - Math.floor(next() * 20 * 60_000), BigInt(Math.floor(next() * 1e6))));
-    previous = start;
-    const spans: WireSpanInput[] = [];
-    const size = 1 + Math.floor(next() * 6);
-    for (let s = 0; s < size; s++) {
-      const spanStart = start + BigInt(s) * 1_000_000n + BigInt(Math.floor(next() * 1000));
-      const span: WireSpanInput = {
-        trace_id: traceId,
-        span_id: uuid(t * 16 + s, salt + 1),
-        service: s === 0 ? pick(SERVICES.slice(0, 2)) : pick(SERVICES),
-        operation: pick(OPERATIONS),
-        start_time: spanStart.toString(),
-        end_time: (spanStart + BigInt(Math.floor(next() * 600_000_000))).toString(),
-        status: next() < 0.15 ? 'error' : 'ok',
-      };
-      if (s > 0) span.parent_span_id = uuid(t * 16 + Math.floor(next() * s), salt + 1);
-      if (next() < 0.5) span.tags = { region: pick(['eu', 'us']) };
-      spans.push(span);
-    }
-    if (t % 13 === 5 && spans.length > 1) spans.shift(); // the root never arrived
-    traces.push(spans);
-  }
-  return traces;
+  return makeRandomTraces(count, nowMs, salt, { spreadMinutes: 20 });
 }
 
 /** The spans shuffled (a trace's spans may go to both nodes) and cut into batches of `size`. */

@@ -8,61 +8,13 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_NOW_MS, startCollector, type Api, type ApiResponse, type WireSpanInput } from '../support/http.js';
+import { makeTraces } from '../support/random-traces.js';
 import { nsAt, uuid } from '../support/spans.js';
 
-const SERVICES = ['checkout', 'payment', 'inventory', 'db', 'auth'];
-const OPERATIONS = ['charge', 'reserve', 'query', 'login', 'place_order'];
 const PEERS = 3;
-
-/** A small deterministic generator, so that a failure reproduces. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 function partitionOf(traceId: string): number {
   return Number.parseInt(traceId.slice(-6), 16) % PEERS;
-}
-
-/**
- * Traces of 1–6 spans over the last 25 minutes: errors, tags, children under earlier spans, some
- * traces whose root never arrives and some with an orphan; every tenth trace starts at the very
- * nanosecond of the next one, so that ties in the listing order cross collectors.
- */
-function makeTraces(count: number): WireSpanInput[][] {
-  const next = random(17);
-  const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)]!;
-  const starts: bigint[] = [];
-  const traces: WireSpanInput[][] = [];
-  for (let t = 0; t < count; t++) {
-    const traceId = uuid(t, 0xfa17);
-    const start = t % 10 === 1 ? starts[t - 1]! : BigInt(nsAt(DEFAULT_NOW_MS - Math.floor(next() * 25 * 60_000), BigInt(Math.floor(next() * 1e6))));
-    starts.push(start);
-    const spans: WireSpanInput[] = [];
-    const size = 1 + Math.floor(next() * 6);
-    for (let s = 0; s < size; s++) {
-      const spanStart = start + BigInt(s) * 1_000_000n + BigInt(Math.floor(next() * 1000));
-      const span: WireSpanInput = {
-        trace_id: traceId,
-        span_id: uuid(t * 16 + s, 0x5a11),
-        service: s === 0 ? pick(SERVICES.slice(0, 2)) : pick(SERVICES),
-        operation: pick(OPERATIONS),
-        start_time: spanStart.toString(),
-        end_time: (spanStart + BigInt(Math.floor(next() * 600_000_000))).toString(),
-        status: next() < 0.15 ? 'error' : 'ok',
-      };
-      if (s > 0) span.parent_span_id = uuid(t * 16 + Math.floor(next() * s), 0x5a11);
-      if (next() < 0.5) span.tags = { region: pick(['eu', 'us']), ...(next() < 0.5 ? { tier: pick(['gold', 'free']) } : {}) };
-      spans.push(span);
-    }
-    if (t % 13 === 5) spans.shift(); // the root never arrived
-    if (t % 11 === 3) spans.push({ ...spans[spans.length - 1]!, span_id: uuid(t * 16 + 15, 0x5a11), parent_span_id: uuid(99_999, 0x5a11) });
-    traces.push(spans);
-  }
-  return traces;
 }
 
 /** The status, body and partial flag of one answer: what must not differ between the two. */
@@ -81,7 +33,8 @@ function nextCursor(res: ApiResponse): string | undefined {
   return (JSON.parse(res.text) as { next_cursor?: string }).next_cursor;
 }
 
-const traces = makeTraces(120);
+// Traces over the last 25 minutes, some with a second tag and some with an orphan span.
+const traces = makeTraces(120, DEFAULT_NOW_MS, 0xfa17, { spreadMinutes: 25, tiers: true, orphans: true });
 const allSpans = traces.flat();
 const from = (minutesAgo: number, extraNs = 0n) => nsAt(DEFAULT_NOW_MS - minutesAgo * 60_000, extraNs);
 
