@@ -280,6 +280,7 @@ export class SamplingStore implements TraceStore {
       return p99.get(service);
     };
     const decided: TailDecisions = { keep: [], drop: [] };
+    const keeps: boolean[] = [];
     const roots = new Map<string, IngestSpan | undefined>();
     for (const traceId of traceIds) {
       const pending = this.buffer.get(traceId)!;
@@ -292,28 +293,29 @@ export class SamplingStore implements TraceStore {
       const keep = reason !== undefined;
       this.observer.decided(keep, reason, early);
       (keep ? decided.keep : decided.drop).push(traceId);
+      keeps.push(keep);
     }
     // Told before the spans are let go: the decision is in the log's next group whatever follows.
     this.onDecided?.(decided);
-    const keep = new Set(decided.keep);
-    await this.settle(traceIds, (traceId) => keep.has(traceId), nowMs, roots);
+    await this.settle(traceIds, (_, k) => keeps[k]!, nowMs, roots);
   }
 
   /**
    * Carries out decisions on buffered traces: remembered, their roots fed to the p99, their
    * spans to the store (kept) or to its statistics only (dropped).
    */
-  private async settle(traceIds: readonly string[], keepOf: (traceId: string) => boolean, nowMs: number, rootsKnown?: Map<string, IngestSpan | undefined>): Promise<void> {
+  private async settle(traceIds: readonly string[], keepOf: (traceId: string, index: number) => boolean, nowMs: number, rootsKnown?: Map<string, IngestSpan | undefined>): Promise<void> {
     if (traceIds.length === 0) return;
     const kept: IngestSpan[] = [];
     const dropped: IngestSpan[] = [];
     const roots: Array<[string, number]> = [];
-    for (const traceId of traceIds) {
+    for (let k = 0; k < traceIds.length; k++) {
+      const traceId = traceIds[k]!;
       const pending = this.buffer.get(traceId)!;
       this.buffer.delete(traceId);
       this.bufferedSpans -= pending.spans.length;
       this.bufferedBytes -= pending.bytes;
-      const keep = keepOf(traceId);
+      const keep = keepOf(traceId, k);
       this.decisions.set(traceId, keep, nowMs);
       (keep ? kept : dropped).push(...pending.spans);
       const root = rootsKnown === undefined ? rootOf(pending.spans) : rootsKnown.get(traceId);
