@@ -281,11 +281,11 @@ export class SamplingStore implements TraceStore {
     };
     const decided: TailDecisions = { keep: [], drop: [] };
     const keeps: boolean[] = [];
-    const roots = new Map<string, IngestSpan | undefined>();
+    const roots: Array<IngestSpan | undefined> = [];
     for (const traceId of traceIds) {
       const pending = this.buffer.get(traceId)!;
       const root = rootOf(pending.spans);
-      roots.set(traceId, root);
+      roots.push(root);
       let reason: TailReason | undefined;
       if (pending.error) reason = 'error';
       else if (root !== undefined && isSlow(rootDurationNs(root) / 1e6, tail.slowMs, thresholdOf(root.service))) reason = 'slow';
@@ -304,7 +304,7 @@ export class SamplingStore implements TraceStore {
    * Carries out decisions on buffered traces: remembered, their roots fed to the p99, their
    * spans to the store (kept) or to its statistics only (dropped).
    */
-  private async settle(traceIds: readonly string[], keepOf: (traceId: string, index: number) => boolean, nowMs: number, rootsKnown?: Map<string, IngestSpan | undefined>): Promise<void> {
+  private async settle(traceIds: readonly string[], keepOf: (traceId: string, index: number) => boolean, nowMs: number, rootsKnown?: ReadonlyArray<IngestSpan | undefined>): Promise<void> {
     if (traceIds.length === 0) return;
     const kept: IngestSpan[] = [];
     const dropped: IngestSpan[] = [];
@@ -318,7 +318,7 @@ export class SamplingStore implements TraceStore {
       const keep = keepOf(traceId, k);
       this.decisions.set(traceId, keep, nowMs);
       (keep ? kept : dropped).push(...pending.spans);
-      const root = rootsKnown === undefined ? rootOf(pending.spans) : rootsKnown.get(traceId);
+      const root = rootsKnown === undefined ? rootOf(pending.spans) : rootsKnown[k];
       if (root !== undefined) roots.push([root.service, rootDurationNs(root)]);
     }
     for (const [service, ns] of roots) this.rootLatency.add(service, ns, nowMs);
