@@ -4,7 +4,7 @@
 // Every kept trace is back whole, no dropped one is back, and the traces undecided at the stop
 // are kept. Deciding again at replay instead (the sampler without logged decisions) loses the
 // slow traces: the fresh sampler has no p99 yet, so it drops them.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -157,6 +157,36 @@ describe('tail sampling across a restart', () => {
     await third.collector.replay();
     expect(await listed(third.api)).toEqual(grown);
     expect(third.collector.sampling!.state().bufferedSpans).toBe(0);
+  });
+
+  it('keeps the traces of a decision record lost in the crash, the kept one and the dropped ones', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tail-replay-'));
+    dirs.push(dir);
+    const clock = new ManualClock(DEFAULT_NOW_MS);
+    const first = await startDurable(dir, clock);
+    const quick = [...Array(20).keys()];
+    await post(first.api, [...trace(clock.nowMs(), 100, 15, true), ...quick.flatMap((n) => trace(clock.nowMs(), n, 20))]);
+    clock.advance(DECISION_SECONDS * 1000);
+    expect(await first.collector.sampling!.sweep()).toBe(21);
+    const before = await listed(first.api);
+    expect([...before.keys()]).toEqual([traceId(100)]);
+    await stop(first.api, first.log);
+    running.splice(0);
+    // The decision record is the last one: cut it off whole, as if its group never reached the disk.
+    // Frame (8) + kind (1) + append time (6) + two counts (2) + 21 ids of 16 bytes.
+    const segments = readdirSync(dir).filter((f) => f.endsWith('.seg'));
+    expect(segments).toHaveLength(1);
+    const file = join(dir, segments[0]!);
+    truncateSync(file, statSync(file).size - (8 + 1 + 6 + 2 + 21 * 16));
+
+    const second = await startDurable(dir, clock);
+    await second.collector.replay();
+    // Cut at the record's start: nothing torn or corrupt, the decision simply absent.
+    expect(await second.api.metric('traced_ingest_log_torn_tails_total')).toBe(0);
+    expect(await second.api.metric('traced_ingest_log_corrupt_records_total')).toBe(0);
+    const after = await listed(second.api);
+    expect(after.get(traceId(100))).toBe(before.get(traceId(100)));
+    for (const n of quick) expect(after.has(traceId(n)), `trace ${n}, dropped in a decision that was lost`).toBe(true);
   });
 
   it('keeps traces early, never drops them, when the buffer overflows during replay', async () => {
