@@ -33,7 +33,7 @@ import { zipkinSpansRoutes } from './http/zipkin-spans.js';
 import { schemaErrorFormatter, validatorCompiler } from './http/validation.js';
 import { IngestLogMetrics } from './http/ingest-log-metrics.js';
 import { OtlpGrpcServer } from './grpc/otlp-grpc-server.js';
-import { DurableLogStore, DurableWriter } from './ingest-log/durable-writer.js';
+import { decisionLogger, DurableLogStore, DurableWriter } from './ingest-log/durable-writer.js';
 import { emptyProgress, replayLog, type ReplayProgress } from './ingest-log/replay.js';
 import type { ReplayClock } from './ingest-log/replay-clock.js';
 import type { SegmentLog } from './ingest-log/segment-log.js';
@@ -222,6 +222,11 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
   if (sampling !== undefined) {
     sampling.observe(metrics.samplingObserver());
     metrics.samplingState = () => sampling.state();
+    // Tail decisions go into the log beside the spans, so that replay takes them as they were
+    // taken instead of deciding again (sampling-store.ts says why).
+    if (ingestLog !== undefined && options.cluster === undefined && config.sampling.tail) {
+      sampling.logDecisions(decisionLogger(ingestLog, clock, (error) => app.log.warn({ err: error }, 'a tail-sampling decision could not be logged; replay would keep its trace')));
+    }
   }
 
   // A callback hook, not an async one: it runs for every request, and a promise per request is
@@ -336,6 +341,9 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
     const progress = emptyProgress();
     replaying = progress;
     gate.setUnavailable({ reason: 'replaying', retryAfterSec: 2, message: 'the collector is replaying its ingest log after a start; retry in a moment' });
+    // The tail sampler takes the logged decisions and none of its own until replay is over.
+    const tailSampling = config.sampling.tail ? sampling : undefined;
+    tailSampling?.beginReplay();
     await replayLog({
       dir: ingestLog.dir,
       clock,
@@ -351,9 +359,12 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
         await ingestLog.evict(clock.nowMs());
       },
       replayClock: options.replayClock,
+      applyDecisions: tailSampling === undefined ? undefined : (decisions) => tailSampling.applyLogged(decisions),
       // The ticker's own round (logs, spans, then segments), as live eviction ran it.
       evict: () => eviction.tick(),
     });
+    // Traces still waiting had no logged decision (taken too late, or lost in the crash): kept.
+    await tailSampling?.endReplay();
     ingestLogMetrics?.replayed(progress);
     replaying = undefined;
     gate.setUnavailable(undefined);

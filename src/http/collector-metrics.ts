@@ -264,7 +264,7 @@ export class CollectorMetrics {
     this.spansSampledOut.inc({ mode: 'tail' }, 0);
     this.tailDecisions = new Counter({
       name: 'traced_tail_decisions_total',
-      help: 'Tail-sampling decisions on traces, by decision (keep, drop) and reason (error, slow, rate; none for drops; early_* when the buffer limit forced it).',
+      help: 'Tail-sampling decisions on traces, by decision (keep, drop) and reason (error, slow, rate; replay when a restart kept a trace whose decision was not in the ingest log; none for drops; early_* when the buffer limit forced it).',
       labelNames: ['decision', 'reason'],
       registers,
     });

@@ -25,7 +25,8 @@ import { futureLimit, windowEdge, type Instant } from '../store/window.js';
 import type { TraceWriter } from '../store/writer.js';
 import type { Clock } from '../time/clock.js';
 import { secondsOf, subsecondNanosOf } from '../time/nanos.js';
-import { encodeLogs, encodeSpanBatch } from './record-codec.js';
+import type { TailDecisions } from '../sampling/sampling-options.js';
+import { encodeDecisions, encodeLogs, encodeSpanBatch } from './record-codec.js';
 import type { SegmentLog } from './segment-log.js';
 import { windowPart } from './window-part.js';
 
@@ -53,6 +54,22 @@ export class DurableWriter implements TraceWriter {
     // Only the sampler behind this writer produces unsampled batches, and replay reproduces them.
     return this.inner.recordUnsampled(batch);
   }
+}
+
+/**
+ * Where the tail sampler's decisions go (SamplingStore.logDecisions): appended to the log at the
+ * store's time, not waited for. Nobody is answered for a decision, so it rides the next group's
+ * sync; one lost in a crash (or to a full disk, told to `onFailure`) leaves its trace undecided
+ * in the log, and replay keeps such a trace.
+ */
+export function decisionLogger(log: SegmentLog, clock: Clock, onFailure: (error: unknown) => void): (decisions: TailDecisions) => void {
+  return (decisions) => {
+    try {
+      log.append((out) => encodeDecisions(decisions, clock.nowMs(), out)).catch(onFailure);
+    } catch (error) {
+      onFailure(error);
+    }
+  };
 }
 
 function beforeInstant(time: string, limit: Instant): boolean {

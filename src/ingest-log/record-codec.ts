@@ -1,7 +1,7 @@
 // The payload of one ingest-log record: an accepted batch in binary, as the store will read it.
 //
 // Layout (integers are varints unless said otherwise, see byte-buffers.ts):
-//   u8 kind: RECORD_SPANS or RECORD_LOGS
+//   u8 kind: RECORD_SPANS, RECORD_LOGS or RECORD_DECISIONS
 //   append time: the clock's ms when the batch was logged (replay applies it at that time)
 //   RECORD_SPANS:
 //     spans, baseSeconds (the batch's smallest start second)
@@ -13,6 +13,8 @@
 //               service index, operation index, tags (0: no tags field, else 1 + index),
 //               times unless SPAN_NEGATIVE_START: start s − baseSeconds, start ns, end s − start s, end ns
 //   RECORD_LOGS: the logs as JSON text (times are int64 decimal strings, so exact)
+//   RECORD_DECISIONS: tail-sampling decisions, kept: count, then each trace id as 16 bytes;
+//                     dropped: count, then each trace id as 16 bytes
 //
 // Why this shape: an emitter batch repeats its trace ids, names and tag sets, and half of its
 // parent ids are ids of the same batch, so tables turn each into a byte or two; times are kept
@@ -20,23 +22,73 @@
 // is kept as the exact JSON the store keeps, with its pair hashes, so replay neither parses nor
 // hashes a tag. The encoder is span-record-encoder.ts (it runs on every request's path, so it is
 // written for speed); this file decodes.
+//
+// A decision record is not acknowledged to anyone: it is appended without waiting for its sync
+// and rides the next group's. It follows, in the log, every span its decision covered (a span is
+// logged before the sampler sees it), so replay meets a trace's spans before its decision. A build
+// that predates a kind refuses the record (RecordFormatError, or the reader's frame check) and
+// replay counts it as corrupt and goes on: an older build replays a newer log, decisions left out.
 
 import { ID_WORDS, SPAN_HAS_PARENT, SPAN_NEGATIVE_START, SpanBatch, TIME_FIELDS } from '../ingest/span-batch.js';
+import { uuidFromWords, writeUuidWords } from '../codec/uuid-words.js';
 import type { IngestLog } from '../logs/log-store.js';
+import type { TailDecisions } from '../sampling/sampling-options.js';
 import { ByteReader, RecordFormatError, type ByteWriter } from './byte-buffers.js';
 import { RECORD_SPANS } from './span-record-encoder.js';
 
 export { encodeSpanBatch, RECORD_SPANS } from './span-record-encoder.js';
 
 export const RECORD_LOGS = 2;
+export const RECORD_DECISIONS = 3;
 
-export type DecodedRecord = ({ kind: typeof RECORD_SPANS; batch: SpanBatch } | { kind: typeof RECORD_LOGS; logs: IngestLog[] }) & { appendMs: number };
+/** Whether `kind` is a record kind this build reads (the segment reader's frame check). */
+export function knownRecordKind(kind: number | undefined): kind is typeof RECORD_SPANS | typeof RECORD_LOGS | typeof RECORD_DECISIONS {
+  return kind === RECORD_SPANS || kind === RECORD_LOGS || kind === RECORD_DECISIONS;
+}
+
+export type DecodedRecord = (
+  | { kind: typeof RECORD_SPANS; batch: SpanBatch }
+  | { kind: typeof RECORD_LOGS; logs: IngestLog[] }
+  | { kind: typeof RECORD_DECISIONS; decisions: TailDecisions }
+) & { appendMs: number };
 
 /** Appends the payload of a RECORD_LOGS record. */
 export function encodeLogs(logs: readonly IngestLog[], appendMs: number, out: ByteWriter): void {
   out.u8(RECORD_LOGS);
   out.varint(appendMs);
   out.text(JSON.stringify(logs));
+}
+
+const idWords = new Uint32Array(4);
+
+/** Appends the payload of a RECORD_DECISIONS record (trace ids are lowercase UUID text). */
+export function encodeDecisions(decisions: TailDecisions, appendMs: number, out: ByteWriter): void {
+  out.u8(RECORD_DECISIONS);
+  out.varint(appendMs);
+  for (const ids of [decisions.keep, decisions.drop]) {
+    out.varint(ids.length);
+    for (const id of ids) {
+      writeUuidWords(id, idWords, 0);
+      out.words4(idWords, 0);
+    }
+  }
+}
+
+function decodeDecisions(reader: ByteReader): TailDecisions {
+  const lists: string[][] = [];
+  for (let l = 0; l < 2; l++) {
+    const count = reader.varint();
+    // Each id is 16 bytes: a count the record cannot hold is damage, not an array to allocate.
+    if (count * 16 > reader.end - reader.at) throw new RecordFormatError(`${count} decisions in ${reader.end - reader.at} bytes`);
+    const ids: string[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      reader.words4(idWords, 0);
+      ids[i] = uuidFromWords(idWords, 0);
+    }
+    lists.push(ids);
+  }
+  if (reader.at !== reader.end) throw new RecordFormatError(`${reader.end - reader.at} bytes left after the decisions`);
+  return { keep: lists[0]!, drop: lists[1]! };
 }
 
 /**
@@ -48,9 +100,10 @@ export function encodeLogs(logs: readonly IngestLog[], appendMs: number, out: By
 export function decodeRecord(buffer: Buffer, start: number, end: number): DecodedRecord {
   const reader = new ByteReader(buffer, start, end);
   const kind = reader.u8();
-  if (kind !== RECORD_SPANS && kind !== RECORD_LOGS) throw new RecordFormatError(`unknown record kind ${kind}`);
+  if (!knownRecordKind(kind)) throw new RecordFormatError(`unknown record kind ${kind}`);
   const appendMs = reader.varint();
   if (kind === RECORD_LOGS) return { kind, appendMs, logs: JSON.parse(reader.text()) as IngestLog[] };
+  if (kind === RECORD_DECISIONS) return { kind, appendMs, decisions: decodeDecisions(reader) };
   return { kind, appendMs, batch: decodeSpans(reader) };
 }
 

@@ -8,7 +8,8 @@
 
 import { ID_WORDS, SpanBatch, TIME_FIELDS } from '../ingest/span-batch.js';
 import type { IngestLog } from '../logs/log-store.js';
-import { RECORD_LOGS, RECORD_SPANS } from './record-codec.js';
+import type { TailDecisions } from '../sampling/sampling-options.js';
+import { RECORD_DECISIONS, RECORD_LOGS, RECORD_SPANS } from './record-codec.js';
 
 /** Spans a chunk holds before it is sent (the worker sends a record whole, so one may be bigger). */
 export const CHUNK_SPANS = 16 * 1024;
@@ -32,6 +33,8 @@ export interface ReplayChunk {
   spanEnds: Uint32Array;
   /** The logs of each RECORD_LOGS record, in order (structured-cloned: logs are rare). */
   logs: IngestLog[][];
+  /** The decisions of each RECORD_DECISIONS record, in order (structured-cloned: one a second at most). */
+  decisions: TailDecisions[];
   ids: Uint32Array;
   times: Float64Array;
   flags: Uint8Array;
@@ -89,6 +92,7 @@ export class ChunkBuilder {
       offsets: new Float64Array(1024),
       spanEnds: new Uint32Array(1024),
       logs: [],
+      decisions: [],
       ids: new Uint32Array(CHUNK_SPANS * ID_WORDS),
       times: new Float64Array(CHUNK_SPANS * TIME_FIELDS),
       flags: new Uint8Array(CHUNK_SPANS),
@@ -131,6 +135,11 @@ export class ChunkBuilder {
   addLogs(logs: IngestLog[], appendMs: number, offset: number): void {
     this.addRecord(RECORD_LOGS, appendMs, offset);
     this.chunk.logs.push(logs);
+  }
+
+  addDecisions(decisions: TailDecisions, appendMs: number, offset: number): void {
+    this.addRecord(RECORD_DECISIONS, appendMs, offset);
+    this.chunk.decisions.push(decisions);
   }
 
   /** Copies the decoded batch (whose in-place tag text may point into a buffer about to be reused). */
@@ -207,6 +216,7 @@ export class ChunkReader {
   private body: Buffer | undefined;
   private bodyView: DataView | undefined;
   private logAt = 0;
+  private decisionAt = 0;
 
   /** Takes the next chunk (after the previous one is read through). */
   load(chunk: ReplayChunk): void {
@@ -215,11 +225,17 @@ export class ChunkReader {
     this.body = Buffer.from(chunk.tagBytes.buffer, chunk.tagBytes.byteOffset, chunk.tagBytes.length);
     this.bodyView = new DataView(chunk.tagBytes.buffer, chunk.tagBytes.byteOffset, chunk.tagBytes.length);
     this.logAt = 0;
+    this.decisionAt = 0;
   }
 
   /** The logs of the next RECORD_LOGS record (records are read in order). */
   logs(): IngestLog[] {
     return this.chunk!.logs[this.logAt++]!;
+  }
+
+  /** The decisions of the next RECORD_DECISIONS record (records are read in order). */
+  decisions(): TailDecisions {
+    return this.chunk!.decisions[this.decisionAt++]!;
   }
 
   /** Record r (RECORD_SPANS) as a batch from the pool; valid until the next chunk is loaded. */

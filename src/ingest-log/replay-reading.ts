@@ -4,7 +4,7 @@
 // beside the applying half for a small one (replay-source.ts); either way the messages are these.
 
 import { RecordFormatError } from './byte-buffers.js';
-import { decodeRecord, RECORD_SPANS } from './record-codec.js';
+import { decodeRecord, RECORD_LOGS, RECORD_SPANS } from './record-codec.js';
 import { ChunkBuilder, CHUNK_SPANS, type ReplayChunk } from './replay-chunk.js';
 import { readSegment, type SegmentDamage } from './segment-reader.js';
 
@@ -44,7 +44,8 @@ export async function readForReplay(paths: readonly string[], sink: ReplaySink):
       if (decoded.kind === RECORD_SPANS) {
         builder.addSpans(decoded.batch, decoded.appendMs, record.offset);
         decoded.batch.release();
-      } else builder.addLogs(decoded.logs, decoded.appendMs, record.offset);
+      } else if (decoded.kind === RECORD_LOGS) builder.addLogs(decoded.logs, decoded.appendMs, record.offset);
+      else builder.addDecisions(decoded.decisions, decoded.appendMs, record.offset);
       if (builder.spanCount >= CHUNK_SPANS || builder.recordCount >= 1024) await sink.send({ type: 'chunk', segment, last: false, chunk: builder.take() });
     }
     for (const damage of damages.splice(0)) await sink.send({ type: 'damage', segment, damage });

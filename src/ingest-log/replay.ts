@@ -15,7 +15,8 @@ import type { LogStore } from '../logs/log-store.js';
 import type { TraceWriter } from '../store/writer.js';
 import type { Clock } from '../time/clock.js';
 import { LOCK_FILE } from './data-dir.js';
-import { RECORD_SPANS } from './record-codec.js';
+import type { TailDecisions } from '../sampling/sampling-options.js';
+import { RECORD_LOGS, RECORD_SPANS } from './record-codec.js';
 import { ChunkReader } from './replay-chunk.js';
 import type { ReplayClock } from './replay-clock.js';
 import { startReplaySource } from './replay-source.js';
@@ -30,6 +31,8 @@ export interface ReplayProgress {
   records: number;
   spans: number;
   logs: number;
+  /** Tail-sampling decisions replayed (traces). */
+  decisions: number;
   /** Records skipped for a checksum mismatch, an absurd length or fields that do not decode. */
   corruptRecords: number;
   /** Segments whose partial last record was cut off. */
@@ -43,7 +46,7 @@ export interface ReplayProgress {
 }
 
 export function emptyProgress(): ReplayProgress {
-  return { segmentsTotal: 0, segmentsDone: 0, bytesTotal: 0, bytesDone: 0, records: 0, spans: 0, logs: 0, corruptRecords: 0, failedRecords: 0, tornTails: 0, skippedSegments: 0, expiredSegments: 0 };
+  return { segmentsTotal: 0, segmentsDone: 0, bytesTotal: 0, bytesDone: 0, records: 0, spans: 0, logs: 0, decisions: 0, corruptRecords: 0, failedRecords: 0, tornTails: 0, skippedSegments: 0, expiredSegments: 0 };
 }
 
 export type ReplayLogger = (level: 'info' | 'warn', fields: Record<string, unknown>, message: string) => void;
@@ -72,6 +75,11 @@ export interface ReplayOptions {
   replayClock?: ReplayClock;
   /** Logs at least this big are read and decoded in a worker thread (replay-source.ts). */
   workerFromBytes?: number;
+  /**
+   * Takes the tail-sampling decisions logged live, each at its logged time (the sampler applies
+   * them as taken); without it they are passed over.
+   */
+  applyDecisions?: (decisions: TailDecisions) => Promise<void>;
   /** Evicts what the window has passed; called as the replay clock enters a new minute, and at the end. */
   evict?: () => Promise<void>;
 }
@@ -161,10 +169,14 @@ export async function replayLog(options: ReplayOptions): Promise<void> {
             } finally {
               batch.release();
             }
-          } else {
+          } else if (chunk.kinds[r] === RECORD_LOGS) {
             const logs = reader.logs();
             progress.logs += logs.length;
             await options.logStore.ingest(logs);
+          } else {
+            const decisions = reader.decisions();
+            progress.decisions += decisions.keep.length + decisions.drop.length;
+            await options.applyDecisions?.(decisions);
           }
         } catch (error) {
           // The store refused a record it once took (a bug, not damage): the rest still replays.

@@ -14,7 +14,7 @@
 //  - a file that is empty, too short, not a segment or of a future format version is skipped.
 
 import { open, type FileHandle } from 'node:fs/promises';
-import { RECORD_LOGS, RECORD_SPANS } from './record-codec.js';
+import { knownRecordKind } from './record-codec.js';
 import { checkHeader, checksum, FRAME_HEADER_BYTES, HEADER_BYTES, MAX_RECORD_BYTES } from './segment-format.js';
 
 export const READ_CHUNK_BYTES = 1024 * 1024;
@@ -96,7 +96,7 @@ async function frameAt(window: FileWindow, offset: number, maxRecordBytes: numbe
   let i = window.at(offset);
   const length = window.buffer.readUInt32LE(i);
   const kind = window.buffer[i + FRAME_HEADER_BYTES]!;
-  if (length === 0 || length > maxRecordBytes || (kind !== RECORD_SPANS && kind !== RECORD_LOGS)) return undefined;
+  if (length === 0 || length > maxRecordBytes || !knownRecordKind(kind)) return undefined;
   if (!(await window.ensure(offset, FRAME_HEADER_BYTES + length))) return undefined;
   i = window.at(offset);
   const expected = window.buffer.readUInt32LE(i + 4);
@@ -190,6 +190,6 @@ async function describeDamage(window: FileWindow, offset: number, size: number, 
   if (!(await window.ensure(offset, FRAME_HEADER_BYTES))) return 'a partial frame';
   const length = window.buffer.readUInt32LE(window.at(offset));
   if (length === 0 || length > maxRecordBytes || offset + FRAME_HEADER_BYTES + length > size) return `absurd length ${length}`;
-  if (length !== 0 && window.buffer[window.at(offset) + FRAME_HEADER_BYTES] !== RECORD_SPANS && window.buffer[window.at(offset) + FRAME_HEADER_BYTES] !== RECORD_LOGS) return 'unknown record kind';
+  if (!knownRecordKind(window.buffer[window.at(offset) + FRAME_HEADER_BYTES])) return 'unknown record kind';
   return 'checksum mismatch';
 }

@@ -15,6 +15,14 @@
 //
 // Spans that sampling drops still reach the store's latency statistics (recordUnsampled), so
 // RED metrics describe all the traffic while only the kept traces take memory.
+//
+// Replay after a restart (the ingest log feeds the sampler the logged batches again) must never
+// drop a trace that was kept before: the p99 rule depends on history and the sweeper on time, so
+// deciding again could answer otherwise. Every tail decision is therefore told to `onDecided`
+// (the app logs it), and between beginReplay() and endReplay() the sampler takes no decision of
+// its own: it applies the logged ones as logged (applyLogged), keeps early rather than drops when
+// the buffer overflows, and at the end keeps every trace still waiting (its decision may have
+// been lost in the crash; keeping one too many is allowed, dropping one is not).
 
 import { ID_WORDS, SpanBatch } from '../ingest/span-batch.js';
 import type { Clock } from '../time/clock.js';
@@ -35,63 +43,24 @@ import { FUTURE, futureLimit, STALE, windowEdge, windowPlace } from '../store/wi
 import { DecisionMemory } from './decision-memory.js';
 import { keepThreshold, samplingHash, samplingHashOfWords } from './hash.js';
 import { RootLatency } from './root-latency.js';
+import type { SamplingObserver, SamplingOptions, SamplingState, TailDecisions, TailReason } from './sampling-options.js';
+import { isSlow, rootDurationNs, rootOf, spanHeapBytes } from './tail-rules.js';
 
-export interface TailSamplingOptions {
-  /** Keep traces whose root lasted at least this long (ms), besides the p99 rule. */
-  slowMs: number | undefined;
-  /** Share of the remaining traces kept, by trace id hash. */
-  keepRate: number;
-  /** A trace is decided once no span of it has arrived for this long. */
-  decisionSeconds: number;
-  /** Spans the buffer holds at most; beyond it the longest-quiet traces are decided early. */
-  maxBufferedSpans: number;
-  /** TAIL_BUFFER_BYTES: heap bytes of waiting spans at most (estimated as spanHeapBytes does). */
-  maxBufferedBytes: number;
-}
+export type { SamplingObserver, SamplingOptions, SamplingState, TailDecisions, TailReason, TailSamplingOptions } from './sampling-options.js';
 
-export type TailReason = 'error' | 'slow' | 'rate';
-
-/** Where sampling reports what it did (CollectorMetrics implements it). */
-export interface SamplingObserver {
-  sampledOut(mode: 'head' | 'tail', spans: number): void;
-  /** `reason` is undefined for a drop; `early` when the buffer limit forced the decision. */
-  decided(keep: boolean, reason: TailReason | undefined, early: boolean): void;
-  /** The store's answer for kept spans flushed from the buffer (they may have aged out meanwhile). */
-  flushed(result: IngestResult): void;
-}
-
-export interface SamplingOptions {
-  clock: Clock;
-  windowMinutes: number;
-  /** SAMPLING_RATE, (0, 1]; 1 keeps every trace. */
-  headRate: number;
-  /** TAIL_SAMPLING=on. */
-  tail: TailSamplingOptions | undefined;
-  observer?: SamplingObserver;
-}
-
-export interface SamplingState {
-  bufferedSpans: number;
-  bufferedTraces: number;
-  rememberedDecisions: number;
-  decisionBytes: number;
-}
+/**
+ * During replay the buffer may hold this many times its bounds before traces are kept early:
+ * live, the decisions that brought it back under them were logged right after the batch that
+ * went over, so replay meets them a few records later, and deciding (keeping) before that would
+ * keep traces that were dropped.
+ */
+export const REPLAY_BUFFER_SLACK = 1.25;
 
 interface Pending {
   spans: IngestSpan[];
   bytes: number;
   lastMs: number;
   error: boolean;
-}
-
-/**
- * Heap bytes a waiting span holds, counted high: the object and its time strings, and its
- * strings at 2 bytes a character (V8 keeps 1 only for Latin-1 text).
- */
-function spanHeapBytes(span: IngestSpan): number {
-  let chars = span.service.length + span.operation.length;
-  if (span.tags !== undefined) for (const key in span.tags) chars += key.length + span.tags[key]!.length;
-  return 400 + 2 * chars;
 }
 
 const NO_OBSERVER: SamplingObserver = { sampledOut() {}, decided() {}, flushed() {} };
@@ -106,6 +75,9 @@ export class SamplingStore implements TraceStore {
   private bufferedBytes = 0;
   private readonly decisions: DecisionMemory;
   private readonly rootLatency = new RootLatency();
+  /** Told of every decision the sampler takes itself (not of those replayed). */
+  private onDecided: ((decisions: TailDecisions) => void) | undefined;
+  private replaying = false;
 
   constructor(
     private readonly inner: TraceStore,
@@ -121,6 +93,49 @@ export class SamplingStore implements TraceStore {
   /** Reports decisions and drops to `observer` from now on. */
   observe(observer: SamplingObserver): void {
     this.observer = observer;
+  }
+
+  /** Tells `onDecided` of every tail decision taken from now on (the app logs them). */
+  logDecisions(onDecided: (decisions: TailDecisions) => void): void {
+    this.onDecided = onDecided;
+  }
+
+  /** Replay starts: no decisions of the sampler's own until endReplay(). */
+  beginReplay(): void {
+    this.replaying = true;
+  }
+
+  /**
+   * Replay is done: every trace still waiting is kept (and told to `onDecided`, so the next
+   * replay finds the decision), and the sampler decides as usual from now on.
+   */
+  async endReplay(): Promise<void> {
+    this.replaying = false;
+    const waiting = [...this.buffer.keys()];
+    const nowMs = this.options.clock.nowMs();
+    for (let k = 0; k < waiting.length; k++) this.observer.decided(true, 'replay', false);
+    await this.settle(waiting, () => true, nowMs);
+    if (waiting.length > 0) this.onDecided?.({ keep: waiting, drop: [] });
+  }
+
+  /**
+   * A decision logged before a restart, met by replay: its buffered spans go to the store or
+   * are dropped, and later spans follow it. A trace decided already during replay (kept early)
+   * stays kept.
+   */
+  async applyLogged(decisions: TailDecisions): Promise<void> {
+    if (this.options.tail === undefined) return;
+    const nowMs = this.options.clock.nowMs();
+    const buffered: string[] = [];
+    const keep = new Set(decisions.keep);
+    for (const list of [decisions.keep, decisions.drop]) {
+      for (const traceId of list) {
+        if (this.buffer.has(traceId)) buffered.push(traceId);
+        // Its spans are not here (aged out, or a later span is still to come): remembered.
+        else if (this.decisions.get(traceId, nowMs) === undefined) this.decisions.set(traceId, keep.has(traceId), nowMs);
+      }
+    }
+    await this.settle(buffered, (traceId) => keep.has(traceId), nowMs);
   }
 
   /** Whether any sampling is configured (otherwise the store needs no wrapper). */
@@ -186,8 +201,11 @@ export class SamplingStore implements TraceStore {
       await this.inner.recordUnsampled(tailDropped);
     }
     tailDropped.release();
-    if (tail !== undefined && (this.bufferedSpans > tail.maxBufferedSpans || this.bufferedBytes > tail.maxBufferedBytes)) {
-      await this.decideOldest(tail.maxBufferedSpans, tail.maxBufferedBytes);
+    if (tail !== undefined) {
+      const slack = this.replaying ? REPLAY_BUFFER_SLACK : 1;
+      if (this.bufferedSpans > tail.maxBufferedSpans * slack || this.bufferedBytes > tail.maxBufferedBytes * slack) {
+        await this.decideOldest(tail.maxBufferedSpans, tail.maxBufferedBytes);
+      }
     }
     return {
       accepted: result.accepted + buffered,
@@ -220,7 +238,8 @@ export class SamplingStore implements TraceStore {
   /** Decides every trace quiet for TAIL_DECISION_SECONDS; the app calls this every second. */
   async sweep(): Promise<number> {
     const tail = this.options.tail;
-    if (tail === undefined) return 0;
+    // During replay the logged decisions decide, at the times they were taken.
+    if (tail === undefined || this.replaying) return 0;
     const nowMs = this.options.clock.nowMs();
     const quietSince = nowMs - tail.decisionSeconds * 1000;
     const due: string[] = [];
@@ -242,7 +261,13 @@ export class SamplingStore implements TraceStore {
       spans -= pending.spans.length;
       bytes -= pending.bytes;
     }
-    await this.decide(due, this.options.clock.nowMs(), true);
+    const nowMs = this.options.clock.nowMs();
+    // Memory is still bounded during replay, but a drop there could be one that was not taken
+    // live: kept instead (not logged: the next replay overflows alike, or keeps them at its end).
+    if (this.replaying) {
+      for (let k = 0; k < due.length; k++) this.observer.decided(true, 'replay', true);
+      await this.settle(due, () => true, nowMs);
+    } else await this.decide(due, nowMs, true);
   }
 
   private async decide(traceIds: readonly string[], nowMs: number, early: boolean): Promise<void> {
@@ -254,25 +279,47 @@ export class SamplingStore implements TraceStore {
       if (!p99.has(service)) p99.set(service, this.rootLatency.p99Ms(service, nowMs));
       return p99.get(service);
     };
+    const decided: TailDecisions = { keep: [], drop: [] };
+    const keeps: boolean[] = [];
+    const roots: Array<IngestSpan | undefined> = [];
+    for (const traceId of traceIds) {
+      const pending = this.buffer.get(traceId)!;
+      const root = rootOf(pending.spans);
+      roots.push(root);
+      let reason: TailReason | undefined;
+      if (pending.error) reason = 'error';
+      else if (root !== undefined && isSlow(rootDurationNs(root) / 1e6, tail.slowMs, thresholdOf(root.service))) reason = 'slow';
+      else if (samplingHash(traceId, 'tail') < this.tailThreshold) reason = 'rate';
+      const keep = reason !== undefined;
+      this.observer.decided(keep, reason, early);
+      (keep ? decided.keep : decided.drop).push(traceId);
+      keeps.push(keep);
+    }
+    // Told before the spans are let go: the decision is in the log's next group whatever follows.
+    this.onDecided?.(decided);
+    await this.settle(traceIds, (_, k) => keeps[k]!, nowMs, roots);
+  }
+
+  /**
+   * Carries out decisions on buffered traces: remembered, their roots fed to the p99, their
+   * spans to the store (kept) or to its statistics only (dropped).
+   */
+  private async settle(traceIds: readonly string[], keepOf: (traceId: string, index: number) => boolean, nowMs: number, rootsKnown?: ReadonlyArray<IngestSpan | undefined>): Promise<void> {
+    if (traceIds.length === 0) return;
     const kept: IngestSpan[] = [];
     const dropped: IngestSpan[] = [];
     const roots: Array<[string, number]> = [];
-    for (const traceId of traceIds) {
+    for (let k = 0; k < traceIds.length; k++) {
+      const traceId = traceIds[k]!;
       const pending = this.buffer.get(traceId)!;
       this.buffer.delete(traceId);
       this.bufferedSpans -= pending.spans.length;
       this.bufferedBytes -= pending.bytes;
-      const root = rootOf(pending.spans);
-      const rootNs = root === undefined ? undefined : Number(BigInt(root.endTime) - BigInt(root.startTime));
-      let reason: TailReason | undefined;
-      if (pending.error) reason = 'error';
-      else if (root !== undefined && isSlow(rootNs! / 1e6, tail.slowMs, thresholdOf(root.service))) reason = 'slow';
-      else if (samplingHash(traceId, 'tail') < this.tailThreshold) reason = 'rate';
-      const keep = reason !== undefined;
+      const keep = keepOf(traceId, k);
       this.decisions.set(traceId, keep, nowMs);
-      this.observer.decided(keep, reason, early);
       (keep ? kept : dropped).push(...pending.spans);
-      if (root !== undefined) roots.push([root.service, rootNs!]);
+      const root = rootsKnown === undefined ? rootOf(pending.spans) : rootsKnown[k];
+      if (root !== undefined) roots.push([root.service, rootDurationNs(root)]);
     }
     for (const [service, ns] of roots) this.rootLatency.add(service, ns, nowMs);
     if (kept.length > 0) this.observer.flushed(await this.inner.apply(SpanBatch.fromSpans(kept)));
@@ -322,23 +369,4 @@ export class SamplingStore implements TraceStore {
     this.decisions.forget(this.options.clock.nowMs());
     return this.inner.evict();
   }
-}
-
-/** The earliest parentless span (ties by span_id), as the stores choose a trace's root. */
-function rootOf(spans: readonly IngestSpan[]): IngestSpan | undefined {
-  let root: IngestSpan | undefined;
-  let rootStart = 0n;
-  for (const s of spans) {
-    if (s.parentSpanId !== undefined) continue;
-    const start = BigInt(s.startTime);
-    if (root === undefined || start < rootStart || (start === rootStart && s.spanId < root.spanId)) {
-      root = s;
-      rootStart = start;
-    }
-  }
-  return root;
-}
-
-function isSlow(rootMs: number, slowMs: number | undefined, p99Ms: number | undefined): boolean {
-  return (slowMs !== undefined && rootMs >= slowMs) || (p99Ms !== undefined && rootMs >= p99Ms);
 }

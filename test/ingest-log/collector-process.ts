@@ -10,7 +10,7 @@ export interface CollectorProcess {
   exited: Promise<number | string>;
 }
 
-const SETTINGS = ['PORT', 'HOST', 'OTLP_GRPC_PORT', 'OTLP_GRPC_HOST', 'WINDOW_MINUTES', 'LOG_LEVEL', 'STORAGE', 'DATA_DIR', 'SAMPLING_RATE', 'TAIL_SAMPLING'];
+const SETTINGS = ['PORT', 'HOST', 'OTLP_GRPC_PORT', 'OTLP_GRPC_HOST', 'WINDOW_MINUTES', 'LOG_LEVEL', 'STORAGE', 'DATA_DIR', 'SAMPLING_RATE', 'TAIL_SAMPLING', 'TAIL_SLOW_MS', 'TAIL_KEEP_RATE', 'TAIL_DECISION_SECONDS', 'TAIL_BUFFER_SPANS', 'TAIL_BUFFER_BYTES'];
 
 export function startCollectorProcess(env: Record<string, string>): CollectorProcess {
   const childEnv: NodeJS.ProcessEnv = { ...process.env };

@@ -2,7 +2,7 @@
 // times to the nanosecond, flags, names and tag text (non-ASCII too) and tag hashes.
 import { describe, expect, it } from 'vitest';
 import { ByteWriter } from '../../src/ingest-log/byte-buffers.js';
-import { decodeRecord, encodeLogs, encodeSpanBatch, RECORD_LOGS, RECORD_SPANS } from '../../src/ingest-log/record-codec.js';
+import { decodeRecord, encodeDecisions, encodeLogs, encodeSpanBatch, RECORD_DECISIONS, RECORD_LOGS, RECORD_SPANS } from '../../src/ingest-log/record-codec.js';
 import { parseSpanBatchFast } from '../../src/ingest/span-batch-fast.js';
 import { SpanBatch, ID_WORDS, TIME_FIELDS } from '../../src/ingest/span-batch.js';
 import type { IngestLog } from '../../src/logs/log-store.js';
@@ -111,6 +111,23 @@ describe('the record codec', () => {
     const decoded = decodeRecord(out.buffer, 0, out.length);
     expect(decoded.kind).toBe(RECORD_LOGS);
     expect(decoded.kind === RECORD_LOGS && decoded.logs).toEqual(JSON.parse(JSON.stringify(logs)));
+  });
+
+  it('gives back tail-sampling decisions, and refuses them cut short or padded', () => {
+    const decisions = { keep: [uuid(1), 'ffffffff-ffff-4fff-8fff-ffffffffffff'], drop: [uuid(2), uuid(3), uuid(4)] };
+    const out = new ByteWriter(4);
+    encodeDecisions(decisions, 1_780_000_000_000, out);
+    // Kind, time, two counts, five ids of 16 bytes.
+    expect(out.length).toBe(1 + 6 + 2 + 5 * 16);
+    const decoded = decodeRecord(out.buffer, 0, out.length);
+    expect(decoded.appendMs).toBe(1_780_000_000_000);
+    expect(decoded.kind === RECORD_DECISIONS && decoded.decisions).toEqual(decisions);
+    for (let end = 0; end < out.length; end++) expect(() => decodeRecord(out.buffer, 0, end)).toThrow();
+    out.u8(0);
+    expect(() => decodeRecord(out.buffer, 0, out.length)).toThrow(/left after the decisions/);
+    const empty = new ByteWriter(4);
+    encodeDecisions({ keep: [], drop: [] }, 5, empty);
+    expect(decodeRecord(empty.buffer, 0, empty.length)).toEqual({ kind: RECORD_DECISIONS, appendMs: 5, decisions: { keep: [], drop: [] } });
   });
 
   it('refuses a record cut short or of an unknown kind, with an error rather than a wrong batch', () => {
