@@ -12,6 +12,7 @@ import { Pool } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { metricValue, spansBody, type WireSpanInput } from '../support/http.js';
 import { uuid } from '../support/spans.js';
+import { tailTrace } from '../support/tail-trace.js';
 import { freePort, startCollectorProcess, waitForLog, type CollectorProcess } from './collector-process.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tail-crash-'));
@@ -26,21 +27,7 @@ const traceId = (n: number): string => uuid(n, 0x7a12);
 
 /** A root of `rootMs` in service checkout and two children, started a second ago. */
 function trace(n: number, rootMs: number, error = false): WireSpanInput[] {
-  const start = BigInt(Date.now() - 1000) * 1_000_000n + BigInt(n);
-  const root = uuid(n * 10, 0x6);
-  return [
-    { trace_id: traceId(n), span_id: root, service: 'checkout', operation: 'pay', start_time: start.toString(), end_time: (start + BigInt(rootMs) * 1_000_000n).toString() },
-    ...[1, 2].map((k): WireSpanInput => ({
-      trace_id: traceId(n),
-      span_id: uuid(n * 10 + k, 0x6),
-      parent_span_id: root,
-      service: 'payment',
-      operation: 'charge',
-      start_time: (start + BigInt(k) * 1_000_000n).toString(),
-      end_time: (start + BigInt(k + 3) * 1_000_000n).toString(),
-      status: error && k === 1 ? 'error' : 'ok',
-    })),
-  ];
+  return tailTrace({ n, startNs: BigInt(Date.now() - 1000) * 1_000_000n + BigInt(n), rootMs, traceSalt: 0x7a12, spanSalt: 0x6, error });
 }
 
 async function post(pool: Pool, spans: WireSpanInput[]): Promise<void> {

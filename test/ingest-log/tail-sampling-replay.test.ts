@@ -16,6 +16,7 @@ import { BucketStore } from '../../src/store/buckets/bucket-store.js';
 import { ManualClock } from '../../src/time/clock.js';
 import { Api, DEFAULT_NOW_MS, spansBody, type WireSpanInput } from '../support/http.js';
 import { nsAt, uuid } from '../support/spans.js';
+import { tailTrace } from '../support/tail-trace.js';
 
 const dirs: string[] = [];
 const running: Array<{ api: Api; log: SegmentLog }> = [];
@@ -55,22 +56,7 @@ const traceId = (n: number): string => uuid(n, 0x7a11);
 
 /** A root of `rootMs` in service checkout, and two children, started a second before `nowMs`. */
 function trace(nowMs: number, n: number, rootMs: number, error = false): WireSpanInput[] {
-  const start = BigInt(nsAt(nowMs - 1000));
-  const root = uuid(n * 10, 0x5);
-  const spans: WireSpanInput[] = [{ trace_id: traceId(n), span_id: root, service: 'checkout', operation: 'pay', start_time: start.toString(), end_time: (start + BigInt(rootMs) * 1_000_000n + 123n).toString() }];
-  for (let k = 1; k <= 2; k++) {
-    spans.push({
-      trace_id: traceId(n),
-      span_id: uuid(n * 10 + k, 0x5),
-      parent_span_id: root,
-      service: 'payment',
-      operation: 'charge',
-      start_time: (start + BigInt(k) * 1_000_000n).toString(),
-      end_time: (start + BigInt(k + 3) * 1_000_000n).toString(),
-      status: error && k === 1 ? 'error' : 'ok',
-    });
-  }
-  return spans;
+  return tailTrace({ n, startNs: BigInt(nsAt(nowMs - 1000)), rootMs, traceSalt: 0x7a11, spanSalt: 0x5, error, extraNs: 123n });
 }
 
 async function post(api: Api, spans: WireSpanInput[]): Promise<void> {
