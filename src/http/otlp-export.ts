@@ -30,19 +30,34 @@ export interface TraceExportTarget {
   windowMinutes: number;
 }
 
-/** Stores the request's mappable spans; rejects (StorageError) when the ingest log refuses them. */
-export async function exportTraces(request: OtlpTraceRequest, { store, admission, metrics, windowMinutes }: TraceExportTarget): Promise<ExportOutcome> {
+/**
+ * Stores the request's mappable spans; rejects (StorageError) when the ingest log refuses them.
+ *
+ * Not async itself: the request is mapped now, and only the batch (columns, no span objects) is
+ * held across the store's await. With the ingest log that await is a sync, and an async
+ * function keeps its parameters through every await: a dozen decoded requests held through
+ * their syncs outlived the young generation, which copied and promoted ~100 KB a request (the
+ * collector spent 1.4× the CPU on a 100-span OTLP request, most of it in the garbage collector).
+ * Callers let go of the decoded request too.
+ */
+export function exportTraces(request: OtlpTraceRequest, target: TraceExportTarget): Promise<ExportOutcome> {
   const mapping = mapOtlpRequest(request);
+  const batch = mapping.spans.length > 0 ? SpanBatch.fromSpans(mapping.spans, false) : undefined;
+  return storeMapped(batch, mapping.rejected, mapping.reasons, target);
+}
+
+async function storeMapped(batch: SpanBatch | undefined, unmapped: number, reasons: string[], { store, admission, metrics, windowMinutes }: TraceExportTarget): Promise<ExportOutcome> {
+  const mapped = batch?.length ?? 0;
   let outsideWindow = 0;
-  if (mapping.spans.length > 0) {
-    const result = await store.apply(SpanBatch.fromSpans(mapping.spans));
+  if (batch !== undefined) {
+    const result = await store.apply(batch);
     countStoredSpans(result, admission, metrics);
     outsideWindow = result.discardedStale + result.discardedFuture;
   }
-  if (mapping.rejected > 0) metrics.otlpSpansRejected.inc(mapping.rejected);
-  const rejected = mapping.rejected + outsideWindow;
-  const message = rejected === 0 ? '' : partialSuccessMessage(mapping, outsideWindow, windowMinutes);
-  return { rejected, message, mapped: mapping.spans.length, unmapped: mapping.rejected };
+  if (unmapped > 0) metrics.otlpSpansRejected.inc(unmapped);
+  const rejected = unmapped + outsideWindow;
+  const message = rejected === 0 ? '' : partialSuccessMessage({ rejected: unmapped, reasons }, outsideWindow, windowMinutes);
+  return { rejected, message, mapped, unmapped };
 }
 
 export interface LogsExportTarget {

@@ -104,6 +104,13 @@ export function otlpErrorHandler({ gate, maxBodyBytes, bodyLimitSetting, countRe
   });
 }
 
+/** The request's decoded body, no longer held by the request. */
+function takeBody(request: FastifyRequest): OtlpTraceRequest | undefined {
+  const body = request.body as OtlpTraceRequest | undefined;
+  request.body = undefined;
+  return body;
+}
+
 export const otlpRoutes: FastifyPluginAsync<OtlpRouteOptions> = async (app, { store, metrics, admission, gate, windowMinutes, maxBodyBytes, maxSpansPerRequest }) => {
   addOtlpBodyParsers(app, maxBodyBytes, 'MAX_BODY_BYTES', (body, encoding) => decodeTraceRequest(body, encoding, maxSpansPerRequest));
   app.setErrorHandler(
@@ -119,8 +126,9 @@ export const otlpRoutes: FastifyPluginAsync<OtlpRouteOptions> = async (app, { st
     async (request, reply) => {
       const encoding = encodingOf(request.headers['content-type']);
       // A body-less POST (no content-type) reaches here without a parser: an empty request.
-      const decoded = (request.body as OtlpTraceRequest | undefined) ?? { resourceSpans: [] };
-      const { rejected, message } = await exportTraces(decoded, { store, admission, metrics, windowMinutes });
+      // The decoded body is let go before the export waits for the ingest log (otlp-export.ts says why).
+      const exported = exportTraces(takeBody(request) ?? { resourceSpans: [] }, { store, admission, metrics, windowMinutes });
+      const { rejected, message } = await exported;
       return reply.code(200).type(contentTypeFor(encoding)).send(exportResponseBody(encoding, rejected, message));
     },
   );

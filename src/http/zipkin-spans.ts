@@ -64,29 +64,40 @@ export const zipkinSpansRoutes: FastifyPluginAsyncTypebox<ZipkinSpansRouteOption
     }
   });
 
+  /**
+   * The request's spans as a batch (columns only), or why they are refused. Synchronous, and the
+   * parsed body is let go: neither it nor the span objects are held through the ingest log's sync
+   * (otlp-export.ts says why).
+   */
+  function takeBatch(request: FastifyRequest): { batch: SpanBatch | undefined } | { error: string } {
+    const body: unknown = request.body;
+    request.body = undefined;
+    if (body === undefined) return { error: 'the request body is empty: send a JSON array of Zipkin v2 spans' };
+    if (!Array.isArray(body)) return { error: 'the request body must be a JSON array of Zipkin v2 spans' };
+    // Counted before validating, so an oversized request costs no schema pass over its spans.
+    if (body.length > maxSpansPerRequest) {
+      return { error: `the request holds ${body.length} spans, more than the limit of ${maxSpansPerRequest} (MAX_OTLP_SPANS_PER_REQUEST)` };
+    }
+    if (!validateSpans(body)) return { error: describeZipkinError(validateSpans.errors![0]!) };
+    const mapping = mapZipkinSpans(body as ZipkinSpan[]);
+    if (!mapping.ok) return { error: mapping.error };
+    return { batch: mapping.spans.length > 0 ? SpanBatch.fromSpans(mapping.spans, false) : undefined };
+  }
+
   app.post(
     '/api/v2/spans',
     // Refused under overload by the refusal gate, before routing; admitted, it waits its turn.
     { preParsing: gate.waitTurn('spans') },
     async (request, reply) => {
-      const body: unknown = request.body;
-      const refuse = (error: string) => {
+      const taken = takeBatch(request);
+      if ('error' in taken) {
         metrics.batchesRejected.inc({ reason: 'invalid' });
-        return reply.code(400).send({ error });
-      };
-      if (body === undefined) return refuse('the request body is empty: send a JSON array of Zipkin v2 spans');
-      if (!Array.isArray(body)) return refuse('the request body must be a JSON array of Zipkin v2 spans');
-      // Counted before validating, so an oversized request costs no schema pass over its spans.
-      if (body.length > maxSpansPerRequest) {
-        return refuse(`the request holds ${body.length} spans, more than the limit of ${maxSpansPerRequest} (MAX_OTLP_SPANS_PER_REQUEST)`);
+        return reply.code(400).send({ error: taken.error });
       }
-      if (!validateSpans(body)) return refuse(describeZipkinError(validateSpans.errors![0]!));
-      const mapping = mapZipkinSpans(body as ZipkinSpan[]);
-      if (!mapping.ok) return refuse(mapping.error);
-      if (mapping.spans.length > 0) {
+      if (taken.batch !== undefined) {
         // A StorageError (the ingest log could not make the batch durable) is answered 503 by the
         // error handler, like POST /spans (storage-refusal.ts).
-        const result = await store.apply(SpanBatch.fromSpans(mapping.spans));
+        const result = await store.apply(taken.batch);
         countStoredSpans(result, admission, metrics);
       }
       return reply.code(202).send();

@@ -115,8 +115,13 @@ export class SpanBatch {
     this.tagHashes[this.tagHashCount++] = hash;
   }
 
-  /** A batch of spans that came in as objects (the general path, OTLP, tests): the one conversion. */
-  static fromSpans(spans: readonly IngestSpan[]): SpanBatch {
+  /**
+   * A batch of spans that came in as objects (the general path, OTLP, tests): the one conversion.
+   * It keeps `spans` for spanAt() and toIngestSpans(), unless `keepSpans` is false: then it holds
+   * only its columns (spanAt() rebuilds equal objects), so that the objects can be collected while
+   * the batch waits for the ingest log's sync.
+   */
+  static fromSpans(spans: readonly IngestSpan[], keepSpans = true): SpanBatch {
     const batch = new SpanBatch(Math.max(1, spans.length));
     const words = new Uint32Array(ID_WORDS);
     for (const span of spans) {
@@ -153,7 +158,7 @@ export class SpanBatch {
       batch.tagEnds[i] = batch.tagHashCount;
       batch.length++;
     }
-    batch.source = spans;
+    if (keepSpans) batch.source = spans;
     return batch;
   }
 

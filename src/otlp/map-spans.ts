@@ -161,7 +161,7 @@ export function mapOtlpRequest(request: OtlpTraceRequest): OtlpMapping {
 }
 
 /** The partial-success message: why spans were rejected, and how many were outside the window. */
-export function partialSuccessMessage(mapping: OtlpMapping, outsideWindow: number, windowMinutes: number): string {
+export function partialSuccessMessage(mapping: Pick<OtlpMapping, 'rejected' | 'reasons'>, outsideWindow: number, windowMinutes: number): string {
   const parts: string[] = [];
   if (mapping.rejected > 0) {
     const more = mapping.rejected - mapping.reasons.length;
