@@ -14,10 +14,11 @@
 // as the parser reads it, and refused (closing the connection) when it no longer fits.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PassThrough, Transform, type Readable } from 'node:stream';
-import type { FastifyReply, FastifyRequest, preParsingHookHandler } from 'fastify';
+import { Transform, type Readable } from 'node:stream';
+import type { FastifyReply, FastifyRequest, preParsingHookHandler, RequestPayload } from 'fastify';
 import { encodingOf, RpcCode, statusBody } from '../../otlp/otlp-body.js';
 import { REFUSAL_REASONS, type AdmissionControl, type Refusal, type RefusalReason } from './admission-control.js';
+import { BodyReplay } from './body-replay.js';
 import type { InflightBodies } from './inflight-bodies.js';
 
 export type IngestKind = 'spans' | 'otlp' | 'logs';
@@ -141,10 +142,8 @@ export class RefusalGate {
         const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received);
         this.admission.waitTurn((overdue) => {
           if (overdue) return refuseOverdue();
-          const replay = new PassThrough() as PassThrough & { receivedEncodedLength: number };
-          replay.receivedEncodedLength = received;
-          replay.end(body);
-          done(null, replay);
+          // Fastify reads only on/removeListener/resume and receivedEncodedLength of it (body-replay.ts).
+          done(null, new BodyReplay(body, received) as unknown as RequestPayload);
         });
       };
       const onError = (error: Error) => {
