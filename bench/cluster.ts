@@ -1,6 +1,6 @@
 // npm run bench:cluster: ingest through cluster mode, as issue 17 sizes it. Starts nats-server(s)
-// (1 at R=1, or 3 at R=3 with --replicas=3) and collector nodes (src/main.ts processes with
-// NATS_URL) on loopback, then a closed loop of 12-span POST /spans batches (bench/lib's raw
+// (1 at R=1, or 3 at R=3 with --replicas=3) and collector nodes (`node dist/src/main.js`, as
+// `npm start` runs them, built first; with NATS_URL) on loopback, then a closed loop of 12-span POST /spans batches (bench/lib's raw
 // client and body templates, spread over the nodes) and reports:
 //   - spans/s accepted (202s only) and the latency of the answers;
 //   - CPU-seconds per million accepted spans of each process (collector nodes: ingest and
@@ -19,7 +19,7 @@
 //                                           --victim-spans=2000000 spans to complete answers on the
 //                                           other (bench/lib/cluster-takeover.ts)
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'undici';
 import { startNats, freePort } from '../tools/cluster/nats-servers.js';
@@ -61,8 +61,9 @@ async function startNode(urls: string | undefined, id: string): Promise<Node> {
   const port = await freePort();
   const cluster = urls === undefined ? {} : { NATS_URL: urls, NODE_ID: id, NATS_REPLICAS: String(replicas) };
   // OTLP_GRPC_PORT 0: two nodes on one machine cannot both take the default 4317.
-  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', OTLP_GRPC_PORT: '0', LOG_LEVEL: 'warn', STORAGE: 'memory', INGEST_DELAY_TARGET_MS: '0', ...cluster };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  // The shipped defaults otherwise (load shedding on), compiled as `npm start` runs them.
+  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', OTLP_GRPC_PORT: '0', LOG_LEVEL: 'warn', STORAGE: 'memory', ...cluster };
+  const child = spawn(process.execPath, ['dist/src/main.js'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
     try {
@@ -96,6 +97,8 @@ async function baseline(): Promise<void> {
 
 async function main(): Promise<void> {
   if (args.includes('--takeover')) return runTakeover({ victimSpans: Number(arg('victim-spans', '2000000')), connections, spansPerBody });
+  // The nodes run the compiled collector, as `npm start` does.
+  if (spawnSync('npm', ['run', 'build:server'], { stdio: ['ignore', 'ignore', 'inherit'] }).status !== 0) throw new Error('npm run build:server failed');
   if (args.includes('--baseline')) await baseline();
   const nats = await startNats(replicas === 3 ? 3 : 1);
   const nodes: Node[] = [];

@@ -36,8 +36,9 @@ function parseDuration(text: string): number {
 }
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-// --disk: the ingest rows write ahead to a temporary DATA_DIR (STORAGE=disk, the shipped default).
-const disk = args.includes('--disk');
+// The ingest rows write ahead to a temporary DATA_DIR, as the shipped default (STORAGE=disk) does;
+// --memory measures them with STORAGE=memory instead, a context row. (--disk is accepted, and changes nothing.)
+const disk = !args.includes('--memory');
 const { ingestFigure, floorFigure } = ingestFigures({ nextPort: () => nextPort++, durationMs: () => ingestMs, disk });
 const storageNote = disk ? ', STORAGE=disk' : ', STORAGE=memory';
 
@@ -378,7 +379,7 @@ function save(failure?: string): void {
   mkdirSync('bench/results', { recursive: true });
   const meta = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, memoryBytes: totalmem(), quick, ingestMs, failure };
   const only = (protocolsArg === undefined ? '' : `-${protocolsArg.join('+')}`) + (args.includes('--loops-only') ? '-loops' : args.includes('--restart-only') ? '-restart' : '');
-  const file = `bench/results/${which}${only}${disk ? '-disk' : ''}${quick ? '-quick' : ''}${failure ? '-failed' : ''}.json`;
+  const file = `bench/results/${which}${only}${disk ? '' : '-memory'}${quick ? '-quick' : ''}${failure ? '-failed' : ''}.json`;
   writeFileSync(file, JSON.stringify({ meta, figures: json, table }, null, 2) + '\n');
   process.stderr.write(`bench: results written to ${file}\n`);
 }
