@@ -35,16 +35,27 @@ export interface NatsCluster {
   stop(): Promise<void>;
 }
 
+/** Ports freePort() handed out lately, oldest first. */
+const recentPorts: number[] = [];
+
 /**
  * A loopback port free a moment ago, for servers that take ports on their command line, not 0
  * (nats-server here; the collector processes of test/ingest-log/collector-process.ts).
  */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  // Ports are often taken before any is bound (a cluster's client and route ports, then the
+  // servers): the kernel may hand out a port it just released again, so this process never
+  // hands out one it gave lately (two servers of one test once got the same port).
+  for (;;) {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    await new Promise((resolve) => server.close(resolve));
+    if (recentPorts.includes(port)) continue;
+    recentPorts.push(port);
+    if (recentPorts.length > 256) recentPorts.shift();
+    return port;
+  }
 }
 
 /** nats-server on PATH, else where Debian puts it (/usr/sbin is not on every user's PATH). */
