@@ -6,7 +6,7 @@
 //
 //   npx tsx bench/ab-otlp-transports.ts [--rounds=4] [--duration=10s]
 
-import { pinSelf, startWorker } from './lib/child.js';
+import { cpuMicrosOf, pinSelf, startWorker } from './lib/child.js';
 import { runGrpcLoad } from './lib/grpc-load.js';
 import { OtlpBodyTemplate } from './lib/otlp-body-template.js';
 import { runRawLoad } from './lib/raw-http-client.js';
@@ -29,10 +29,7 @@ async function run(transport: 'http' | 'grpc'): Promise<{ spansPerSec: number; s
     const r = await runRawLoad({ host: '127.0.0.1', port, connections: 16, durationMs: ms, path: '/v1/traces', contentType: 'application/x-protobuf', nextBody: () => template.next() });
     return { ok: r.byStatus[200] ?? 0, requests: r.requests, elapsedMs: r.elapsedMs };
   };
-  const cpuMicros = async () => {
-    server.send({ cpu: true });
-    return (await server.next<{ cpuMicros: number }>()).cpuMicros;
-  };
+  const cpuMicros = () => cpuMicrosOf(server);
   await load(3000); // warm-up
   const cpuBefore = await cpuMicros();
   const r = await load(durationMs);

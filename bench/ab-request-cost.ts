@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BodyTemplate } from './lib/body-template.js';
 import { CallgrindServer, type InstructionCounts } from './lib/callgrind-server.js';
-import { pinSelf, startWorker } from './lib/child.js';
+import { cpuMicrosOf, pinSelf, startWorker } from './lib/child.js';
 import { runRawLoad } from './lib/raw-http-client.js';
 
 const option = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -63,10 +63,7 @@ async function measureCpu(checkout: string, durationMs: number): Promise<CpuFigu
   const template = newTemplate();
   const load = (ms: number) => runRawLoad({ host: '127.0.0.1', port, connections, durationMs: ms, path: '/spans', nextBody: () => template.next() });
   await load(3000);
-  const cpuMicros = async () => {
-    server.send({ cpu: true });
-    return (await server.next<{ cpuMicros: number }>()).cpuMicros;
-  };
+  const cpuMicros = () => cpuMicrosOf(server);
   const procBefore = processCpu(server.child.pid!);
   const cpuBefore = await cpuMicros();
   const r = await load(durationMs);

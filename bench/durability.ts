@@ -25,7 +25,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { BodyTemplate } from './lib/body-template.js';
-import { startWorker, type WorkerProcess } from './lib/child.js';
+import { cpuMicrosOf, startWorker, type WorkerProcess } from './lib/child.js';
 import { percentile, runRawLoad } from './lib/raw-http-client.js';
 
 export interface Row {
@@ -63,10 +63,7 @@ async function closedLoop(storage: Storage, port: number, spansPerBody: number, 
     const template = new BodyTemplate(runId(), spansPerBody, true, BigInt(Date.now()) * 1_000_000n);
     const load = (durationMs: number) => runRawLoad({ host: '127.0.0.1', port, connections, durationMs, path: '/spans', nextBody: () => template.next() });
     await load(3000);
-    const cpuMicros = async () => {
-      server.send({ cpu: true });
-      return (await server.next<{ cpuMicros: number }>()).cpuMicros;
-    };
+    const cpuMicros = () => cpuMicrosOf(server);
     const cpuBefore = await cpuMicros();
     const r = await load(ms);
     const cpuUsed = (await cpuMicros()) - cpuBefore;

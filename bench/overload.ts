@@ -12,7 +12,7 @@
 
 import { spawn } from 'node:child_process';
 import { BodyTemplate } from './lib/body-template.js';
-import { startWorker, type WorkerProcess } from './lib/child.js';
+import { cpuMicrosOf, startWorker, type WorkerProcess } from './lib/child.js';
 import { runOpenLoad, type OpenLoadResult } from './lib/open-loop-client.js';
 import { percentile, RawGetConnection, runRawLoad } from './lib/raw-http-client.js';
 
@@ -44,10 +44,7 @@ async function startServer(mode: Mode, port: number): Promise<Server> {
   return {
     port,
     worker,
-    async cpuMicros() {
-      worker.send({ cpu: true });
-      return (await worker.next<{ cpuMicros: number }>()).cpuMicros;
-    },
+    cpuMicros: () => cpuMicrosOf(worker),
   };
 }
 

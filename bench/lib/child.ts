@@ -15,6 +15,12 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
+/** The CPU time (µs, all threads) a collector worker (bench/lib/serve.ts) has used so far. */
+export async function cpuMicrosOf(worker: WorkerProcess): Promise<number> {
+  worker.send({ cpu: true });
+  return (await worker.next<{ cpuMicros: number }>()).cpuMicros;
+}
+
 export function startWorker(script: string, args: string[], options: { cpu?: number; nodeArgs?: string[] } = {}): WorkerProcess {
   const nodeArgv = [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...args];
   const command = hasTaskset && options.cpu !== undefined ? 'taskset' : process.execPath;

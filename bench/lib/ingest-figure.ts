@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BodyTemplate } from './body-template.js';
-import { startWorker } from './child.js';
+import { cpuMicrosOf, startWorker } from './child.js';
 import { runGrpcLoad } from './grpc-load.js';
 import { OtlpBodyTemplate } from './otlp-body-template.js';
 import { percentile, runRawLoad } from './raw-http-client.js';
@@ -52,10 +52,7 @@ export function ingestFigures(options: { nextPort: () => number; durationMs: () 
       return { ...r, accepted: r.byStatus[protocol === 'otlp-http' ? 200 : 202] ?? 0, statuses: r.byStatus };
     };
     await load(3000); // warm-up: JIT, connection set-up
-    const cpuMicros = async () => {
-      server.send({ cpu: true });
-      return (await server.next<{ cpuMicros: number }>()).cpuMicros;
-    };
+    const cpuMicros = () => cpuMicrosOf(server);
     const cpuBefore = await cpuMicros();
     const r = await load(options.durationMs());
     const cpuUsed = (await cpuMicros()) - cpuBefore;
