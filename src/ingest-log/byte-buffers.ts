@@ -5,6 +5,14 @@
 // (times in whole seconds are below it) stay exact: above 2^31 the writer divides instead of
 // shifting, since JS bit operations work on 32 bits.
 
+/** `array` if it holds `needed` elements, else a copy of it in one twice as long (or `needed`). */
+export function withRoom<T extends Uint8Array | Uint32Array | Float64Array>(array: T, needed: number): T {
+  if (needed <= array.length) return array;
+  const grown = new (array.constructor as new (length: number) => T)(Math.max(needed, array.length * 2));
+  grown.set(array as never);
+  return grown;
+}
+
 /** Writes `value` (a non-negative integer up to 2^53) as a varint at `at`, room being there; returns the next offset. */
 export function putVarint(buffer: Buffer, at: number, value: number): number {
   while (value >= 0x80000000) {

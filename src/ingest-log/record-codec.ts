@@ -33,7 +33,7 @@ import { ID_WORDS, SPAN_HAS_PARENT, SPAN_NEGATIVE_START, SpanBatch, TIME_FIELDS 
 import { uuidFromWords, writeUuidWords } from '../codec/uuid-words.js';
 import type { IngestLog } from '../logs/log-store.js';
 import type { TailDecisions } from '../sampling/sampling-options.js';
-import { ByteReader, RecordFormatError, type ByteWriter } from './byte-buffers.js';
+import { ByteReader, RecordFormatError, withRoom, type ByteWriter } from './byte-buffers.js';
 import { RECORD_SPANS } from './span-record-encoder.js';
 
 export { encodeSpanBatch, RECORD_SPANS } from './span-record-encoder.js';
@@ -113,12 +113,6 @@ let traceWords = new Uint32Array(64 * 4);
 let hashes = new Uint32Array(1024);
 let hashStart = new Uint32Array(65);
 
-function grownHashes(from: Uint32Array, needed: number): Uint32Array<ArrayBuffer> {
-  const grown = new Uint32Array(Math.max(needed, from.length * 2));
-  grown.set(from);
-  return grown;
-}
-
 /** Byte range of each ASCII tag text in the record's buffer. */
 let tagFrom = new Uint32Array(64);
 let tagTo = new Uint32Array(64);
@@ -167,7 +161,7 @@ function decodeSpans(reader: ByteReader): SpanBatch {
     } else tags[t] = buffer.toString('utf8', from, from + bytes);
     const count = reader.varint();
     const first = hashStart[t]!;
-    if (hashes.length < first + count) hashes = grownHashes(hashes, first + count);
+    hashes = withRoom(hashes, first + count);
     for (let h = 0; h < count; h++) hashes[first + h] = reader.u32();
     hashStart[t + 1] = first + count;
   }

@@ -10,6 +10,7 @@ import { ID_WORDS, SpanBatch, TIME_FIELDS } from '../ingest/span-batch.js';
 import type { IngestLog } from '../logs/log-store.js';
 import type { TailDecisions } from '../sampling/sampling-options.js';
 import { RECORD_DECISIONS, RECORD_LOGS, RECORD_SPANS } from './record-codec.js';
+import { withRoom } from './byte-buffers.js';
 
 /** Spans a chunk holds before it is sent (the worker sends a record whole, so one may be bigger). */
 export const CHUNK_SPANS = 16 * 1024;
@@ -52,13 +53,6 @@ export function transferList(chunk: ReplayChunk): ArrayBuffer[] {
   return [chunk.kinds, chunk.appendMs, chunk.offsets, chunk.spanEnds, chunk.ids, chunk.times, chunk.flags, chunk.services, chunk.operations, chunk.tagKinds, chunk.tagsAt, chunk.tagEnds, chunk.tagHashes, chunk.tagBytes].map(
     (array) => array.buffer as ArrayBuffer,
   );
-}
-
-function grow<T extends Uint8Array | Uint32Array | Float64Array>(array: T, needed: number): T {
-  if (needed <= array.length) return array;
-  const grown = new (array.constructor as new (length: number) => T)(Math.max(needed, array.length * 2));
-  grown.set(array as never);
-  return grown;
 }
 
 /** Builds chunks in the worker, record by record. */
@@ -122,10 +116,10 @@ export class ChunkBuilder {
   private addRecord(kind: number, appendMs: number, offset: number): void {
     const c = this.chunk;
     const r = c.records++;
-    c.kinds = grow(c.kinds, r + 1);
-    c.appendMs = grow(c.appendMs, r + 1);
-    c.offsets = grow(c.offsets, r + 1);
-    c.spanEnds = grow(c.spanEnds, r + 1);
+    c.kinds = withRoom(c.kinds, r + 1);
+    c.appendMs = withRoom(c.appendMs, r + 1);
+    c.offsets = withRoom(c.offsets, r + 1);
+    c.spanEnds = withRoom(c.spanEnds, r + 1);
     c.kinds[r] = kind;
     c.appendMs[r] = appendMs;
     c.offsets[r] = offset;
@@ -148,18 +142,18 @@ export class ChunkBuilder {
     const n = batch.length;
     const first = this.spans;
     const end = first + n;
-    c.ids = grow(c.ids, end * ID_WORDS);
-    c.times = grow(c.times, end * TIME_FIELDS);
-    c.flags = grow(c.flags, end);
-    c.services = grow(c.services, end);
-    c.operations = grow(c.operations, end);
-    c.tagKinds = grow(c.tagKinds, end);
-    c.tagsAt = grow(c.tagsAt, end * 2);
-    c.tagEnds = grow(c.tagEnds, end);
+    c.ids = withRoom(c.ids, end * ID_WORDS);
+    c.times = withRoom(c.times, end * TIME_FIELDS);
+    c.flags = withRoom(c.flags, end);
+    c.services = withRoom(c.services, end);
+    c.operations = withRoom(c.operations, end);
+    c.tagKinds = withRoom(c.tagKinds, end);
+    c.tagsAt = withRoom(c.tagsAt, end * 2);
+    c.tagEnds = withRoom(c.tagEnds, end);
     c.ids.set(batch.ids.subarray(0, n * ID_WORDS), first * ID_WORDS);
     c.times.set(batch.times.subarray(0, n * TIME_FIELDS), first * TIME_FIELDS);
     c.flags.set(batch.flags.subarray(0, n), first);
-    c.tagHashes = grow(c.tagHashes, this.tagHashCount + batch.tagHashCount);
+    c.tagHashes = withRoom(c.tagHashes, this.tagHashCount + batch.tagHashCount);
     c.tagHashes.set(batch.tagHashes.subarray(0, batch.tagHashCount), this.tagHashCount);
     this.copiedTags.clear();
     for (let i = 0; i < n; i++) {
@@ -179,7 +173,7 @@ export class ChunkBuilder {
         let copiedAt = this.copiedTags.get(from);
         if (copiedAt === undefined) {
           copiedAt = this.tagByteCount;
-          c.tagBytes = grow(c.tagBytes, copiedAt + to - from);
+          c.tagBytes = withRoom(c.tagBytes, copiedAt + to - from);
           c.tagBytes.set(batch.body!.subarray(from, to), copiedAt);
           this.tagByteCount += to - from;
           this.copiedTags.set(from, copiedAt);
@@ -188,7 +182,7 @@ export class ChunkBuilder {
         c.tagsAt[2 * at] = copiedAt;
         c.tagsAt[2 * at + 1] = copiedAt + to - from;
       } else {
-        c.tagBytes = grow(c.tagBytes, this.tagByteCount + text.length * 3);
+        c.tagBytes = withRoom(c.tagBytes, this.tagByteCount + text.length * 3);
         const written = Buffer.from(c.tagBytes.buffer, c.tagBytes.byteOffset, c.tagBytes.length).write(text, this.tagByteCount, 'utf8');
         c.tagKinds[at] = TAGS_UTF8;
         c.tagsAt[2 * at] = this.tagByteCount;

@@ -11,7 +11,7 @@
 //   a call into C++ per name per batch.
 
 import { ID_WORDS, SPAN_HAS_PARENT, SPAN_NEGATIVE_START, TIME_FIELDS, type SpanBatch } from '../ingest/span-batch.js';
-import { putVarint, type ByteWriter } from './byte-buffers.js';
+import { putVarint, withRoom, type ByteWriter } from './byte-buffers.js';
 
 export const RECORD_SPANS = 1;
 
@@ -141,13 +141,6 @@ function sameTags(batch: SpanBatch, a: number, b: number): boolean {
   return false;
 }
 
-function grow(array: Uint32Array<ArrayBuffer>, needed: number): Uint32Array<ArrayBuffer> {
-  if (array.length >= needed) return array;
-  const grown = new Uint32Array(Math.max(needed, array.length * 2));
-  grown.set(array);
-  return grown;
-}
-
 /** Writes four 32-bit words of `words` from `offset` as 16 little-endian bytes at `at`. */
 function putWords4(buffer: Buffer, at: number, words: Uint32Array, offset: number): number {
   for (let w = offset; w < offset + 4; w++) {
@@ -183,8 +176,8 @@ export function encodeSpanBatch(batch: SpanBatch, appendMs: number, out: ByteWri
   spanByWord.clear(n);
   traceByWord.clear(n);
   tagByHash.clear(n);
-  traceSpans = grow(traceSpans, n);
-  tagSpans = grow(tagSpans, n);
+  traceSpans = withRoom(traceSpans, n);
+  tagSpans = withRoom(tagSpans, n);
   traceCount = 0;
   tagCount = 0;
   names.length = 0;
