@@ -1,5 +1,7 @@
 // npm run bench:overload: the shipped defaults against the same build with load shedding off
 // (INGEST_DELAY_TARGET_MS=0), in one run. The collector is pinned to CPU 0, the load to CPU 1.
+// Both sides write ahead to an ingest log in a fresh temporary DATA_DIR, as `npm start` does;
+// `--memory` runs them with STORAGE=memory instead, as a context row.
 //
 // - s and r, the collector's CPU time per accepted and per refused request (process.cpuUsage,
 //   user + system), from a run with shedding off and a run where every batch is refused.
@@ -11,6 +13,9 @@
 // - Queries during each run, a burst, and the upstream emitter at 10×.
 
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BodyTemplate } from './lib/body-template.js';
 import { cpuMicrosOf, startWorker, type WorkerProcess } from './lib/child.js';
 import { runOpenLoad, type OpenLoadResult } from './lib/open-loop-client.js';
@@ -26,6 +31,9 @@ export interface Row {
 
 type Mode = 'default' | 'unshed' | 'refuse-all';
 
+/** Arrivals the open-loop generator lets wait for a connection; more are dropped (open-loop-client.ts). */
+const GENERATOR_BACKLOG = 1024;
+
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const pct = (x: number) => `${fmt(x * 100, 1)}%`;
 const runId = () => Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0');
@@ -34,17 +42,23 @@ const p99 = (xs: number[]) => percentile(Float64Array.from(xs).sort(), 0.99);
 
 interface Server {
   port: number;
-  worker: WorkerProcess;
   cpuMicros(): Promise<number>;
+  stop(): Promise<void>;
 }
 
-async function startServer(mode: Mode, port: number): Promise<Server> {
-  const worker = startWorker('bench/lib/serve.ts', ['bucket', String(port), mode], { cpu: 0 });
+/** With `disk`, a fresh DATA_DIR that goes with the server. */
+async function startServer(mode: Mode, port: number, disk: boolean, targetMs: number | undefined): Promise<Server> {
+  const dataDir = disk ? mkdtempSync(join(tmpdir(), 'traced-overload-')) : undefined;
+  const flags = [mode, ...(dataDir === undefined ? [] : [`disk=${dataDir}`]), ...(mode === 'default' && targetMs !== undefined ? [`target=${targetMs}`] : [])].join(',');
+  const worker = startWorker('bench/lib/serve.ts', ['bucket', String(port), flags], { cpu: 0 });
   await worker.next();
   return {
     port,
-    worker,
     cpuMicros: () => cpuMicrosOf(worker),
+    async stop() {
+      await worker.stop();
+      if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -63,6 +77,9 @@ async function seedTraceIds(port: number): Promise<string[]> {
   return ids;
 }
 
+/** Set when the query probe could not raise its priority (not root): its timings then include its wait for CPU 1. */
+let probeAtNormalPriority = false;
+
 /**
  * GET /traces?limit=1000 then GET /traces/{id}, four times a second while `during` runs: a few
  * dashboards and an engineer. A listing over millions of traces is milliseconds of the core's
@@ -71,7 +88,7 @@ async function seedTraceIds(port: number): Promise<string[]> {
  */
 async function probeQueries<T>(port: number, ids: string[], during: () => Promise<T>): Promise<[T, { listMs: number[]; byIdMs: number[]; failures: number }]> {
   const probe = startWorker('bench/lib/query-probe.ts', [String(port), '250'], { cpu: 1 });
-  await probe.next();
+  if (!(await probe.next<{ raised: boolean }>()).raised) probeAtNormalPriority = true;
   probe.send({ ids });
   const result = await during();
   probe.send({ stop: true });
@@ -80,8 +97,9 @@ async function probeQueries<T>(port: number, ids: string[], during: () => Promis
   return [result, queries];
 }
 
-export async function run(options: { quick: boolean; port: () => number; sections?: string[] }): Promise<{ rows: Row[]; json: Record<string, unknown> }> {
+export async function run(options: { quick: boolean; port: () => number; sections?: string[]; memory?: boolean; targetMs?: number; loops?: string[]; multiples?: number[] }): Promise<{ rows: Row[]; json: Record<string, unknown> }> {
   const { quick } = options;
+  const disk = options.memory !== true;
   const wants = (section: string) => options.sections === undefined || options.sections.includes(section);
   const rows: Row[] = [];
   const json: Record<string, unknown> = {};
@@ -90,7 +108,7 @@ export async function run(options: { quick: boolean; port: () => number; section
 
   /** One closed-loop segment on a fresh server: accepted requests and CPU per request. */
   async function closedSegment(mode: Mode, spans: number, connections: number, withQueries: boolean) {
-    const server = await startServer(mode, options.port());
+    const server = await startServer(mode, options.port(), disk, options.targetMs);
     const ids = withQueries ? await seedTraceIds(server.port) : [];
     const template = new BodyTemplate(runId(), spans, true, BigInt(Date.now()) * 1_000_000n);
     const load = (durationMs: number) =>
@@ -102,7 +120,7 @@ export async function run(options: { quick: boolean; port: () => number; section
       return { r, cpuMicros: (await server.cpuMicros()) - cpu0 };
     };
     const [{ r, cpuMicros }, queries] = withQueries ? await probeQueries(server.port, ids, measured) : [await measured(), undefined];
-    await server.worker.stop();
+    await server.stop();
     const accepted = r.byStatus[202] ?? 0;
     return { accepted, requests: r.requests, elapsedMs: r.elapsedMs, spans: template.spans, cpuMicros, queries, latenciesMs: r.latenciesMs };
   }
@@ -134,7 +152,8 @@ export async function run(options: { quick: boolean; port: () => number; section
     [108, 16],
     [108, 64],
   ];
-  for (const [spans, connections] of wants('closed') ? closedLoops : []) {
+  const loopWanted = ([spans, connections]: readonly [number, number]) => options.loops === undefined || options.loops.includes(`${spans === 10 ? 12 : spans}x${connections}`);
+  for (const [spans, connections] of wants('closed') ? closedLoops.filter(loopWanted) : []) {
     process.stderr.write(`bench: overload: closed loop, ${spans === 10 ? '12' : spans}-span batches, ${connections} connections…\n`);
     const segments: Array<{ mode: Mode } & Awaited<ReturnType<typeof closedSegment>>> = [];
     for (const mode of ['unshed', 'default', 'default', 'unshed'] as const) segments.push({ mode, ...(await closedSegment(mode, spans, connections, true)) });
@@ -164,17 +183,17 @@ export async function run(options: { quick: boolean; port: () => number; section
     const template = new BodyTemplate(runId(), 108, true, BigInt(Date.now()) * 1_000_000n);
     return () => template.next();
   };
-  for (const multiple of wants('open') ? [2, 5, 10] : []) {
+  for (const multiple of wants('open') ? (options.multiples ?? [2, 5, 10]) : []) {
     process.stderr.write(`bench: overload: open loop at ${multiple}× capacity…\n`);
-    const server = await startServer('default', options.port());
+    const server = await startServer('default', options.port(), disk, options.targetMs);
     const ids = await seedTraceIds(server.port);
     const [{ load, cpuMicros, cpuSeconds }, queries] = await probeQueries(server.port, ids, async () => {
       const cpu0 = await server.cpuMicros();
       const started = performance.now();
-      const load = await runOpenLoad({ host: '127.0.0.1', port: server.port, path: '/spans', durationMs: openMs, ratePerSec: () => capacity * multiple, maxConnections: 1024, nextBody: bodies108() });
+      const load = await runOpenLoad({ host: '127.0.0.1', port: server.port, path: '/spans', durationMs: openMs, ratePerSec: () => capacity * multiple, maxConnections: 1024, maxBacklog: GENERATOR_BACKLOG, nextBody: bodies108() });
       return { load, cpuMicros: (await server.cpuMicros()) - cpu0, cpuSeconds: (performance.now() - started) / 1000 };
     });
-    await server.worker.stop();
+    await server.stop();
     const o = openFigures(load, s, r);
     // What a refusal cost in this run: the collector's CPU time less s per accepted batch (the
     // query probe's share included), over the refusals. Past a few thousand a second on 1,024
@@ -184,13 +203,13 @@ export async function run(options: { quick: boolean; port: () => number; section
     let acceptedAll = 0;
     for (let i = 0; i < answered; i++) if (load.status[i] === 202) acceptedAll++;
     const rInRun = (cpuMicros - acceptedAll * s) / Math.max(1, answered - acceptedAll);
-    const gStarInRun = (1 - (o.arrivalsPerSec * rInRun) / 1e6) / ((s - rInRun) / 1e6);
+    const gStarInRun = (1 - (o.reachedPerSec * rInRun) / 1e6) / ((s - rInRun) / 1e6);
     const figures = { multiple, offeredPerSec: capacity * multiple, ...o, busyShare, rInRunMicros: rInRun, gStarInRun, listP99Ms: p99(queries.listMs), byIdP99Ms: p99(queries.byIdMs), queryFailures: queries.failures };
     json[`open_${multiple}x`] = figures;
     rows.push({
-      figure: `open loop (Poisson), 108-span batches, ${multiple}× capacity (${fmt(figures.offeredPerSec)} requests/s offered; ${fmt(o.arrivalsPerSec)} arrived)`,
+      figure: `open loop (Poisson), 108-span batches, ${multiple}× capacity (${fmt(figures.offeredPerSec)} requests/s offered; ${fmt(o.arrivalsPerSec)} arrived, ${pct(o.droppedShare)} dropped by the generator: ${fmt(o.reachedPerSec)}/s, ${fmt(o.reachedPerSec / capacity, 1)}× capacity, reached the collector)`,
       target: 'goodput ≥ 90% of g*; accepted p99 < 50 ms after 5 s; queries p99 < 50 / < 10 ms',
-      bucket: `goodput ${fmt(o.goodputPerSec)} req/s, g* ${fmt(o.gStar)} → **${o.gStar > 0 ? pct(o.goodputPerSec / o.gStar) : 'g* ≤ 0: r·λ ≥ 1'}** (collector ${pct(busyShare)} busy; r in this run ${fmt(rInRun, 1)} µs, g* with it ${fmt(gStarInRun)}${gStarInRun > 0 ? ` → ${pct(o.goodputPerSec / gStarInRun)}` : ''}); accepted p99 ${fmt(o.acceptedP99Ms, 1)} ms; ${pct(o.refusedShare)} refused, ${pct(o.unansweredShare)} unanswered; list p99 ${fmt(figures.listP99Ms, 1)} ms, by id p99 ${fmt(figures.byIdP99Ms, 2)} ms`,
+      bucket: `goodput ${fmt(o.goodputPerSec)} req/s, g* ${fmt(o.gStar)} → **${o.gStar > 0 ? pct(o.goodputPerSec / o.gStar) : 'g* ≤ 0: r·λ ≥ 1'}** (collector ${pct(busyShare)} busy; r in this run ${fmt(rInRun, 1)} µs, g* with it ${fmt(gStarInRun)}${gStarInRun > 0 ? ` → ${pct(o.goodputPerSec / gStarInRun)}` : ''}); accepted p99 ${fmt(o.acceptedP99Ms, 1)} ms (${fmt(o.acceptedFromSendP99Ms, 1)} ms from its write); ${pct(o.refusedShare)} refused, ${pct(o.unansweredShare)} unanswered; load generator ${pct(o.clientBusyShare)} busy, ${fmt(o.sentPerSec)} requests/s answered; list p99 ${fmt(figures.listP99Ms, 1)} ms, by id p99 ${fmt(figures.byIdP99Ms, 2)} ms`,
       reference: '—',
     });
   }
@@ -198,7 +217,7 @@ export async function run(options: { quick: boolean; port: () => number; section
   // A burst: 0.5× capacity, 5 s at 5×, then 0.5× again; the shed share read from /metrics.
   if (wants('burst')) {
     process.stderr.write('bench: overload: burst…\n');
-    const server = await startServer('default', options.port());
+    const server = await startServer('default', options.port(), disk, options.targetMs);
     const burstFrom = 3000;
     const burstTo = 8000;
     const endMs = quick ? 12_000 : 14_000;
@@ -213,12 +232,12 @@ export async function run(options: { quick: boolean; port: () => number; section
       }
     })();
     const load = await runOpenLoad({
-      host: '127.0.0.1', port: server.port, path: '/spans', durationMs: endMs, maxConnections: 1024, nextBody: bodies108(),
+      host: '127.0.0.1', port: server.port, path: '/spans', durationMs: endMs, maxConnections: 1024, maxBacklog: GENERATOR_BACKLOG, nextBody: bodies108(),
       ratePerSec: (t) => capacity * (t >= burstFrom && t < burstTo ? 5 : 0.5),
     });
     await watch;
     metrics.close();
-    await server.worker.stop();
+    await server.stop();
     const peak = Math.max(...readings.filter((x) => x.atMs >= burstFrom && x.atMs < burstTo).map((x) => x.share));
     const lastShedding = readings.filter((x) => x.atMs >= burstTo && x.share > 0).at(-1);
     const recoveryMs = lastShedding === undefined ? 0 : lastShedding.atMs + 100 - burstTo;
@@ -228,7 +247,7 @@ export async function run(options: { quick: boolean; port: () => number; section
     rows.push({
       figure: 'burst: 5 s at 5× capacity, then 0.5×',
       target: 'shed share back to 0 within 2 s',
-      bucket: `peak share ${pct(peak)}; back to 0 **${fmt(recoveryMs)} ms** after the burst; ${fmt(lateRefusals)} refusals from 2 s after it`,
+      bucket: `peak share ${pct(peak)}; back to 0 **${fmt(recoveryMs)} ms** after the burst; ${fmt(lateRefusals)} refusals from 2 s after it; the generator dropped ${pct(load.dropped / Math.max(1, load.arrivals))} of all arrivals (it was ${pct(load.clientCpuSeconds / (endMs / 1000))} busy)`,
       reference: '—',
     });
   }
@@ -236,14 +255,14 @@ export async function run(options: { quick: boolean; port: () => number; section
   // The upstream emitter at 10× (200 workers), verified.
   if (wants('emit')) {
     process.stderr.write('bench: overload: npm run emit -- --workers 200…\n');
-    const server = await startServer('default', options.port());
+    const server = await startServer('default', options.port(), disk, options.targetMs);
     const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
       const child = spawn('taskset', ['-c', '1', process.execPath, '--import', 'tsx', 'tools/emit/main.ts', '--target', `http://127.0.0.1:${server.port}`, '--workers', '200', '--duration', quick ? '10s' : '20s'], { stdio: ['ignore', 'pipe', 'inherit'] });
       let stdout = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
       child.on('exit', (code) => resolve({ code, stdout }));
     });
-    await server.worker.stop();
+    await server.stop();
     const non202 = /non202=(\d+)(\([^)]*\))?/.exec(out.stdout);
     json.emitter_10x = { exitCode: out.code, summary: out.stdout.trim().split('\n')[0] };
     rows.push({
@@ -252,6 +271,9 @@ export async function run(options: { quick: boolean; port: () => number; section
       bucket: `non-202 answers: **${non202?.[1] ?? '?'}**${non202?.[2] ?? ''}; verification ${out.code === 0 ? 'passed' : `FAILED (exit ${out.code})`}`,
       reference: '—',
     });
+  }
+  if (probeAtNormalPriority) {
+    rows.push({ figure: 'query probe', target: '—', bucket: 'ran at normal priority (setpriority needs root): its timings include its wait for the load generator\'s CPU', reference: '—' });
   }
   return { rows, json };
 }
@@ -271,17 +293,32 @@ function openFigures(load: OpenLoadResult, sMicros: number, rMicros: number) {
     } else refused++;
   }
   const arrivalsPerSec = load.arrivals / (load.elapsedMs / 1000);
-  const lambda = arrivalsPerSec;
+  // What the collector was offered: the arrivals the generator did not drop.
+  const lambda = (load.arrivals - load.dropped) / (load.elapsedMs / 1000);
   const gStar = (1 - (lambda * rMicros) / 1e6) / ((sMicros - rMicros) / 1e6);
   const answered = accepted + refused;
   const arrivedInWindow = arrivalsPerSec * seconds;
+  let sentInWindow = 0;
+  const acceptedFromSend: number[] = [];
+  for (let i = 0; i < load.status.length; i++) {
+    if (load.sentAtMs[i]! < fromMs || load.sentAtMs[i]! >= load.elapsedMs) continue;
+    sentInWindow++;
+    if (load.status[i] === 202) acceptedFromSend.push(load.answeredAtMs[i]! - load.sentAtMs[i]!);
+  }
   return {
     arrivalsPerSec,
+    reachedPerSec: lambda,
+    droppedShare: load.dropped / Math.max(1, load.arrivals),
+    /** Answered requests written to a connection from the sixth second on, per second: what reached the collector. */
+    sentPerSec: sentInWindow / seconds,
+    /** Accepted latency from the request's write: the wait behind a busy pool left out. */
+    acceptedFromSendP99Ms: p99(acceptedFromSend),
+    clientBusyShare: load.clientCpuSeconds / (load.elapsedMs / 1000),
     goodputPerSec: accepted / seconds,
     gStar,
     acceptedP99Ms: p99(acceptedLatency),
     refusedShare: refused / Math.max(1, answered),
-    unansweredShare: Math.max(0, 1 - answered / Math.max(1, arrivedInWindow)),
+    unansweredShare: Math.max(0, 1 - answered / Math.max(1, arrivedInWindow * (1 - load.dropped / Math.max(1, load.arrivals)))),
     connections: load.connections,
   };
 }

@@ -242,7 +242,12 @@ async function main(): Promise<void> {
     const { run } = await import('./overload.js');
     // --sections=closed,open,burst,emit runs part of it (the costs always run).
     const sections = args.find((a) => a.startsWith('--sections='))?.split('=')[1]?.split(',');
-    const r = await run({ quick, port: () => nextPort++, sections });
+    // --target-ms=N: the defaults' side with another INGEST_DELAY_TARGET_MS; --loops=12x256,108x64: some closed loops only.
+    const targetMs = args.find((a) => a.startsWith('--target-ms='))?.split('=')[1];
+    const loops = args.find((a) => a.startsWith('--loops='))?.split('=')[1]?.split(',');
+    // --multiples=2,5: some open loops only.
+    const multiples = args.find((a) => a.startsWith('--multiples='))?.split('=')[1]?.split(',').map(Number);
+    const r = await run({ quick, port: () => nextPort++, sections, memory: !disk, targetMs: targetMs === undefined ? undefined : Number(targetMs), loops, multiples });
     rows.push(...r.rows);
     json.overload = r.json;
   }
