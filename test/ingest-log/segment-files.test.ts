@@ -30,25 +30,37 @@ function batchOf(n: number): SpanBatch {
   return SpanBatch.fromSpans([span({ traceId: uuid(n), spanId: uuid(1000 + n), startTime: (BigInt(T0) * 1_000_000n + BigInt(n)).toString(), tags: { n: String(n) } })]);
 }
 
-/** The real file layer, counting syncs, with failures on demand. */
+/**
+ * The real file layer, counting syncs, with failures on demand. A sync is an fdatasync, or, on
+ * a file whose writes are durable (O_DSYNC), the write of a group: one past the header that is
+ * not all zeros (space written ahead).
+ */
 function countingFiles() {
-  const counts = { fdatasync: 0, write: 0 };
-  const fail: { next?: 'write' | 'fdatasync'; code?: string } = {};
+  const counts = { syncs: 0, write: 0 };
+  // `sync`: the bytes are written but never made durable (fdatasync fails, or on a file whose
+  // writes are durable, the write itself after its bytes reached the page cache).
+  const fail: { next?: 'write' | 'sync'; code?: string } = {};
   const files: LogFiles = {
     ...nodeLogFiles,
     async write(fd, buffer, length, position) {
       counts.write++;
+      if (nodeLogFiles.durableWrites && position >= HEADER_BYTES && buffer.subarray(0, length).some((byte) => byte !== 0)) counts.syncs++;
       if (fail.next === 'write') {
         fail.next = undefined;
         // Half the bytes reach the file before the disk fills up, as a real ENOSPC can leave it.
         await nodeLogFiles.write(fd, buffer, Math.floor(length / 2), position);
         throw Object.assign(new Error(`${fail.code}: injected`), { code: fail.code });
       }
+      if (fail.next === 'sync' && nodeLogFiles.durableWrites) {
+        fail.next = undefined;
+        await nodeLogFiles.write(fd, buffer, length, position);
+        throw Object.assign(new Error(`${fail.code}: injected`), { code: fail.code });
+      }
       return nodeLogFiles.write(fd, buffer, length, position);
     },
     async fdatasync(fd) {
-      counts.fdatasync++;
-      if (fail.next === 'fdatasync') {
+      counts.syncs++;
+      if (fail.next === 'sync') {
         fail.next = undefined;
         throw Object.assign(new Error(`${fail.code}: injected`), { code: fail.code });
       }
@@ -82,12 +94,12 @@ describe('group commit', () => {
     const appends = Array.from({ length: 200 }, (_, i) => log.append((out) => encodeSpanBatch(batchOf(i), T0, out)));
     await Promise.all(appends);
     // All 200 were appended in one turn of the event loop: one group, one sync.
-    expect(counts.fdatasync).toBe(1);
+    expect(counts.syncs).toBe(1);
     // A second wave while nothing is in flight, then appends that arrive during a sync.
     const first = log.append((out) => encodeSpanBatch(batchOf(200), T0, out));
     const during = Array.from({ length: 50 }, (_, i) => Promise.resolve().then(() => log.append((out) => encodeSpanBatch(batchOf(201 + i), T0, out))));
     await Promise.all([first, ...during]);
-    expect(counts.fdatasync).toBeLessThanOrEqual(3);
+    expect(counts.syncs).toBeLessThanOrEqual(3);
     expect(log.stats.records).toBe(251);
     await log.close();
     const ids = await recordsIn(segmentPaths(dir)[0]!);
@@ -99,14 +111,14 @@ describe('group commit', () => {
     const { files, counts } = countingFiles();
     const log = new SegmentLog({ dir, clock: new ManualClock(T0), windowMinutes: 30, files });
     const syncsWhenAnswered: number[] = [];
-    await Promise.all(Array.from({ length: 20 }, (_, i) => log.append((out) => encodeSpanBatch(batchOf(i), T0, out)).then(() => syncsWhenAnswered.push(counts.fdatasync))));
+    await Promise.all(Array.from({ length: 20 }, (_, i) => log.append((out) => encodeSpanBatch(batchOf(i), T0, out)).then(() => syncsWhenAnswered.push(counts.syncs))));
     expect(syncsWhenAnswered.every((n) => n >= 1)).toBe(true);
     await log.close();
   });
 
   for (const [code, where] of [
     ['ENOSPC', 'write'],
-    ['EIO', 'fdatasync'],
+    ['EIO', 'sync'],
   ] as const) {
     it(`rejects exactly the group whose ${where} failed with ${code}, and leaves the file valid`, async () => {
       const dir = tempDir();
@@ -134,7 +146,7 @@ describe('group commit', () => {
     const dir = tempDir();
     const { files, fail } = countingFiles();
     const log = new SegmentLog({ dir, clock: new ManualClock(T0), windowMinutes: 30, files });
-    fail.next = 'fdatasync';
+    fail.next = 'sync';
     fail.code = 'ENOSPC';
     await expect(log.append((out) => encodeSpanBatch(batchOf(1), T0, out))).rejects.toBeInstanceOf(StorageError);
     expect(statSync(segmentPaths(dir)[0]!).size).toBe(0);
