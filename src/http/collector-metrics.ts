@@ -107,7 +107,7 @@ export class CollectorMetrics {
     });
     new Gauge({
       name: 'traced_ingest_queue_delay_seconds',
-      help: 'How long admitted ingest batches waited to be parsed and stored, over the last 10 ms controller period.',
+      help: 'The shortest wait of admitted ingest batches to be parsed and stored over the last 100 ms (smoothed): the delay the shed controller holds to INGEST_DELAY_TARGET_MS.',
       registers,
       collect() {
         this.set(limits.queueDelayMs() / 1000);

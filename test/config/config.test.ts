@@ -156,8 +156,8 @@ describe('retired settings', () => {
     expect(() => loadConfig({ [name]: '' })).not.toThrow();
   });
 
-  it('INGEST_DELAY_TARGET_MS defaults to 50 and 0 turns shedding off', () => {
-    expect(loadConfig({}).ingestDelayTargetMs).toBe(50);
+  it('INGEST_DELAY_TARGET_MS defaults to 10 and 0 turns shedding off', () => {
+    expect(loadConfig({}).ingestDelayTargetMs).toBe(10);
     expect(loadConfig({ INGEST_DELAY_TARGET_MS: '0' }).ingestDelayTargetMs).toBe(0);
   });
 });

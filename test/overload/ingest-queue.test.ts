@@ -2,7 +2,7 @@
 // and it yields the loop (timers, sockets, queries) once a turn's budget of ingest work is spent.
 import { describe, expect, it } from 'vitest';
 import { IngestQueue } from '../../src/http/admission/ingest-queue.js';
-import { ShedController } from '../../src/http/admission/shed-controller.js';
+import { OVERDUE_TARGETS, ShedController } from '../../src/http/admission/shed-controller.js';
 
 const busy = (ms: number) => {
   const until = performance.now() + ms;
@@ -13,6 +13,9 @@ describe('IngestQueue', () => {
   it('releases in arrival order and reports each wait to the controller', async () => {
     let now = 0;
     const controller = new ShedController({ targetDelayMs: 10 });
+    // Shedding, as only then is a request ever overdue: a queue whose head waited 100 ms for a second.
+    for (let t = 0; t <= 1000; t += 10) controller.update(t, 100);
+    expect(controller.shedShare).toBeGreaterThan(0);
     const queue = new IngestQueue(controller, () => now, 1_000);
     const order: number[] = [];
     const overdue: boolean[] = [];
@@ -31,12 +34,14 @@ describe('IngestQueue', () => {
     expect(queue.oldestWaitingMs(now)).toBe(100);
     await done;
     expect(order).toEqual([0, 1, 2, 3, 4]);
-    // Waits of 100, 80, 60, 40 and 20 ms against a 10 ms target: past 50 ms is overdue.
-    expect(overdue).toEqual([true, true, true, false, false]);
+    // Waits of 100, 80, 60, 40 and 20 ms against a 10 ms target: past OVERDUE_TARGETS × 10 ms is overdue.
+    expect(overdue).toEqual([100, 80, 60, 40, 20].map((wait) => wait > OVERDUE_TARGETS * 10));
+    expect(overdue).toContain(true);
+    expect(overdue).toContain(false);
     expect(queue.length).toBe(0);
-    controller.update(0, 0);
-    controller.update(10, 0);
-    expect(controller.delayMs).toBeGreaterThan(20);
+    // The controller acts on the shortest wait of the last 100 ms: here, 20 ms.
+    controller.update(1100, 0);
+    expect(controller.delayMs).toBeCloseTo(20, 0);
   });
 
   it('lets a timer run once a turn has spent its budget, instead of working the whole queue first', async () => {

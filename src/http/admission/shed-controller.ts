@@ -1,22 +1,29 @@
 // How much ingest to refuse: a proportional-integral controller on queueing delay, after PIE
-// (RFC 8033). Every UPDATE_MS it compares the delay ingest requests spent waiting in the ingest
-// queue (ingest-queue.ts) with a target and moves the refused share `p`:
+// (RFC 8033), fed CoDel's measure of that delay. Every UPDATE_MS it compares the delay ingest
+// requests spent waiting in the ingest queue (ingest-queue.ts) with a target and moves the
+// refused share `p`:
 //
 //   p += ALPHA · (delay − target) / target + BETA · (delay − previous delay) / target
+//
+// The delay is the shortest wait of the last 100 ms, not the mean (CoDel's insight: a queue
+// that empties now and then is absorbing bursts, a good queue; one whose shortest wait stays
+// above the target is a standing queue, a bad one). Closed loops of clients come in waves here
+// (a sync group's answers go out together, and its clients come back together), so their mean
+// wait can sit above the target while the queue still empties every few milliseconds; acting on
+// the mean refused up to a third of a 64-client loop of 108-span batches, clients that only come
+// straight back. Arrivals beyond capacity leave no gap, and their shortest wait climbs.
 //
 // Why this and not the alternatives:
 // - Utilization (the old signal) is ~100% at capacity whether or not anything waits, so it shed
 //   at a fixed ceiling and threw away four fifths of the throughput.
 // - Concurrency limits (AIMD, gradient) need requests that overlap inside the process; here a
 //   batch's CPU work runs to completion in one go, so in-flight counts say nothing.
-// - CoDel drops at dequeue, after the request has been read and queued; PIE decides at arrival,
-//   which is where a refusal is cheapest (before the body is parsed, or even routed).
+// - CoDel alone drops at dequeue, after the request has been read and queued; PIE decides at
+//   arrival, which is where a refusal is cheapest (before the body is parsed, or even routed).
 // The integral term settles `p` where the queue neither grows nor empties: the collector stays
-// busy with exactly what it can take, and the excess alone is refused. A closed loop of clients
-// whose standing queue is under the target is never shed: refusing them only sends them straight
-// back. When the queue drains, `p` falls by at least ALPHA per update (a full share in a second),
-// so a burst's shedding ends soon after it; bench:overload measured 1.3 to 5.8 s, the latter while
-// the burst's backlog was still being worked.
+// busy with exactly what it can take, and the excess alone is refused. When the queue drains,
+// `p` falls by at least ALPHA per update (a full share in a second), so a burst's shedding ends
+// soon after it.
 
 export interface ShedControllerOptions {
   /** Queueing delay to hold ingest to, in ms; 0 never sheds. */
@@ -25,6 +32,8 @@ export interface ShedControllerOptions {
 
 /** Controller period: short next to the target, long enough to average a few dequeues. */
 export const UPDATE_MS = 10;
+/** Periods whose shortest wait is the delay acted on (CoDel's interval, 100 ms). */
+const INTERVAL_PERIODS = 10;
 // Gains per update, with the error and the trend in units of the target and clamped to ±1 (so
 // one long stall cannot swing the share from end to end), and the step itself capped: the share
 // can cross its whole range in half a second, which a sudden 10× burst needs.
@@ -35,8 +44,13 @@ const MAX_STEP = 0.02;
 const ANTICIPATE_FROM = 0.75;
 /** Weight of the newest period in the smoothed delay. */
 const SMOOTHING = 0.5;
-/** Past this many targets in the queue a request is refused, not worked (see overdue()). */
-export const OVERDUE_TARGETS = 5;
+/**
+ * Past this many targets in the queue a request is refused, not worked (see overdue()). This is
+ * what bounds an accepted batch's wait when arrivals outrun the share: at five targets, an open
+ * loop at twice capacity saw accepted answers at 250–500 ms, at two, 50–60 ms inside the
+ * collector (bench:overload, 2026-12-07).
+ */
+export const OVERDUE_TARGETS = 2;
 /** Some batches always get in, so the delay keeps being measured. */
 export const MAX_SHED = 0.98;
 /** Below this the share is zero: no refusal every few thousand batches for nothing. */
@@ -47,9 +61,12 @@ export class ShedController {
   private previousDelayMs = 0;
   private smoothedDelayMs = 0;
   private lastUpdateAt: number | undefined;
-  /** Sojourns seen since the last update: their sum and count. */
-  private sojournSumMs = 0;
+  /** Sojourns seen since the last update: the shortest, and how many. */
+  private sojournMinMs = Infinity;
   private sojourns = 0;
+  /** The shortest wait of each of the last INTERVAL_PERIODS periods, as a ring. */
+  private readonly periodMinimaMs = new Float64Array(INTERVAL_PERIODS);
+  private periodIndex = 0;
   /** Running sum that spreads refusals evenly instead of drawing random numbers. */
   private debt = 0;
   /** The delay the latest update acted on, for the gauge. */
@@ -73,7 +90,7 @@ export class ShedController {
 
   /** One ingest request left the queue after waiting `sojournMs`. */
   observeSojourn(sojournMs: number): void {
-    this.sojournSumMs += sojournMs;
+    if (sojournMs < this.sojournMinMs) this.sojournMinMs = sojournMs;
     this.sojourns++;
   }
 
@@ -92,13 +109,21 @@ export class ShedController {
     const periods = Math.min(100, Math.floor(elapsed / UPDATE_MS));
     this.lastUpdateAt += periods * UPDATE_MS;
     if (periods === 100) this.lastUpdateAt = nowMs;
-    const measured = this.sojourns > 0 ? this.sojournSumMs / this.sojourns : 0;
-    this.sojournSumMs = 0;
+    // A period in which nothing left the queue waited as long as its head has.
+    const periodMin = this.sojourns > 0 ? this.sojournMinMs : oldestWaitingMs;
+    this.sojournMinMs = Infinity;
     this.sojourns = 0;
+    const ring = this.periodMinimaMs;
+    for (let i = 0; i < Math.min(periods, INTERVAL_PERIODS); i++) {
+      ring[this.periodIndex] = periodMin;
+      this.periodIndex = (this.periodIndex + 1) % INTERVAL_PERIODS;
+    }
+    let measured = Infinity;
+    for (let i = 0; i < INTERVAL_PERIODS; i++) if (ring[i]! < measured) measured = ring[i]!;
     // Smoothed over a few periods, so that one garbage collection or one slow batch (a few ms
     // of delay for everything queued behind it) is not taken for a standing queue.
     const weight = 1 - (1 - SMOOTHING) ** periods;
-    const delay = this.smoothedDelayMs + (Math.max(measured, oldestWaitingMs) - this.smoothedDelayMs) * weight;
+    const delay = this.smoothedDelayMs + (measured - this.smoothedDelayMs) * weight;
     this.smoothedDelayMs = delay;
     this.lastDelayMs = delay;
     const target = this.options.targetDelayMs;
@@ -122,13 +147,17 @@ export class ShedController {
   }
 
   /**
-   * Whether a request that waited `sojournMs` in the queue is refused rather than worked: past
-   * OVERDUE_TARGETS × the target, the client has waited long enough, and the backlog a sudden
-   * burst built before the share caught up is cleared instead of served late.
+   * Whether a request that waited `sojournMs` in the queue is refused rather than worked: while
+   * the controller sheds, past OVERDUE_TARGETS × the target the client has waited long enough,
+   * and the backlog a sudden burst built before the share caught up is cleared instead of served
+   * late. While it does not, nothing is overdue: a closed loop of clients arrives in waves (a
+   * group's answers go out together, and its clients come back together), the last of a wave
+   * may wait past the bound while the queue still empties every few milliseconds, and refusing
+   * it only sends it straight back.
    */
   overdue(sojournMs: number): boolean {
     const target = this.options.targetDelayMs;
-    return target > 0 && sojournMs > target * OVERDUE_TARGETS;
+    return target > 0 && this.share > 0 && sojournMs > target * OVERDUE_TARGETS;
   }
 
   /** Whether the next ingest batch is refused: `shedShare` of them, evenly spread. */
