@@ -47,7 +47,7 @@ export async function runTakeover(options: TakeoverOptions): Promise<void> {
   const nats = await startNats(1);
   const nodes: NodeProcess[] = [];
   try {
-    for (const id of ['survivor', 'victim']) nodes.push(startNodeProcess({ natsUrls: nats.urls, id, port: await freePort(), replicas: 1, env: { INGEST_DELAY_TARGET_MS: '0' } }));
+    for (const id of ['survivor', 'victim']) nodes.push(startNodeProcess({ natsUrls: nats.urls, id, port: await freePort(), replicas: 1 }));
     const [survivor, victim] = nodes as [NodeProcess, NodeProcess];
     await Promise.all(nodes.map((node) => waitHealthy(node)));
     await waitFor('8 partitions each', async () => (await nodeHealth(survivor.url)).cluster.owned.length === 8 && (await nodeHealth(victim.url)).cluster.owned.length === 8, 60_000);
