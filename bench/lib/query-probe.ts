@@ -20,6 +20,7 @@ try {
 }
 
 const [portText, intervalText] = process.argv.slice(2) as [string, string];
+const WARM_MS = 1000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let stopped = false;
 
@@ -28,12 +29,19 @@ async function probe(ids: string[]): Promise<{ listMs: number[]; byIdMs: number[
   const listMs: number[] = [];
   const byIdMs: number[] = [];
   let failures = 0;
+  const started = performance.now();
   for (let i = 0; !stopped; i++) {
     const list = await connection.get('/traces?limit=1000');
-    listMs.push(list.ms);
     const one = await connection.get(`/traces/${ids[i % ids.length]}`);
-    byIdMs.push(one.ms);
     if (list.status !== 200 || one.status !== 200) failures++;
+    if (process.env.PROBE_TRACE) process.stderr.write(`probe ${(performance.now() - started).toFixed(0)} ms: list ${list.ms.toFixed(1)} by id ${one.ms.toFixed(1)}\n`);
+    // The first second is not counted: every run starts a fresh collector, whose first listings
+    // compile the query paths (the first took 84–114 ms under load, the next ones 13–27), a cost
+    // a dashboard pays once, not per poll.
+    if (performance.now() - started >= WARM_MS) {
+      listMs.push(list.ms);
+      byIdMs.push(one.ms);
+    }
     await sleep(Number(intervalText));
   }
   connection.close();
