@@ -115,13 +115,12 @@ export interface SamplingConfig {
 export const DEFAULT_TAIL_BUFFER_SPANS = 250_000;
 
 /**
- * Default INGEST_DELAY_TARGET_MS. An accepted batch also waits for its group's sync and for the
- * event loop to come round (10–25 ms at p99 in an open loop at twice capacity), so the queue's
- * share of a 50 ms answer is small. Busy closed loops are barely touched at 10 ms: with the
- * ingest log on, their requests wait mostly on the sync, and 256 clients of 12-span batches had
- * 3% refused with goodput within the noise of shedding off (npm run bench:overload, 2026-12-07).
- * A closed loop refused only comes straight back, so the target must stay above its standing
- * queue in the ingest queue.
+ * Default INGEST_DELAY_TARGET_MS. An accepted batch also waits for its group's durable write and
+ * for the event loop to come round (15–25 ms at p50 in an open loop at twice capacity), so a
+ * longer queue only lengthens answers that are already the longest. Busy closed loops are not
+ * refused at 10 ms: the controller acts on the shortest wait of 100 ms, and their waves empty
+ * the queue (0–0.9% refused in bench:overload's five closed loops, 2026-12-07). A closed loop
+ * refused only comes straight back.
  */
 export const DEFAULT_INGEST_DELAY_TARGET_MS = 10;
 
