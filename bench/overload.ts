@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BodyTemplate } from './lib/body-template.js';
-import { cpuMicrosOf, startWorker, type WorkerProcess } from './lib/child.js';
+import { cpuMicrosOf, startWorker } from './lib/child.js';
 import { runOpenLoad, type OpenLoadResult } from './lib/open-loop-client.js';
 import { percentile, RawGetConnection, runRawLoad } from './lib/raw-http-client.js';
 
@@ -36,6 +36,8 @@ const GENERATOR_BACKLOG = 1024;
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const pct = (x: number) => `${fmt(x * 100, 1)}%`;
+/** The closed loops' batch size as the issue names it: the 10-span template's bodies hold 12 spans. */
+const batchLabel = (spans: number) => (spans === 10 ? '12' : String(spans));
 const runId = () => Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const p99 = (xs: number[]) => percentile(Float64Array.from(xs).sort(), 0.99);
@@ -152,9 +154,9 @@ export async function run(options: { quick: boolean; port: () => number; section
     [108, 16],
     [108, 64],
   ];
-  const loopWanted = ([spans, connections]: readonly [number, number]) => options.loops === undefined || options.loops.includes(`${spans === 10 ? 12 : spans}x${connections}`);
+  const loopWanted = ([spans, connections]: readonly [number, number]) => options.loops === undefined || options.loops.includes(`${batchLabel(spans)}x${connections}`);
   for (const [spans, connections] of wants('closed') ? closedLoops.filter(loopWanted) : []) {
-    process.stderr.write(`bench: overload: closed loop, ${spans === 10 ? '12' : spans}-span batches, ${connections} connections…\n`);
+    process.stderr.write(`bench: overload: closed loop, ${batchLabel(spans)}-span batches, ${connections} connections…\n`);
     const segments: Array<{ mode: Mode } & Awaited<ReturnType<typeof closedSegment>>> = [];
     for (const mode of ['unshed', 'default', 'default', 'unshed'] as const) segments.push({ mode, ...(await closedSegment(mode, spans, connections, true)) });
     const total = (mode: Mode) => {
@@ -170,7 +172,7 @@ export async function run(options: { quick: boolean; port: () => number; section
     const figures = { on, off, ratio: on.spansPerSec / off.spansPerSec, listP99Ms: p99(q.flatMap((x) => x.listMs)), byIdP99Ms: p99(q.flatMap((x) => x.byIdMs)) };
     json[`closed_${spans}x${connections}`] = figures;
     rows.push({
-      figure: `closed loop, ${spans === 10 ? '12' : spans}-span batches, ${connections} connections: goodput, defaults / shedding off`,
+      figure: `closed loop, ${batchLabel(spans)}-span batches, ${connections} connections: goodput, defaults / shedding off`,
       target: '≥ 90% of shedding off',
       bucket: `**${pct(figures.ratio)}**: ${fmt(on.spansPerSec)} / ${fmt(off.spansPerSec)} spans/s (${pct(on.refusedShare)} refused; POST p99 ${fmt(on.p99Ms, 1)} / ${fmt(off.p99Ms, 1)} ms); queries meanwhile: list p99 ${fmt(figures.listP99Ms, 1)} ms, by id p99 ${fmt(figures.byIdP99Ms, 2)} ms`,
       reference: '—',
@@ -297,7 +299,6 @@ function openFigures(load: OpenLoadResult, sMicros: number, rMicros: number) {
   const lambda = (load.arrivals - load.dropped) / (load.elapsedMs / 1000);
   const gStar = (1 - (lambda * rMicros) / 1e6) / ((sMicros - rMicros) / 1e6);
   const answered = accepted + refused;
-  const arrivedInWindow = arrivalsPerSec * seconds;
   let sentInWindow = 0;
   const acceptedFromSend: number[] = [];
   for (let i = 0; i < load.status.length; i++) {
@@ -309,7 +310,7 @@ function openFigures(load: OpenLoadResult, sMicros: number, rMicros: number) {
     arrivalsPerSec,
     reachedPerSec: lambda,
     droppedShare: load.dropped / Math.max(1, load.arrivals),
-    /** Answered requests written to a connection from the sixth second on, per second: what reached the collector. */
+    /** Answered requests written to a connection from the sixth second on, per second. */
     sentPerSec: sentInWindow / seconds,
     /** Accepted latency from the request's write: the wait behind a busy pool left out. */
     acceptedFromSendP99Ms: p99(acceptedFromSend),
@@ -318,7 +319,7 @@ function openFigures(load: OpenLoadResult, sMicros: number, rMicros: number) {
     gStar,
     acceptedP99Ms: p99(acceptedLatency),
     refusedShare: refused / Math.max(1, answered),
-    unansweredShare: Math.max(0, 1 - answered / Math.max(1, arrivedInWindow * (1 - load.dropped / Math.max(1, load.arrivals)))),
+    unansweredShare: Math.max(0, 1 - answered / Math.max(1, lambda * seconds)),
     connections: load.connections,
   };
 }

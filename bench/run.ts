@@ -22,11 +22,13 @@ const json: Record<string, unknown> = {};
 const args = process.argv.slice(2);
 const which = args[0] ?? 'all';
 const quick = args.includes('--quick');
-const durationArg = args.find((a) => a.startsWith('--duration='))?.split('=')[1];
+/** The value of `--name=value`, when given. */
+const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const durationArg = option('duration');
 const ingestMs = durationArg ? parseDuration(durationArg) : quick ? 10_000 : 60_000;
 let nextPort = 19_100;
 // bench:ingest -- --protocols=otlp-grpc,otlp-http: only those rows (spans, zipkin, otlp-http, otlp-grpc).
-const protocolsArg = args.find((a) => a.startsWith('--protocols='))?.split('=')[1]?.split(',');
+const protocolsArg = option('protocols')?.split(',');
 const wants = (protocol: string) => protocolsArg === undefined || protocolsArg.includes(protocol);
 
 function parseDuration(text: string): number {
@@ -241,12 +243,12 @@ async function main(): Promise<void> {
   if (all || which === 'overload') {
     const { run } = await import('./overload.js');
     // --sections=closed,open,burst,emit runs part of it (the costs always run).
-    const sections = args.find((a) => a.startsWith('--sections='))?.split('=')[1]?.split(',');
+    const sections = option('sections')?.split(',');
     // --target-ms=N: the defaults' side with another INGEST_DELAY_TARGET_MS; --loops=12x256,108x64: some closed loops only.
-    const targetMs = args.find((a) => a.startsWith('--target-ms='))?.split('=')[1];
-    const loops = args.find((a) => a.startsWith('--loops='))?.split('=')[1]?.split(',');
+    const targetMs = option('target-ms');
+    const loops = option('loops')?.split(',');
     // --multiples=2,5: some open loops only.
-    const multiples = args.find((a) => a.startsWith('--multiples='))?.split('=')[1]?.split(',').map(Number);
+    const multiples = option('multiples')?.split(',').map(Number);
     const r = await run({ quick, port: () => nextPort++, sections, memory: !disk, targetMs: targetMs === undefined ? undefined : Number(targetMs), loops, multiples });
     rows.push(...r.rows);
     json.overload = r.json;
@@ -355,7 +357,7 @@ async function main(): Promise<void> {
   }
   if (all || which === 'durability') {
     const { run } = await import('./durability.js');
-    const replaySpans = args.find((a) => a.startsWith('--replay-spans='))?.split('=')[1];
+    const replaySpans = option('replay-spans');
     const r = await run({ quick, port: () => nextPort++, replaySpans: replaySpans === undefined ? undefined : Number(replaySpans), restartOnly: args.includes('--restart-only'), loopsOnly: args.includes('--loops-only') });
     rows.push(...r.rows);
     json.durability = r.json;

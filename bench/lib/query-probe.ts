@@ -34,7 +34,6 @@ async function probe(ids: string[]): Promise<{ listMs: number[]; byIdMs: number[
     const list = await connection.get('/traces?limit=1000');
     const one = await connection.get(`/traces/${ids[i % ids.length]}`);
     if (list.status !== 200 || one.status !== 200) failures++;
-    if (process.env.PROBE_TRACE) process.stderr.write(`probe ${(performance.now() - started).toFixed(0)} ms: list ${list.ms.toFixed(1)} by id ${one.ms.toFixed(1)}\n`);
     // The first second is not counted: every run starts a fresh collector, whose first listings
     // compile the query paths (the first took 84–114 ms under load, the next ones 13–27), a cost
     // a dashboard pays once, not per poll.
