@@ -1,4 +1,4 @@
-// /metrics for the ingest log: what it wrote (groups are fdatasync calls), what failed, and what
+// /metrics for the ingest log: what it wrote (a group is one durable write), what failed, and what
 // replay found on disk: records skipped as corrupt, torn tails cut off, segments skipped whole.
 
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -22,10 +22,10 @@ export class IngestLogMetrics {
           this.set(read());
         },
       });
-    stat('traced_ingest_log_syncs_total', 'Groups written to the ingest log and made durable with one fdatasync each, since start.', () => log.stats.groups);
+    stat('traced_ingest_log_syncs_total', 'Groups written to the ingest log and made durable with one sync each (an O_DSYNC write), since start.', () => log.stats.groups);
     stat('traced_ingest_log_records_total', 'Batches (records) made durable in the ingest log since start.', () => log.stats.records);
     stat('traced_ingest_log_bytes_total', 'Bytes of records written to the ingest log since start.', () => log.stats.bytes);
-    stat('traced_ingest_log_failed_syncs_total', 'Groups whose write or fdatasync failed (their requests were answered 503, reason storage), since start.', () => log.stats.failedGroups);
+    stat('traced_ingest_log_failed_syncs_total', 'Groups whose durable write failed (their requests were answered 503, reason storage), since start.', () => log.stats.failedGroups);
     stat('traced_ingest_log_segments', 'Segment files of the ingest log on disk.', () => log.segmentNames().length);
     this.corruptRecords = new Counter({ name: 'traced_ingest_log_corrupt_records_total', help: 'Records replay skipped: checksum mismatch, absurd length, or fields that do not decode.', registers });
     this.tornTails = new Counter({ name: 'traced_ingest_log_torn_tails_total', help: 'Segments whose partial last record (a crash mid-append) replay cut off.', registers });

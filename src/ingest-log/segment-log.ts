@@ -9,7 +9,7 @@
 // each request costs one sync and no added wait (the first group starts in a microtask, not on
 // a timer).
 //
-// Space is written ahead as zeros, PREALLOCATE_BYTES at a time: an fdatasync that grows the file
+// Space is written ahead as zeros, PREALLOCATE_BYTES at a time: a sync that grows the file
 // must also commit the file system's journal (the new size), one that overwrites written blocks
 // need not; here an 8 KiB sync then costs 0.12 ms at p50 instead of 0.15–0.23 ms
 // (npx tsx bench/fsync-cost.ts). Readers
