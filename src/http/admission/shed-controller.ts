@@ -61,9 +61,8 @@ export class ShedController {
   private previousDelayMs = 0;
   private smoothedDelayMs = 0;
   private lastUpdateAt: number | undefined;
-  /** Sojourns seen since the last update: the shortest, and how many. */
+  /** The shortest sojourn seen since the last update; Infinity when none was. */
   private sojournMinMs = Infinity;
-  private sojourns = 0;
   /** The shortest wait of each of the last INTERVAL_PERIODS periods, as a ring. */
   private readonly periodMinimaMs = new Float64Array(INTERVAL_PERIODS);
   private periodIndex = 0;
@@ -91,7 +90,6 @@ export class ShedController {
   /** One ingest request left the queue after waiting `sojournMs`. */
   observeSojourn(sojournMs: number): void {
     if (sojournMs < this.sojournMinMs) this.sojournMinMs = sojournMs;
-    this.sojourns++;
   }
 
   /**
@@ -110,9 +108,8 @@ export class ShedController {
     this.lastUpdateAt += periods * UPDATE_MS;
     if (periods === 100) this.lastUpdateAt = nowMs;
     // A period in which nothing left the queue waited as long as its head has.
-    const periodMin = this.sojourns > 0 ? this.sojournMinMs : oldestWaitingMs;
+    const periodMin = this.sojournMinMs !== Infinity ? this.sojournMinMs : oldestWaitingMs;
     this.sojournMinMs = Infinity;
-    this.sojourns = 0;
     const ring = this.periodMinimaMs;
     for (let i = 0; i < Math.min(periods, INTERVAL_PERIODS); i++) {
       ring[this.periodIndex] = periodMin;
