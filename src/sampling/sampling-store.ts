@@ -46,7 +46,7 @@ import { RootLatency } from './root-latency.js';
 import type { SamplingObserver, SamplingOptions, SamplingState, TailDecisions, TailReason } from './sampling-options.js';
 import { isSlow, rootDurationNs, rootOf, spanHeapBytes } from './tail-rules.js';
 
-export type { SamplingObserver, SamplingOptions, SamplingState, TailDecisions, TailReason, TailSamplingOptions } from './sampling-options.js';
+export type { SamplingObserver, SamplingState, TailReason, TailSamplingOptions } from './sampling-options.js';
 
 /**
  * During replay the buffer may hold this many times its bounds before traces are kept early:
@@ -54,7 +54,15 @@ export type { SamplingObserver, SamplingOptions, SamplingState, TailDecisions, T
  * went over, so replay meets them a few records later, and deciding (keeping) before that would
  * keep traces that were dropped.
  */
-export const REPLAY_BUFFER_SLACK = 1.25;
+const REPLAY_BUFFER_SLACK = 1.25;
+
+/** A trace's root service and duration in ns, worked out once per decision. */
+type RootDuration = [service: string, durationNs: number];
+
+function rootDurationOf(spans: readonly IngestSpan[]): RootDuration | undefined {
+  const root = rootOf(spans);
+  return root === undefined ? undefined : [root.service, rootDurationNs(root)];
+}
 
 interface Pending {
   spans: IngestSpan[];
@@ -281,14 +289,14 @@ export class SamplingStore implements TraceStore {
     };
     const decided: TailDecisions = { keep: [], drop: [] };
     const keeps: boolean[] = [];
-    const roots: Array<IngestSpan | undefined> = [];
+    const roots: Array<RootDuration | undefined> = [];
     for (const traceId of traceIds) {
       const pending = this.buffer.get(traceId)!;
-      const root = rootOf(pending.spans);
+      const root = rootDurationOf(pending.spans);
       roots.push(root);
       let reason: TailReason | undefined;
       if (pending.error) reason = 'error';
-      else if (root !== undefined && isSlow(rootDurationNs(root) / 1e6, tail.slowMs, thresholdOf(root.service))) reason = 'slow';
+      else if (root !== undefined && isSlow(root[1] / 1e6, tail.slowMs, thresholdOf(root[0]))) reason = 'slow';
       else if (samplingHash(traceId, 'tail') < this.tailThreshold) reason = 'rate';
       const keep = reason !== undefined;
       this.observer.decided(keep, reason, early);
@@ -304,11 +312,11 @@ export class SamplingStore implements TraceStore {
    * Carries out decisions on buffered traces: remembered, their roots fed to the p99, their
    * spans to the store (kept) or to its statistics only (dropped).
    */
-  private async settle(traceIds: readonly string[], keepOf: (traceId: string, index: number) => boolean, nowMs: number, rootsKnown?: ReadonlyArray<IngestSpan | undefined>): Promise<void> {
+  private async settle(traceIds: readonly string[], keepOf: (traceId: string, index: number) => boolean, nowMs: number, rootsKnown?: ReadonlyArray<RootDuration | undefined>): Promise<void> {
     if (traceIds.length === 0) return;
     const kept: IngestSpan[] = [];
     const dropped: IngestSpan[] = [];
-    const roots: Array<[string, number]> = [];
+    const roots: RootDuration[] = [];
     for (let k = 0; k < traceIds.length; k++) {
       const traceId = traceIds[k]!;
       const pending = this.buffer.get(traceId)!;
@@ -318,8 +326,8 @@ export class SamplingStore implements TraceStore {
       const keep = keepOf(traceId, k);
       this.decisions.set(traceId, keep, nowMs);
       (keep ? kept : dropped).push(...pending.spans);
-      const root = rootsKnown === undefined ? rootOf(pending.spans) : rootsKnown[k];
-      if (root !== undefined) roots.push([root.service, rootDurationNs(root)]);
+      const root = rootsKnown === undefined ? rootDurationOf(pending.spans) : rootsKnown[k];
+      if (root !== undefined) roots.push(root);
     }
     for (const [service, ns] of roots) this.rootLatency.add(service, ns, nowMs);
     if (kept.length > 0) this.observer.flushed(await this.inner.apply(SpanBatch.fromSpans(kept)));
