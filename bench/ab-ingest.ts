@@ -42,9 +42,7 @@ let nextPort = 19000 + Math.floor(Math.random() * 500);
  */
 async function measure(checkout: string, spans: number, connections: number): Promise<{ spansPerSec: number; cpuNsPerSpan: number }> {
   const port = nextPort++;
-  process.chdir(checkout);
-  const server = startWorker('bench/lib/serve.ts', ['bucket', String(port)], { cpu: 0 });
-  process.chdir(here);
+  const server = startWorker('bench/lib/serve.ts', ['bucket', String(port)], { cpu: 0, cwd: checkout });
   await server.next();
   const template = new BodyTemplate(Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0'), spans, true, BigInt(Date.now()) * 1_000_000n);
   const load = (ms: number) => runRawLoad({ host: '127.0.0.1', port, connections, durationMs: ms, path: '/spans', nextBody: () => template.next() });

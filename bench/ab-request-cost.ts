@@ -31,7 +31,6 @@ if (base === undefined) throw new Error('--base=<checkout of the revision to com
 const head = option('head') ?? process.cwd();
 const spans = Number(option('spans') ?? 12);
 const connections = Number(option('connections') ?? (spans < 50 ? 32 : 16));
-const here = process.cwd();
 let nextPort = 20000 + Math.floor(Math.random() * 500);
 
 const newTemplate = () => new BodyTemplate(Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0'), spans, true, BigInt(Date.now()) * 1_000_000n);
@@ -56,9 +55,7 @@ function processCpu(pid: number): { user: number; system: number } {
 
 async function measureCpu(checkout: string, durationMs: number): Promise<CpuFigure> {
   const port = nextPort++;
-  process.chdir(checkout);
-  const server = startWorker('bench/lib/serve.ts', ['bucket', String(port)], { cpu: 0 });
-  process.chdir(here);
+  const server = startWorker('bench/lib/serve.ts', ['bucket', String(port)], { cpu: 0, cwd: checkout });
   await server.next();
   const template = newTemplate();
   const load = (ms: number) => runRawLoad({ host: '127.0.0.1', port, connections, durationMs: ms, path: '/spans', nextBody: () => template.next() });

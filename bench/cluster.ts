@@ -24,7 +24,7 @@ import { readFileSync } from 'node:fs';
 import { request } from 'undici';
 import { startNats, freePort } from '../tools/cluster/nats-servers.js';
 import { BodyTemplate } from './lib/body-template.js';
-import { runTakeover } from './lib/cluster-takeover.js';
+import { metric, runTakeover } from './lib/cluster-takeover.js';
 import { percentile, runRawLoad } from './lib/raw-http-client.js';
 
 const args = process.argv.slice(2);
@@ -43,12 +43,6 @@ function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   // utime and stime are fields 14 and 15 of stat; 12 and 13 after the command name.
   return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-async function metric(url: string, name: string): Promise<number> {
-  const text = await (await request(`${url}/metrics`)).body.text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line === undefined ? NaN : Number(line.split(' ')[1]);
 }
 
 interface Node {

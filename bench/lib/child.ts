@@ -21,11 +21,12 @@ export async function cpuMicrosOf(worker: WorkerProcess): Promise<number> {
   return (await worker.next<{ cpuMicros: number }>()).cpuMicros;
 }
 
-export function startWorker(script: string, args: string[], options: { cpu?: number; nodeArgs?: string[] } = {}): WorkerProcess {
+/** `cwd`: the checkout the worker runs in (its script and `tsx` are found there); this process's by default. */
+export function startWorker(script: string, args: string[], options: { cpu?: number; nodeArgs?: string[]; cwd?: string } = {}): WorkerProcess {
   const nodeArgv = [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...args];
   const command = hasTaskset && options.cpu !== undefined ? 'taskset' : process.execPath;
   const argv = command === 'taskset' ? ['-c', String(options.cpu), process.execPath, ...nodeArgv] : nodeArgv;
-  const child = spawn(command, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = spawn(command, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], cwd: options.cwd });
   const queue: unknown[] = [];
   const waiters: Array<{ resolve: (m: any) => void; reject: (e: Error) => void }> = [];
   child.on('message', (m) => {

@@ -24,7 +24,8 @@ export interface TakeoverOptions {
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const seconds = (ms: number) => `${fmt(ms / 1000, 2)} s`;
 
-async function metric(url: string, name: string): Promise<number> {
+/** One unlabelled sample of a node's /metrics, NaN when absent. */
+export async function metric(url: string, name: string): Promise<number> {
   const text = await (await request(`${url}/metrics`)).body.text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   return line === undefined ? NaN : Number(line.split(' ')[1]);
