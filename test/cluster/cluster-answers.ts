@@ -53,7 +53,7 @@ export async function post(baseUrl: string, spans: readonly WireSpanInput[] | st
 }
 
 /** Every page of a listing, following next_cursor to the end. */
-export async function pages(baseUrl: string, query: string): Promise<Answer[]> {
+async function pages(baseUrl: string, query: string): Promise<Answer[]> {
   const out: Answer[] = [];
   let cursor: string | undefined;
   do {
@@ -74,7 +74,7 @@ export const total = async (baseUrl: string): Promise<number> => (JSON.parse((aw
  * The statistics routes' bodies without what depends on the moment asked (the window's bounds,
  * elapsed seconds and rates): what the partitions hold, merged.
  */
-export function timeless(text: string): unknown {
+function timeless(text: string): unknown {
   return JSON.parse(text, (key, value: unknown) => (key === 'after' || key === 'before' || /elapsed|window|rate_per|per_sec/.test(key) ? undefined : value));
 }
 

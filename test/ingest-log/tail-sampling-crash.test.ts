@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
-import { metricValue, spansBody, type WireSpanInput } from '../support/http.js';
+import { metricValue, spansBody, waitFor, type WireSpanInput } from '../support/http.js';
 import { uuid } from '../support/spans.js';
 import { tailTrace } from '../support/tail-trace.js';
 import { freePort, startCollectorProcess, waitForLog, type CollectorProcess } from './collector-process.js';
@@ -42,14 +42,8 @@ async function getText(pool: Pool, path: string): Promise<{ status: number; text
 }
 
 /** Waits (bounded) until the sampler holds no trace: every one posted so far is decided. */
-async function allDecided(pool: Pool): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const metrics = await getText(pool, '/metrics');
-    if (metricValue(metrics.text, 'traced_tail_buffered_traces') === 0) return;
-    if (Date.now() > deadline) throw new Error(`traces still waiting for a decision after 20 s:\n${metrics.text}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+function allDecided(pool: Pool): Promise<void> {
+  return waitFor('every trace decided (traced_tail_buffered_traces 0)', async () => metricValue((await getText(pool, '/metrics')).text, 'traced_tail_buffered_traces') === 0, 20_000, 100);
 }
 
 /** Every listed trace id with its GET /traces/{id} body. */
