@@ -107,6 +107,29 @@ export class ByteWriter {
 /** Thrown by ByteReader when a record's fields run past its end: the record is malformed. */
 export class RecordFormatError extends Error {}
 
+/** Where the number varintAt last read ends. */
+export let varintEnd = 0;
+
+/**
+ * The varint at `buffer[at]`, in a record that ends at `end`; `varintEnd` is set past it. For
+ * decoders that keep their position in a local, as the span decoder's loop does.
+ */
+export function varintAt(buffer: Uint8Array, at: number, end: number): number {
+  let value = 0;
+  let scale = 1;
+  for (let i = 0; i < 8; i++) {
+    if (at >= end) throw new RecordFormatError('record ends inside a number');
+    const byte = buffer[at++]!;
+    value += (byte & 0x7f) * scale;
+    if (byte < 0x80) {
+      varintEnd = at;
+      return value;
+    }
+    scale *= 128;
+  }
+  throw new RecordFormatError('a number in the record is longer than 8 bytes');
+}
+
 export class ByteReader {
   at: number;
 
@@ -135,17 +158,9 @@ export class ByteReader {
   }
 
   varint(): number {
-    const buffer = this.buffer;
-    let value = 0;
-    let scale = 1;
-    for (let i = 0; i < 8; i++) {
-      if (this.at >= this.end) throw new RecordFormatError('record ends inside a number');
-      const byte = buffer[this.at++]!;
-      value += (byte & 0x7f) * scale;
-      if (byte < 0x80) return value;
-      scale *= 128;
-    }
-    throw new RecordFormatError('a number in the record is longer than 8 bytes');
+    const value = varintAt(this.buffer, this.at, this.end);
+    this.at = varintEnd;
+    return value;
   }
 
   /** 16 bytes into four 32-bit words of `words` from `offset`. */

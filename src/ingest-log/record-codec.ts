@@ -33,7 +33,7 @@ import { ID_WORDS, SPAN_HAS_PARENT, SPAN_NEGATIVE_START, SpanBatch, TIME_FIELDS 
 import { uuidFromWords, writeUuidWords } from '../codec/uuid-words.js';
 import type { IngestLog } from '../logs/log-store.js';
 import type { TailDecisions } from '../sampling/sampling-options.js';
-import { ByteReader, RecordFormatError, withRoom, type ByteWriter } from './byte-buffers.js';
+import { ByteReader, RecordFormatError, varintAt, varintEnd, withRoom, type ByteWriter } from './byte-buffers.js';
 import { RECORD_SPANS } from './span-record-encoder.js';
 
 export { encodeSpanBatch, RECORD_SPANS } from './span-record-encoder.js';
@@ -166,40 +166,89 @@ function decodeSpans(reader: ByteReader): SpanBatch {
     hashStart[t + 1] = first + count;
   }
   const batch = SpanBatch.acquire();
+  const view = viewOf(buffer);
   if (inPlace) {
     batch.body = buffer;
-    batch.bodyView = viewOf(buffer);
+    batch.bodyView = view;
   }
+  // The per-span fields are read with the position in a local and the one-byte numbers (indexes,
+  // second offsets) read in line: this loop is most of replay's decoding, once per span of the log.
+  const end = reader.end;
+  let at = reader.at;
   // Parents that point at later spans of the batch are filled in once every span id is read.
   let forward: number[] | undefined;
   for (let i = 0; i < n; i++) {
     batch.reserveSpan();
     const ids = batch.ids;
     const id = i * ID_WORDS;
-    const flags = reader.u8();
-    reader.words4(ids, id + 4);
-    const trace = reader.varint();
+    if (at + 17 > end) throw new RecordFormatError(`record ends ${at + 17 - end} bytes early`);
+    const flags = buffer[at]!;
+    ids[id + 4] = view.getUint32(at + 1, true);
+    ids[id + 5] = view.getUint32(at + 5, true);
+    ids[id + 6] = view.getUint32(at + 9, true);
+    ids[id + 7] = view.getUint32(at + 13, true);
+    at += 17;
+    let trace = at < end ? buffer[at]! : 0x80;
+    if (trace < 0x80) at++;
+    else {
+      trace = varintAt(buffer, at, end);
+      at = varintEnd;
+    }
     if (trace >= traceCount) throw new RecordFormatError(`span ${i} names trace ${trace} of ${traceCount}`);
     ids[id] = traceWords[trace * 4]!;
     ids[id + 1] = traceWords[trace * 4 + 1]!;
     ids[id + 2] = traceWords[trace * 4 + 2]!;
     ids[id + 3] = traceWords[trace * 4 + 3]!;
     if ((flags & SPAN_HAS_PARENT) !== 0) {
-      const parent = reader.varint();
-      if (parent === 0) reader.words4(ids, id + 8);
-      else if (parent - 1 >= n) throw new RecordFormatError(`span ${i} names parent span ${parent - 1} of ${n}`);
-      else if (parent - 1 < i) ids.copyWithin(id + 8, (parent - 1) * ID_WORDS + 4, (parent - 1) * ID_WORDS + 8);
-      else (forward ??= []).push(i, parent - 1);
+      let parent = at < end ? buffer[at]! : 0x80;
+      if (parent < 0x80) at++;
+      else {
+      parent = varintAt(buffer, at, end);
+      at = varintEnd;
+    }
+      if (parent === 0) {
+        if (at + 16 > end) throw new RecordFormatError(`record ends ${at + 16 - end} bytes early`);
+        ids[id + 8] = view.getUint32(at, true);
+        ids[id + 9] = view.getUint32(at + 4, true);
+        ids[id + 10] = view.getUint32(at + 8, true);
+        ids[id + 11] = view.getUint32(at + 12, true);
+        at += 16;
+      } else if (parent - 1 >= n) throw new RecordFormatError(`span ${i} names parent span ${parent - 1} of ${n}`);
+      else if (parent - 1 < i) {
+        const from = (parent - 1) * ID_WORDS + 4;
+        ids[id + 8] = ids[from]!;
+        ids[id + 9] = ids[from + 1]!;
+        ids[id + 10] = ids[from + 2]!;
+        ids[id + 11] = ids[from + 3]!;
+      } else (forward ??= []).push(i, parent - 1);
     } else {
-      ids.fill(0, id + 8, id + 12);
+      ids[id + 8] = 0;
+      ids[id + 9] = 0;
+      ids[id + 10] = 0;
+      ids[id + 11] = 0;
     }
     batch.flags[i] = flags;
-    const service = reader.varint();
-    const operation = reader.varint();
+    let service = at < end ? buffer[at]! : 0x80;
+    if (service < 0x80) at++;
+    else {
+      service = varintAt(buffer, at, end);
+      at = varintEnd;
+    }
+    let operation = at < end ? buffer[at]! : 0x80;
+    if (operation < 0x80) at++;
+    else {
+      operation = varintAt(buffer, at, end);
+      at = varintEnd;
+    }
     if (service >= nameCount || operation >= nameCount) throw new RecordFormatError(`span ${i} names a name past the table of ${nameCount}`);
     batch.services[i] = batchNames[service]!;
     batch.operations[i] = batchNames[operation]!;
-    const tag = reader.varint();
+    let tag = at < end ? buffer[at]! : 0x80;
+    if (tag < 0x80) at++;
+    else {
+      tag = varintAt(buffer, at, end);
+      at = varintEnd;
+    }
     if (tag > tagCount) throw new RecordFormatError(`span ${i} names tags ${tag - 1} of ${tagCount}`);
     if (tag === 0) batch.tagsJson[i] = undefined;
     else {
@@ -213,17 +262,36 @@ function decodeSpans(reader: ByteReader): SpanBatch {
     }
     batch.tagEnds[i] = batch.tagHashCount;
     const t = i * TIME_FIELDS;
+    const times = batch.times;
     if ((flags & SPAN_NEGATIVE_START) === 0) {
-      const startSeconds = baseSeconds + reader.varint();
-      batch.times[t] = startSeconds;
-      batch.times[t + 1] = reader.varint();
-      batch.times[t + 2] = startSeconds + reader.varint();
-      batch.times[t + 3] = reader.varint();
+      let startOffset = at < end ? buffer[at]! : 0x80;
+      if (startOffset < 0x80) at++;
+      else {
+      startOffset = varintAt(buffer, at, end);
+      at = varintEnd;
+    }
+      const startSeconds = baseSeconds + startOffset;
+      times[t] = startSeconds;
+      times[t + 1] = varintAt(buffer, at, end);
+      at = varintEnd;
+      let duration = at < end ? buffer[at]! : 0x80;
+      if (duration < 0x80) at++;
+      else {
+      duration = varintAt(buffer, at, end);
+      at = varintEnd;
+    }
+      times[t + 2] = startSeconds + duration;
+      times[t + 3] = varintAt(buffer, at, end);
+      at = varintEnd;
     } else {
-      batch.times.fill(0, t, t + TIME_FIELDS);
+      times[t] = 0;
+      times[t + 1] = 0;
+      times[t + 2] = 0;
+      times[t + 3] = 0;
     }
     batch.length++;
   }
+  reader.at = at;
   if (forward !== undefined) {
     const ids = batch.ids;
     for (let k = 0; k < forward.length; k += 2) ids.copyWithin(forward[k]! * ID_WORDS + 8, forward[k + 1]! * ID_WORDS + 4, forward[k + 1]! * ID_WORDS + 8);

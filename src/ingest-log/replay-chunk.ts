@@ -203,6 +203,10 @@ export class ChunkBuilder {
   }
 }
 
+function copyRange<T extends Uint8Array | Uint32Array | Float64Array>(from: T, at: number, to: T, count: number): void {
+  for (let k = 0; k < count; k++) to[k] = from[at + k]!;
+}
+
 /** Reads a chunk on the main thread, record by record. */
 export class ChunkReader {
   private readonly names: string[] = [];
@@ -242,13 +246,14 @@ export class ChunkReader {
       batch.reserveSpan();
       batch.length++;
     }
-    batch.ids.set(c.ids.subarray(first * ID_WORDS, (first + n) * ID_WORDS));
-    batch.times.set(c.times.subarray(first * TIME_FIELDS, (first + n) * TIME_FIELDS));
-    batch.flags.set(c.flags.subarray(first, first + n));
+    // Plain loops: a record is a dozen spans, and a subarray() per column is an allocation each.
+    copyRange(c.ids, first * ID_WORDS, batch.ids, n * ID_WORDS);
+    copyRange(c.times, first * TIME_FIELDS, batch.times, n * TIME_FIELDS);
+    copyRange(c.flags, first, batch.flags, n);
     const hashFrom = first === 0 ? 0 : c.tagEnds[first - 1]!;
     const hashTo = n === 0 ? hashFrom : c.tagEnds[first + n - 1]!;
     if (batch.tagHashes.length < hashTo - hashFrom) batch.tagHashes = new Uint32Array(hashTo - hashFrom);
-    batch.tagHashes.set(c.tagHashes.subarray(hashFrom, hashTo));
+    copyRange(c.tagHashes, hashFrom, batch.tagHashes, hashTo - hashFrom);
     batch.tagHashCount = hashTo - hashFrom;
     const names = this.names;
     let inPlace = false;

@@ -165,7 +165,9 @@ export async function replayLog(options: ReplayOptions): Promise<void> {
             const batch = reader.batch(r);
             progress.spans += batch.length;
             try {
-              await options.writer.apply(batch);
+              // A store that applies at once (the bucket store) is not awaited: no promise job per record.
+              const applied = options.writer.apply(batch);
+              if (applied instanceof Promise) await applied;
             } finally {
               batch.release();
             }

@@ -1,7 +1,7 @@
 // Batches through the record codec: what decodes is what was encoded, column for column, ids,
 // times to the nanosecond, flags, names and tag text (non-ASCII too) and tag hashes.
 import { describe, expect, it } from 'vitest';
-import { ByteWriter } from '../../src/ingest-log/byte-buffers.js';
+import { ByteWriter, RecordFormatError } from '../../src/ingest-log/byte-buffers.js';
 import { decodeRecord, encodeDecisions, encodeLogs, encodeSpanBatch, RECORD_DECISIONS, RECORD_LOGS, RECORD_SPANS } from '../../src/ingest-log/record-codec.js';
 import { parseSpanBatchFast } from '../../src/ingest/span-batch-fast.js';
 import { SpanBatch, ID_WORDS, TIME_FIELDS } from '../../src/ingest/span-batch.js';
@@ -134,6 +134,25 @@ describe('the record codec', () => {
     const out = new ByteWriter();
     encodeSpanBatch(SpanBatch.fromSpans([span({ traceId: uuid(1), spanId: uuid(2), startTime: '5' })]), 1_780_000_000_000, out);
     for (let end = 0; end < out.length; end++) expect(() => decodeRecord(out.buffer, 0, end)).toThrow();
+    // Parents inside the batch and outside it, tags, times with many-byte numbers: cut anywhere,
+    // the record is refused as malformed (what replay counts and passes over), never read past its end.
+    const rich = new ByteWriter();
+    const spans = [
+      span({ traceId: uuid(1), spanId: uuid(2), startTime: '1780000000123456789', endTime: '1780000009123456789', tags: { 'http.method': 'GET' } }),
+      span({ traceId: uuid(1), spanId: uuid(3), parentSpanId: uuid(2), startTime: '1780000000223456789', tags: { 'http.method': 'GET' } }),
+      span({ traceId: uuid(1), spanId: uuid(4), parentSpanId: uuid(5), startTime: '1780000300000000001', tags: { city: 'Zürich' } }),
+      span({ traceId: uuid(6), spanId: uuid(7), parentSpanId: uuid(8), startTime: '7' }),
+      span({ traceId: uuid(6), spanId: uuid(8), startTime: '8' }),
+    ];
+    encodeSpanBatch(SpanBatch.fromSpans(spans), 1_780_000_000_000, rich);
+    const whole = decodeRecord(rich.buffer, 0, rich.length);
+    if (whole.kind !== RECORD_SPANS) throw new Error('not a span record');
+    expect(columns(whole.batch)).toEqual(columns(SpanBatch.fromSpans(spans)));
+    for (let end = 0; end < rich.length; end++) {
+      expect(() => decodeRecord(rich.buffer, 0, end)).toThrow(RecordFormatError);
+      // Also where the buffer itself ends there, as a reader's buffer may.
+      expect(() => decodeRecord(Buffer.from(rich.buffer.subarray(0, end)), 0, end)).toThrow(RecordFormatError);
+    }
     out.buffer[0] = 9;
     expect(() => decodeRecord(out.buffer, 0, out.length)).toThrow(/unknown record kind/);
   });
