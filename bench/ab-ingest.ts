@@ -10,7 +10,7 @@
 // comes from this checkout's client, pinned to CPU 1. Prints one line per run, then the medians
 // and head / base per load, of goodput and of the server's CPU time per stored span.
 
-import { cpuMicrosOf, pinSelf, startWorker } from './lib/child.js';
+import { cpuDuring, pinSelf, startWorker } from './lib/child.js';
 import { BodyTemplate } from './lib/body-template.js';
 import { runRawLoad } from './lib/raw-http-client.js';
 
@@ -47,13 +47,10 @@ async function measure(checkout: string, spans: number, connections: number): Pr
   const template = new BodyTemplate(Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0'), spans, true, BigInt(Date.now()) * 1_000_000n);
   const load = (ms: number) => runRawLoad({ host: '127.0.0.1', port, connections, durationMs: ms, path: '/spans', nextBody: () => template.next() });
   await load(3000);
-  const cpuMicros = () => cpuMicrosOf(server);
-  const cpuBefore = await cpuMicros();
-  const r = await load(durationMs);
-  const cpuUsed = (await cpuMicros()) - cpuBefore;
+  const { result: r, cpuMicros } = await cpuDuring(server, () => load(durationMs));
   await server.stop();
   const stored = (r.byStatus[202] ?? 0) * template.spans;
-  return { spansPerSec: stored / (r.elapsedMs / 1000), cpuNsPerSpan: (cpuUsed * 1000) / stored };
+  return { spansPerSec: stored / (r.elapsedMs / 1000), cpuNsPerSpan: (cpuMicros * 1000) / stored };
 }
 
 pinSelf(1);

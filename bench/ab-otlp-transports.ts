@@ -6,7 +6,7 @@
 //
 //   npx tsx bench/ab-otlp-transports.ts [--rounds=4] [--duration=10s]
 
-import { cpuMicrosOf, pinSelf, startWorker } from './lib/child.js';
+import { cpuDuring, pinSelf, startWorker } from './lib/child.js';
 import { runGrpcLoad } from './lib/grpc-load.js';
 import { OtlpBodyTemplate } from './lib/otlp-body-template.js';
 import { runRawLoad } from './lib/raw-http-client.js';
@@ -29,14 +29,11 @@ async function run(transport: 'http' | 'grpc'): Promise<{ spansPerSec: number; s
     const r = await runRawLoad({ host: '127.0.0.1', port, connections: 16, durationMs: ms, path: '/v1/traces', contentType: 'application/x-protobuf', nextBody: () => template.next() });
     return { ok: r.byStatus[200] ?? 0, requests: r.requests, elapsedMs: r.elapsedMs };
   };
-  const cpuMicros = () => cpuMicrosOf(server);
   await load(3000); // warm-up
-  const cpuBefore = await cpuMicros();
-  const r = await load(durationMs);
-  const cpuUsed = (await cpuMicros()) - cpuBefore;
+  const { result: r, cpuMicros } = await cpuDuring(server, () => load(durationMs));
   await server.stop();
   const spans = r.ok * template.spans;
-  return { spansPerSec: spans / (r.elapsedMs / 1000), spansPerCpuSec: spans / (cpuUsed / 1e6), allOk: r.ok === r.requests };
+  return { spansPerSec: spans / (r.elapsedMs / 1000), spansPerCpuSec: spans / (cpuMicros / 1e6), allOk: r.ok === r.requests };
 }
 
 pinSelf(1);

@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BodyTemplate } from './lib/body-template.js';
 import { CallgrindServer, type InstructionCounts } from './lib/callgrind-server.js';
-import { cpuMicrosOf, pinSelf, startWorker } from './lib/child.js';
+import { cpuDuring, cpuPerRequest, pinSelf, startWorker } from './lib/child.js';
 import { runRawLoad } from './lib/raw-http-client.js';
 
 const option = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -60,16 +60,13 @@ async function measureCpu(checkout: string, durationMs: number): Promise<CpuFigu
   const template = newTemplate();
   const load = (ms: number) => runRawLoad({ host: '127.0.0.1', port, connections, durationMs: ms, path: '/spans', nextBody: () => template.next() });
   await load(3000);
-  const cpuMicros = () => cpuMicrosOf(server);
   const procBefore = processCpu(server.child.pid!);
-  const cpuBefore = await cpuMicros();
-  const r = await load(durationMs);
-  const cpuUsed = (await cpuMicros()) - cpuBefore;
+  const { result: r, cpuMicros } = await cpuDuring(server, () => load(durationMs));
   const procAfter = processCpu(server.child.pid!);
   await server.stop();
   const answered = r.byStatus[202] ?? 0;
   return {
-    cpuUs: cpuUsed / answered,
+    cpuUs: cpuPerRequest(cpuMicros, answered, r.elapsedMs).cpuMicrosPerRequest,
     userUs: (procAfter.user - procBefore.user) / answered,
     systemUs: (procAfter.system - procBefore.system) / answered,
     requestsPerSec: answered / (r.elapsedMs / 1000),

@@ -25,7 +25,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { BodyTemplate } from './lib/body-template.js';
-import { cpuMicrosOf, startWorker, type WorkerProcess } from './lib/child.js';
+import { cpuDuring, cpuPerRequest, startWorker, type WorkerProcess } from './lib/child.js';
 import { percentile, runRawLoad } from './lib/raw-http-client.js';
 
 export interface Row {
@@ -63,20 +63,14 @@ async function closedLoop(storage: Storage, port: number, spansPerBody: number, 
     const template = new BodyTemplate(runId(), spansPerBody, true, BigInt(Date.now()) * 1_000_000n);
     const load = (durationMs: number) => runRawLoad({ host: '127.0.0.1', port, connections, durationMs, path: '/spans', nextBody: () => template.next() });
     await load(3000);
-    const cpuMicros = () => cpuMicrosOf(server);
-    const cpuBefore = await cpuMicros();
-    const r = await load(ms);
-    const cpuUsed = (await cpuMicros()) - cpuBefore;
+    const { result: r, cpuMicros } = await cpuDuring(server, () => load(ms));
     const accepted = r.byStatus[202] ?? 0;
     return {
       spans: template.spans,
       spansPerSec: (accepted * template.spans) / (r.elapsedMs / 1000),
       statuses: r.byStatus,
-      // The collector's CPU (every thread: the syncs run on libuv's pool) per accepted request,
-      // and the share of its core it used: near 1, the figure is the collector's; well under,
-      // the load generator's or the disk's.
-      cpuMicrosPerRequest: cpuUsed / Math.max(1, accepted),
-      busyShare: cpuUsed / 1000 / r.elapsedMs,
+      // Every thread counts: the syncs run on libuv's pool.
+      ...cpuPerRequest(cpuMicros, accepted, r.elapsedMs),
     };
   });
 }

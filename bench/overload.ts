@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BodyTemplate } from './lib/body-template.js';
-import { cpuMicrosOf, startWorker } from './lib/child.js';
+import { cpuDuring, startWorker } from './lib/child.js';
 import { runOpenLoad, type OpenLoadResult } from './lib/open-loop-client.js';
 import { percentile, RawGetConnection, runRawLoad } from './lib/raw-http-client.js';
 
@@ -44,7 +44,8 @@ const p99 = (xs: number[]) => percentile(Float64Array.from(xs).sort(), 0.99);
 
 interface Server {
   port: number;
-  cpuMicros(): Promise<number>;
+  /** What `run` returns, and the collector's CPU time (µs) meanwhile. */
+  cpuDuring<T>(run: () => Promise<T>): Promise<{ result: T; cpuMicros: number }>;
   stop(): Promise<void>;
 }
 
@@ -56,7 +57,7 @@ async function startServer(mode: Mode, port: number, disk: boolean, targetMs: nu
   await worker.next();
   return {
     port,
-    cpuMicros: () => cpuMicrosOf(worker),
+    cpuDuring: (run) => cpuDuring(worker, run),
     async stop() {
       await worker.stop();
       if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
@@ -116,12 +117,8 @@ export async function run(options: { quick: boolean; port: () => number; section
     const load = (durationMs: number) =>
       runRawLoad({ host: '127.0.0.1', port: server.port, connections, durationMs, path: '/spans', nextBody: () => template.next() });
     await load(3000);
-    const measured = async () => {
-      const cpu0 = await server.cpuMicros();
-      const r = await load(segmentMs);
-      return { r, cpuMicros: (await server.cpuMicros()) - cpu0 };
-    };
-    const [{ r, cpuMicros }, queries] = withQueries ? await probeQueries(server.port, ids, measured) : [await measured(), undefined];
+    const measured = () => server.cpuDuring(() => load(segmentMs));
+    const [{ result: r, cpuMicros }, queries] = withQueries ? await probeQueries(server.port, ids, measured) : [await measured(), undefined];
     await server.stop();
     const accepted = r.byStatus[202] ?? 0;
     return { accepted, requests: r.requests, elapsedMs: r.elapsedMs, spans: template.spans, cpuMicros, queries, latenciesMs: r.latenciesMs };
@@ -189,12 +186,13 @@ export async function run(options: { quick: boolean; port: () => number; section
     process.stderr.write(`bench: overload: open loop at ${multiple}× capacity…\n`);
     const server = await startServer('default', options.port(), disk, options.targetMs);
     const ids = await seedTraceIds(server.port);
-    const [{ load, cpuMicros, cpuSeconds }, queries] = await probeQueries(server.port, ids, async () => {
-      const cpu0 = await server.cpuMicros();
-      const started = performance.now();
-      const load = await runOpenLoad({ host: '127.0.0.1', port: server.port, path: '/spans', durationMs: openMs, ratePerSec: () => capacity * multiple, maxConnections: 1024, maxBacklog: GENERATOR_BACKLOG, nextBody: bodies108() });
-      return { load, cpuMicros: (await server.cpuMicros()) - cpu0, cpuSeconds: (performance.now() - started) / 1000 };
-    });
+    const [{ result: { load, cpuSeconds }, cpuMicros }, queries] = await probeQueries(server.port, ids, () =>
+      server.cpuDuring(async () => {
+        const started = performance.now();
+        const load = await runOpenLoad({ host: '127.0.0.1', port: server.port, path: '/spans', durationMs: openMs, ratePerSec: () => capacity * multiple, maxConnections: 1024, maxBacklog: GENERATOR_BACKLOG, nextBody: bodies108() });
+        return { load, cpuSeconds: (performance.now() - started) / 1000 };
+      }),
+    );
     await server.stop();
     const o = openFigures(load, s, r);
     // What a refusal cost in this run: the collector's CPU time less s per accepted batch (the

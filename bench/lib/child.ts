@@ -16,9 +16,25 @@ export interface WorkerProcess {
 }
 
 /** The CPU time (µs, all threads) a collector worker (bench/lib/serve.ts) has used so far. */
-export async function cpuMicrosOf(worker: WorkerProcess): Promise<number> {
+async function cpuMicrosOf(worker: WorkerProcess): Promise<number> {
   worker.send({ cpu: true });
   return (await worker.next<{ cpuMicros: number }>()).cpuMicros;
+}
+
+/** What `run` returns, and the CPU time (µs, all threads) the collector worker used while it ran. */
+export async function cpuDuring<T>(worker: WorkerProcess, run: () => Promise<T>): Promise<{ result: T; cpuMicros: number }> {
+  const before = await cpuMicrosOf(worker);
+  const result = await run();
+  return { result, cpuMicros: (await cpuMicrosOf(worker)) - before };
+}
+
+/**
+ * The collector's CPU (all threads) per answered request, and the share of its core it used over
+ * `elapsedMs`: near 1, a throughput figure is the collector's capacity; well under, something
+ * else held it (the load generator, the disk).
+ */
+export function cpuPerRequest(cpuMicros: number, answered: number, elapsedMs: number): { cpuMicrosPerRequest: number; busyShare: number } {
+  return { cpuMicrosPerRequest: cpuMicros / Math.max(1, answered), busyShare: cpuMicros / 1000 / elapsedMs };
 }
 
 /** `cwd`: the checkout the worker runs in (its script and `tsx` are found there); this process's by default. */

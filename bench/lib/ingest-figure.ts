@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BodyTemplate } from './body-template.js';
-import { cpuMicrosOf, startWorker } from './child.js';
+import { cpuDuring, cpuPerRequest, startWorker } from './child.js';
 import { runGrpcLoad } from './grpc-load.js';
 import { OtlpBodyTemplate } from './otlp-body-template.js';
 import { percentile, runRawLoad } from './raw-http-client.js';
@@ -52,10 +52,7 @@ export function ingestFigures(options: { nextPort: () => number; durationMs: () 
       return { ...r, accepted: r.byStatus[protocol === 'otlp-http' ? 200 : 202] ?? 0, statuses: r.byStatus };
     };
     await load(3000); // warm-up: JIT, connection set-up
-    const cpuMicros = () => cpuMicrosOf(server);
-    const cpuBefore = await cpuMicros();
-    const r = await load(options.durationMs());
-    const cpuUsed = (await cpuMicros()) - cpuBefore;
+    const { result: r, cpuMicros } = await cpuDuring(server, () => load(options.durationMs()));
     await server.stop();
     if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
     const lat = r.latenciesMs.sort();
@@ -67,10 +64,7 @@ export function ingestFigures(options: { nextPort: () => number; durationMs: () 
       statuses: r.statuses,
       p50Ms: percentile(lat, 0.5),
       p99Ms: percentile(lat, 0.99),
-      // The collector's CPU (all threads) per accepted request and the share of its core it used:
-      // near 1, the figure is the collector's capacity; well under, something else held it.
-      cpuMicrosPerRequest: cpuUsed / Math.max(1, r.accepted),
-      busyShare: cpuUsed / 1000 / r.elapsedMs,
+      ...cpuPerRequest(cpuMicros, r.accepted, r.elapsedMs),
     };
   }
 
