@@ -141,8 +141,14 @@ export class ByteReader {
     this.at = start;
   }
 
-  private need(bytes: number): void {
+  /** Throws RecordFormatError unless `bytes` more are left in the record. */
+  need(bytes: number): void {
     if (this.at + bytes > this.end) throw new RecordFormatError(`record ends ${this.at + bytes - this.end} bytes early`);
+  }
+
+  /** Throws RecordFormatError unless the record ends here, after `what` (named in the message). */
+  expectEnd(what: string): void {
+    if (this.at !== this.end) throw new RecordFormatError(`${this.end - this.at} bytes left after ${what}`);
   }
 
   u8(): number {

@@ -79,7 +79,7 @@ function decodeDecisions(reader: ByteReader): TailDecisions {
   for (let l = 0; l < 2; l++) {
     const count = reader.varint();
     // Each id is 16 bytes: a count the record cannot hold is damage, not an array to allocate.
-    if (count * 16 > reader.end - reader.at) throw new RecordFormatError(`${count} decisions in ${reader.end - reader.at} bytes`);
+    reader.need(count * 16);
     const ids: string[] = new Array(count);
     for (let i = 0; i < count; i++) {
       reader.words4(idWords, 0);
@@ -87,7 +87,7 @@ function decodeDecisions(reader: ByteReader): TailDecisions {
     }
     lists.push(ids);
   }
-  if (reader.at !== reader.end) throw new RecordFormatError(`${reader.end - reader.at} bytes left after the decisions`);
+  reader.expectEnd('the decisions');
   return { keep: lists[0]!, drop: lists[1]! };
 }
 
@@ -102,7 +102,11 @@ export function decodeRecord(buffer: Buffer, start: number, end: number): Decode
   const kind = reader.u8();
   if (!knownRecordKind(kind)) throw new RecordFormatError(`unknown record kind ${kind}`);
   const appendMs = reader.varint();
-  if (kind === RECORD_LOGS) return { kind, appendMs, logs: JSON.parse(reader.text()) as IngestLog[] };
+  if (kind === RECORD_LOGS) {
+    const text = reader.text();
+    reader.expectEnd('the logs');
+    return { kind, appendMs, logs: JSON.parse(text) as IngestLog[] };
+  }
   if (kind === RECORD_DECISIONS) return { kind, appendMs, decisions: decodeDecisions(reader) };
   return { kind, appendMs, batch: decodeSpans(reader) };
 }
@@ -127,13 +131,18 @@ function viewOf(buffer: Buffer): DataView {
 function decodeSpans(reader: ByteReader): SpanBatch {
   const n = reader.varint();
   const baseSeconds = reader.varint();
+  // Counts are checked against the bytes their entries take at least (a name 1, a trace id 16, a
+  // tag set 2) before anything is allocated for them, as the decisions' are.
   const nameCount = reader.varint();
+  reader.need(nameCount);
   const batchNames: string[] = new Array(nameCount);
   for (let i = 0; i < nameCount; i++) batchNames[i] = reader.text();
   const traceCount = reader.varint();
+  reader.need(traceCount * 16);
   if (traceWords.length < traceCount * 4) traceWords = new Uint32Array(traceCount * 8);
   for (let t = 0; t < traceCount; t++) reader.words4(traceWords, t * 4);
   const tagCount = reader.varint();
+  reader.need(tagCount * 2);
   // Each tag text as a string, or null when it is ASCII: then the batch reads it in place, from
   // `reader.buffer` (tagFrom/tagTo), as it reads a request body, and no string is made.
   const tags: Array<string | null> = new Array(tagCount);
@@ -296,6 +305,6 @@ function decodeSpans(reader: ByteReader): SpanBatch {
     const ids = batch.ids;
     for (let k = 0; k < forward.length; k += 2) ids.copyWithin(forward[k]! * ID_WORDS + 8, forward[k + 1]! * ID_WORDS + 4, forward[k + 1]! * ID_WORDS + 8);
   }
-  if (reader.at !== reader.end) throw new RecordFormatError(`${reader.end - reader.at} bytes left after the batch`);
+  reader.expectEnd('the batch');
   return batch;
 }

@@ -111,6 +111,8 @@ describe('the record codec', () => {
     const decoded = decodeRecord(out.buffer, 0, out.length);
     expect(decoded.kind).toBe(RECORD_LOGS);
     expect(decoded.kind === RECORD_LOGS && decoded.logs).toEqual(JSON.parse(JSON.stringify(logs)));
+    out.u8(0);
+    expect(() => decodeRecord(out.buffer, 0, out.length)).toThrow(/left after the logs/);
   });
 
   it('gives back tail-sampling decisions, and refuses them cut short or padded', () => {
@@ -155,5 +157,26 @@ describe('the record codec', () => {
     }
     out.buffer[0] = 9;
     expect(() => decodeRecord(out.buffer, 0, out.length)).toThrow(/unknown record kind/);
+  });
+
+  it('refuses a count its record cannot hold as malformed, before allocating for it', () => {
+    // Span records: spans, base second, then the names', trace ids' and tag sets' counts.
+    const headers = [
+      [1, 0, 2 ** 40],
+      [1, 0, 0, 2 ** 40],
+      [1, 0, 0, 0, 2 ** 40],
+    ];
+    for (const counts of headers) {
+      const out = new ByteWriter();
+      out.u8(RECORD_SPANS);
+      out.varint(1_780_000_000_000);
+      for (const count of counts) out.varint(count);
+      expect(() => decodeRecord(out.buffer, 0, out.length)).toThrow(RecordFormatError);
+    }
+    const decisions = new ByteWriter();
+    decisions.u8(RECORD_DECISIONS);
+    decisions.varint(1_780_000_000_000);
+    decisions.varint(2 ** 40);
+    expect(() => decodeRecord(decisions.buffer, 0, decisions.length)).toThrow(/record ends \d+ bytes early/);
   });
 });
