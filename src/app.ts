@@ -223,8 +223,8 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
     sampling.observe(metrics.samplingObserver());
     metrics.samplingState = () => sampling.state();
     // Tail decisions go into the log beside the spans, so that replay takes them as they were
-    // taken instead of deciding again (sampling-store.ts says why).
-    if (ingestLog !== undefined && options.cluster === undefined && config.sampling.tail) {
+    // taken instead of deciding again (sampling-store.ts says why). A head-only sampler takes none.
+    if (ingestLog !== undefined && options.cluster === undefined) {
       sampling.logDecisions(decisionLogger(ingestLog, clock, (error) => app.log.warn({ err: error }, 'a tail-sampling decision could not be logged; replay would keep its trace')));
     }
   }
@@ -319,12 +319,13 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
     intervalMs: options.evictionIntervalMs ?? 1000,
     onError: (error) => app.log.error({ err: error }, 'eviction failed'),
   });
-  // Tail decisions are taken once a second (tests call sampling.sweep() after moving the clock).
+  // Tail decisions are taken once a second (tests call sampling.sweep() after moving the clock);
+  // a head-only sampler's sweep returns at once.
   let sweeper: NodeJS.Timeout | undefined;
   app.addHook('onReady', async () => {
     eviction.start();
     admission.start();
-    if (sampling !== undefined && config.sampling.tail) {
+    if (sampling !== undefined) {
       sweeper = setInterval(() => void sampling.sweep().catch((error: unknown) => app.log.error({ err: error }, 'tail sampling failed')), 1000);
       sweeper.unref();
     }
@@ -341,9 +342,9 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
     const progress = emptyProgress();
     replaying = progress;
     gate.setUnavailable({ reason: 'replaying', retryAfterSec: 2, message: 'the collector is replaying its ingest log after a start; retry in a moment' });
-    // The tail sampler takes the logged decisions and none of its own until replay is over.
-    const tailSampling = config.sampling.tail ? sampling : undefined;
-    tailSampling?.beginReplay();
+    // The tail sampler takes the logged decisions and none of its own until replay is over
+    // (a head-only sampler has none to take).
+    sampling?.beginReplay();
     await replayLog({
       dir: ingestLog.dir,
       clock,
@@ -359,12 +360,12 @@ export async function buildApp(options: AppOptions): Promise<Collector> {
         await ingestLog.evict(clock.nowMs());
       },
       replayClock: options.replayClock,
-      applyDecisions: tailSampling === undefined ? undefined : (decisions) => tailSampling.applyLogged(decisions),
+      applyDecisions: sampling === undefined ? undefined : (decisions) => sampling.applyLogged(decisions),
       // The ticker's own round (logs, spans, then segments), as live eviction ran it.
       evict: () => eviction.tick(),
     });
     // Traces still waiting had no logged decision (taken too late, or lost in the crash): kept.
-    await tailSampling?.endReplay();
+    await sampling?.endReplay();
     ingestLogMetrics?.replayed(progress);
     replaying = undefined;
     gate.setUnavailable(undefined);

@@ -120,9 +120,7 @@ export class SamplingStore implements TraceStore {
   async endReplay(): Promise<void> {
     this.replaying = false;
     const waiting = [...this.buffer.keys()];
-    const nowMs = this.options.clock.nowMs();
-    for (let k = 0; k < waiting.length; k++) this.observer.decided(true, 'replay', false);
-    await this.settle(waiting, () => true, nowMs);
+    await this.keepUndecided(waiting, false, this.options.clock.nowMs());
     if (waiting.length > 0) this.onDecided?.({ keep: waiting, drop: [] });
   }
 
@@ -272,10 +270,17 @@ export class SamplingStore implements TraceStore {
     const nowMs = this.options.clock.nowMs();
     // Memory is still bounded during replay, but a drop there could be one that was not taken
     // live: kept instead (not logged: the next replay overflows alike, or keeps them at its end).
-    if (this.replaying) {
-      for (let k = 0; k < due.length; k++) this.observer.decided(true, 'replay', true);
-      await this.settle(due, () => true, nowMs);
-    } else await this.decide(due, nowMs, true);
+    if (this.replaying) await this.keepUndecided(due, true, nowMs);
+    else await this.decide(due, nowMs, true);
+  }
+
+  /**
+   * Keeps buffered traces that replay met no logged decision for (reason `replay`): keeping one
+   * too many is allowed, dropping one that was kept is not. `early`: the buffer was full.
+   */
+  private async keepUndecided(traceIds: readonly string[], early: boolean, nowMs: number): Promise<void> {
+    for (let k = 0; k < traceIds.length; k++) this.observer.decided(true, 'replay', early);
+    await this.settle(traceIds, () => true, nowMs);
   }
 
   private async decide(traceIds: readonly string[], nowMs: number, early: boolean): Promise<void> {

@@ -33,9 +33,11 @@ async function stop(api: Api, log: SegmentLog): Promise<void> {
 const DECISION_SECONDS = 5;
 
 /** A collector as main.ts builds it (stores on a ReplayClock over the wall clock, here a manual one). */
-async function startDurable(dir: string, clock: ManualClock): Promise<{ api: Api; log: SegmentLog; collector: Collector }> {
+const TAIL_ENV = { TAIL_SAMPLING: 'on', TAIL_KEEP_RATE: '0', TAIL_DECISION_SECONDS: String(DECISION_SECONDS) };
+
+async function startDurable(dir: string, clock: ManualClock, samplingEnv: Record<string, string> = TAIL_ENV): Promise<{ api: Api; log: SegmentLog; collector: Collector }> {
   const config: Config = {
-    ...loadConfig({ LOG_LEVEL: 'silent', INGEST_DELAY_TARGET_MS: '0', TAIL_SAMPLING: 'on', TAIL_KEEP_RATE: '0', TAIL_DECISION_SECONDS: String(DECISION_SECONDS) }),
+    ...loadConfig({ LOG_LEVEL: 'silent', INGEST_DELAY_TARGET_MS: '0', ...samplingEnv }),
     port: 0,
     host: '127.0.0.1',
     windowMinutes: 30,
@@ -199,5 +201,24 @@ describe('tail sampling across a restart', () => {
       await collector.app.close();
       await log.close();
     }
+  });
+
+  it('with head sampling alone, brings back exactly the traces it kept and remembers no decision', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tail-replay-'));
+    dirs.push(dir);
+    const clock = new ManualClock(DEFAULT_NOW_MS);
+    const first = await startDurable(dir, clock, { SAMPLING_RATE: '0.5' });
+    await post(first.api, [...Array(40).keys()].flatMap((n) => trace(clock.nowMs(), n, 20)));
+    const before = await listed(first.api);
+    expect(before.size).toBeGreaterThan(0);
+    expect(before.size).toBeLessThan(40);
+    await stop(first.api, first.log);
+    running.splice(0);
+
+    clock.advance(2000);
+    const second = await startDurable(dir, clock, { SAMPLING_RATE: '0.5' });
+    await second.collector.replay();
+    expect(await listed(second.api)).toEqual(before);
+    expect(second.collector.sampling!.state()).toMatchObject({ bufferedSpans: 0, rememberedDecisions: 0 });
   });
 });
