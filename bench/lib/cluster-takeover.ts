@@ -11,7 +11,9 @@
 
 import { request } from 'undici';
 import { freePort, startNats } from '../../tools/cluster/nats-servers.js';
-import { nodeHealth, startNodeProcess, stopNodeProcess, waitFor, waitHealthy, type NodeProcess } from '../../tools/cluster/node-process.js';
+import { stopCollectorProcess } from '../../tools/cluster/collector-process.js';
+import { nodeHealth, startNodeProcess, waitHealthy, type NodeProcess } from '../../tools/cluster/node-process.js';
+import { askingAgain, waitFor } from '../../tools/cluster/wait-for.js';
 import { BodyTemplate } from './body-template.js';
 import { runRawLoad } from './raw-http-client.js';
 
@@ -51,7 +53,7 @@ export async function runTakeover(options: TakeoverOptions): Promise<void> {
     for (const id of ['survivor', 'victim']) nodes.push(startNodeProcess({ natsUrls: nats.urls, id, port: await freePort(), replicas: 1 }));
     const [survivor, victim] = nodes as [NodeProcess, NodeProcess];
     await Promise.all(nodes.map((node) => waitHealthy(node)));
-    await waitFor('8 partitions each', async () => (await nodeHealth(survivor.url)).cluster.owned.length === 8 && (await nodeHealth(victim.url)).cluster.owned.length === 8, 60_000);
+    await waitFor('8 partitions each', askingAgain(async () => (await nodeHealth(survivor.url)).cluster.owned.length === 8 && (await nodeHealth(victim.url)).cluster.owned.length === 8), 60_000, 100);
 
     const template = new BodyTemplate(Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0'), options.spansPerBody, true, BigInt(Date.now()) * 1_000_000n);
     const traces = tracesPerBody(template);
@@ -72,10 +74,15 @@ export async function runTakeover(options: TakeoverOptions): Promise<void> {
     }
     const fillMs = performance.now() - fillStarted;
     const ackedTraces = accepted * traces;
-    await waitFor('both nodes caught up', async () => {
-      const views = await Promise.all(nodes.map(async (node) => (await nodeHealth(node.url)).cluster));
-      return views.every((view) => view.owned.length === 8 && view.owned.every((p) => p.caught_up && p.lag === 0));
-    }, 120_000);
+    await waitFor(
+      'both nodes caught up',
+      askingAgain(async () => {
+        const views = await Promise.all(nodes.map(async (node) => (await nodeHealth(node.url)).cluster));
+        return views.every((view) => view.owned.length === 8 && view.owned.every((p) => p.caught_up && p.lag === 0));
+      }),
+      120_000,
+      100,
+    );
     const before = await listingTotal(survivor.url);
     const victimSpans = await metric(victim.url, 'traced_store_spans');
     const survivorSpans = await metric(survivor.url, 'traced_store_spans');
@@ -86,7 +93,7 @@ export async function runTakeover(options: TakeoverOptions): Promise<void> {
 
     const consumedBefore = await metric(survivor.url, 'traced_cluster_consumed_spans_total');
     const killedAt = performance.now();
-    await stopNodeProcess(victim, 'SIGKILL');
+    await stopCollectorProcess(victim, 'SIGKILL');
     let firstPartialMs: number | undefined;
     let firstGainMs: number | undefined;
     let ownsAllMs: number | undefined;
@@ -118,7 +125,7 @@ export async function runTakeover(options: TakeoverOptions): Promise<void> {
     await after.body.text();
     console.log(`  GET /traces?limit=1000 then: ${after.statusCode}${after.headers['x-traced-partial'] === undefined ? ', whole' : `, partial "${String(after.headers['x-traced-partial'])}"`}`);
   } finally {
-    await Promise.all(nodes.map((node) => stopNodeProcess(node, 'SIGKILL')));
+    await Promise.all(nodes.map((node) => stopCollectorProcess(node, 'SIGKILL')));
     await nats.stop();
   }
 }

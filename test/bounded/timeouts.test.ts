@@ -4,10 +4,9 @@
 // and the bytes come back when those requests end; SIGTERM answers what is in flight, closes idle
 // keep-alive connections cleanly and exits 0 within SHUTDOWN_GRACE_MS, slow client or not.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SHUTDOWN_GRACE_MS, loadConfig } from '../../src/config.js';
-import { projectRoot } from '../../src/http/paths.js';
+import { startCollectorProcess, stopCollectorProcess, waitForLog, type CollectorProcess } from '../ingest-log/collector-process.js';
 import { spansBody, startCollector, waitFor, type Api } from '../support/http.js';
 import { bodyOf, openRaw, statusOf, type RawConnection } from '../support/raw-connection.js';
 import { nsAt, uuid } from '../support/spans.js';
@@ -194,42 +193,24 @@ describe('MAX_INFLIGHT_BODY_BYTES', () => {
 // ---------------------------------------------------------------------------------------------
 // SIGTERM, on the real process
 
-interface Child {
-  child: ChildProcess;
-  output: () => string;
-  exit: Promise<number | string>;
-}
-
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+const children: CollectorProcess[] = [];
+afterEach(async () => {
+  for (const proc of children.splice(0)) await stopCollectorProcess(proc, 'SIGKILL');
 });
 
-function startMain(env: Record<string, string>): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: projectRoot,
-    // Not about durability: in memory, so no test shares (or locks) a DATA_DIR.
-    env: { ...process.env, PORT: '0', OTLP_GRPC_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', STORAGE: 'memory', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const exit = new Promise<number | string>((resolve) => child.on('close', (code, signal) => resolve(code ?? signal ?? 'unknown')));
-  return { child, output: () => output, exit };
+function startMain(env: Record<string, string>): CollectorProcess {
+  // Not about durability: in memory, so no test shares (or locks) a DATA_DIR.
+  const proc = startCollectorProcess({ PORT: '0', STORAGE: 'memory', ...env });
+  children.push(proc);
+  return proc;
 }
 
-async function portOf(proc: Child): Promise<number> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (/traced-collector ready/.test(proc.output())) {
-      const m = /listening at http:\/\/127\.0\.0\.1:(\d+)/i.exec(proc.output());
-      if (m !== null) return Number(m[1]);
-    }
-    if (proc.child.exitCode !== null || Date.now() > deadline) throw new Error(`no address: ${proc.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+/** The HTTP port of a collector started on PORT=0, from the line it logs on listening. */
+async function portOf(proc: CollectorProcess): Promise<number> {
+  await waitForLog(proc, 'traced-collector ready', 30_000);
+  const m = /listening at http:\/\/127\.0\.0\.1:(\d+)/i.exec(proc.output());
+  if (m === null) throw new Error(`no address: ${proc.output()}`);
+  return Number(m[1]);
 }
 
 describe('SIGTERM', () => {
@@ -269,7 +250,7 @@ describe('SIGTERM', () => {
     // No new connection is accepted.
     await waitFor('the listener closed', () => openRaw(port).then((c) => (c.socket.destroy(), false), () => true), 5000);
 
-    const code = await Promise.race([proc.exit, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), GRACE_MS + 10_000))]);
+    const code = await Promise.race([proc.exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), GRACE_MS + 10_000))]);
     expect(code, proc.output()).toBe(0);
     // The slow client was still sending when the grace period ended, and only then cut.
     expect((await slowClosedAt) - signalledAt).toBeGreaterThanOrEqual(GRACE_MS);

@@ -89,12 +89,3 @@ export async function traceAtOwner(nodes: readonly TestNode[], traceId: string, 
   }
   return undefined;
 }
-
-export async function waitUntil(what: string, probe: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 50): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (await probe()) return Date.now() - started;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, stepMs));
-  }
-}

@@ -4,30 +4,18 @@
 // survivor exactly once (its consumed-spans counter equals the acknowledged count).
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, startCollectorProcess, waitForLog, type CollectorProcess } from '../ingest-log/collector-process.js';
-import { metricValue } from '../support/http.js';
-import { waitUntil } from './cluster-nodes.js';
+import { freePort, startCollectorProcess, stopCollectorProcess, waitForLog, type CollectorProcess } from '../ingest-log/collector-process.js';
+import { metricValue, waitFor } from '../support/http.js';
 import { startNats, type NatsCluster } from '../../tools/cluster/nats-servers.js';
+import { nodeHealth } from '../../tools/cluster/node-process.js';
 
 let nats: NatsCluster | undefined;
 const procs: CollectorProcess[] = [];
 afterEach(async () => {
-  for (const proc of procs.splice(0)) {
-    proc.child.kill('SIGKILL');
-    await proc.exited;
-  }
+  for (const proc of procs.splice(0)) await stopCollectorProcess(proc, 'SIGKILL');
   await nats?.stop();
   nats = undefined;
 });
-
-interface Health {
-  status: string;
-  cluster: { node_id: string; owned: Array<{ partition: number; caught_up: boolean }>; peers: Array<{ node_id: string }> };
-}
-
-async function health(url: string): Promise<Health> {
-  return JSON.parse(await (await request(`${url}/health`)).body.text()) as Health;
-}
 
 async function consumedSpans(url: string): Promise<number> {
   return metricValue(await (await request(`${url}/metrics`)).body.text(), 'traced_cluster_consumed_spans_total') ?? -1;
@@ -55,9 +43,9 @@ describe('cluster nodes as processes', () => {
   it('kill -9 of one node: the other takes its partitions and applies every acknowledged span exactly once', async () => {
     nats = await startNats(1);
     const a = await startProcess('proc-a');
-    await waitUntil('A owns all', async () => (await health(a)).cluster.owned.length === 16, 15_000, 100);
+    await waitFor('A owns all', async () => (await nodeHealth(a)).cluster.owned.length === 16, 15_000, 100);
     const b = await startProcess('proc-b');
-    await waitUntil('8 each', async () => (await health(a)).cluster.owned.length === 8 && (await health(b)).cluster.owned.length === 8, 30_000, 100);
+    await waitFor('8 each', async () => (await nodeHealth(a)).cluster.owned.length === 8 && (await nodeHealth(b)).cluster.owned.length === 8, 30_000, 100);
     let acked = 0;
     for (let n = 0; n < 20; n++) {
       const response = await request(`${n % 2 === 0 ? a : b}/spans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: batch(n) });
@@ -65,21 +53,20 @@ describe('cluster nodes as processes', () => {
       acked += (JSON.parse(await response.body.text()) as { accepted: number }).accepted;
     }
     expect(acked).toBe(20 * 48);
-    await waitUntil('both applied everything', async () => (await consumedSpans(a)) + (await consumedSpans(b)) === acked, 10_000, 100);
+    await waitFor('both applied everything', async () => (await consumedSpans(a)) + (await consumedSpans(b)) === acked, 10_000, 100);
     const killedAt = Date.now();
-    procs[1]!.child.kill('SIGKILL');
-    await procs[1]!.exited;
-    await waitUntil(
+    await stopCollectorProcess(procs[1]!, 'SIGKILL');
+    await waitFor(
       'A owns all 16, caught up',
       async () => {
-        const view = (await health(a)).cluster;
+        const view = (await nodeHealth(a)).cluster;
         return view.owned.length === 16 && view.owned.every((p) => p.caught_up);
       },
       15_000,
       100,
     );
-    await waitUntil('A applied every acknowledged span', async () => (await consumedSpans(a)) === acked, 5000, 100);
+    await waitFor('A applied every acknowledged span', async () => (await consumedSpans(a)) === acked, 5000, 100);
     expect(Date.now() - killedAt).toBeLessThan(15_000);
-    expect((await health(a)).cluster.peers.map((p) => p.node_id)).toEqual(['proc-a']);
+    expect((await nodeHealth(a)).cluster.peers.map((p) => p.node_id)).toEqual(['proc-a']);
   }, 90_000);
 });

@@ -8,9 +8,9 @@
 // are exact again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNats, type NatsCluster } from '../../tools/cluster/nats-servers.js';
-import { metricValue, startCollector, type Api } from '../support/http.js';
+import { metricValue, startCollector, waitFor, type Api } from '../support/http.js';
 import { batchesOf, expectSameAnswers, get, listable, makeTraces, post, total } from './cluster-answers.js';
-import { startNode, waitUntil, type TestNode } from './cluster-nodes.js';
+import { startNode, type TestNode } from './cluster-nodes.js';
 
 const PARTITIONS = 8;
 
@@ -25,7 +25,7 @@ describe('cluster mode answers queries through the fan-out exactly', () => {
     nats = await startNats(1);
     a = await startNode({ natsUrls: nats.urls, id: 'a', partitions: PARTITIONS });
     b = await startNode({ natsUrls: nats.urls, id: 'b', partitions: PARTITIONS });
-    await waitUntil('the partitions shared, caught up', () => [a, b].every((n) => n.node.ownedPartitions().size === PARTITIONS / 2 && [...n.node.ownedPartitions().values()].every((p) => p.caughtUp)), 20_000);
+    await waitFor('the partitions shared, caught up', () => [a, b].every((n) => n.node.ownedPartitions().size === PARTITIONS / 2 && [...n.node.ownedPartitions().values()].every((p) => p.caughtUp)), 20_000);
     single = await startCollector({ nowMs: Date.now() });
     const batches = batchesOf(traces, 40, 7);
     for (const [k, batch] of batches.entries()) {
@@ -45,7 +45,7 @@ describe('cluster mode answers queries through the fan-out exactly', () => {
     expect(expected).toBeGreaterThan(250);
     expect(await total(single.baseUrl)).toBe(expected);
     for (const node of [a, b]) {
-      await waitUntil(`${node.id} counts every trace`, async () => (await total(node.url)) === expected, 10_000);
+      await waitFor(`${node.id} counts every trace`, async () => (await total(node.url)) === expected, 10_000);
       await expectSameAnswers(node.url, single.baseUrl, traces);
     }
     // /metrics counts what each node's partition stores hold: together, every trace once.
@@ -100,7 +100,7 @@ describe('cluster mode answers queries through the fan-out exactly', () => {
     expect(during.partial).toBeDefined();
     expect((JSON.parse(during.text) as { incomplete?: boolean }).incomplete).toBe(true);
     const flagged = new Set<string>();
-    await waitUntil(
+    await waitFor(
       'A answers whole',
       async () => {
         const answer = await get(a.url, '/traces?limit=0');

@@ -12,9 +12,9 @@
 //   once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNats, type NatsCluster } from '../../tools/cluster/nats-servers.js';
-import { startCollector, type Api, type WireSpanInput } from '../support/http.js';
+import { startCollector, waitFor, type Api, type WireSpanInput } from '../support/http.js';
 import { batchesOf, expectSameAnswers, get, listable, makeTraces, post, total } from './cluster-answers.js';
-import { startNode, waitUntil, type TestNode } from './cluster-nodes.js';
+import { startNode, type TestNode } from './cluster-nodes.js';
 
 const PARTITIONS = 8;
 
@@ -30,7 +30,7 @@ describe('a 3-server R=3 cluster with 2 collector nodes passes the single node\'
       await startNode({ natsUrls: nats.urls, id: 'r3-a', partitions: PARTITIONS, replicas: 3 }),
       await startNode({ natsUrls: nats.urls, id: 'r3-b', partitions: PARTITIONS, replicas: 3 }),
     ];
-    await waitUntil('the partitions shared, caught up', () => nodes.every((n) => n.node.ownedPartitions().size === PARTITIONS / 2 && [...n.node.ownedPartitions().values()].every((p) => p.caughtUp)), 30_000);
+    await waitFor('the partitions shared, caught up', () => nodes.every((n) => n.node.ownedPartitions().size === PARTITIONS / 2 && [...n.node.ownedPartitions().values()].every((p) => p.caughtUp)), 30_000);
     single = await startCollector({ nowMs: Date.now() });
     for (const [k, batch] of batchesOf(traces, 40, 11).entries()) {
       expect(await post(nodes[k % 2]!.url, batch)).toBe(202);
@@ -48,7 +48,7 @@ describe('a 3-server R=3 cluster with 2 collector nodes passes the single node\'
     const expected = listable(traces);
     expect(await total(single.baseUrl)).toBe(expected);
     for (const node of nodes) {
-      await waitUntil(`${node.id} counts every trace`, async () => (await total(node.url)) === expected, 10_000);
+      await waitFor(`${node.id} counts every trace`, async () => (await total(node.url)) === expected, 10_000);
       await expectSameAnswers(node.url, single.baseUrl, traces);
     }
   }, 40_000);

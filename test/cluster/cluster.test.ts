@@ -7,9 +7,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterNode } from '../../src/cluster/cluster-node.js';
 import { systemClock } from '../../src/time/clock.js';
 import { BucketStore } from '../../src/store/buckets/bucket-store.js';
-import { partitionOfTrace, startNode, traceAtOwner, waitUntil, type TestNode } from './cluster-nodes.js';
+import { partitionOfTrace, startNode, traceAtOwner, type TestNode } from './cluster-nodes.js';
 import { startNats, type NatsCluster } from '../../tools/cluster/nats-servers.js';
-import { spansBody, type WireSpanInput } from '../support/http.js';
+import { spansBody, waitFor, type WireSpanInput } from '../support/http.js';
 
 let nats: NatsCluster | undefined;
 const nodes: TestNode[] = [];
@@ -92,20 +92,20 @@ describe('cluster mode on JetStream', () => {
   it('splits 16 partitions 8/8 between two nodes, and a batch posted to A is in its owners\' stores, exactly', async () => {
     nats = await startNats(1);
     const a = await node({ id: 'node-a' });
-    await waitUntil('A owns all 16 partitions', () => ownedCount(a) === 16, 10_000);
+    await waitFor('A owns all 16 partitions', () => ownedCount(a) === 16, 10_000);
     const b = await node({ id: 'node-b' });
-    await waitUntil('8 partitions each', () => ownedCount(a) === 8 && ownedCount(b) === 8, 15_000);
+    await waitFor('8 partitions each', () => ownedCount(a) === 8 && ownedCount(b) === 8, 15_000);
     const owned = [...a.node.ownedPartitions().keys(), ...b.node.ownedPartitions().keys()].sort((x, y) => x - y);
     expect(owned).toEqual(Array.from({ length: 16 }, (_, p) => p));
     // Both come to see the same owners (each reads the other's leases once a round).
     const ownersSeenBy = (n: TestNode) => JSON.stringify([...n.node.owners()].map(([p, o]) => [p, o?.nodeId]));
-    await waitUntil('A and B agree on the owners', () => ownersSeenBy(a) === ownersSeenBy(b), 5000);
+    await waitFor('A and B agree on the owners', () => ownersSeenBy(a) === ownersSeenBy(b), 5000);
 
     const spans = batchOf(40, 12);
     const answer = await post(a, spans);
     expect(answer.status).toBe(202);
     expect(JSON.parse(answer.body)).toEqual({ status: 'ok', accepted: 480, discarded: 0 });
-    await waitUntil('every span at its owner', () => allStored([a, b], spans), 10_000);
+    await waitFor('every span at its owner', () => allStored([a, b], spans), 10_000);
     // Read-your-writes: the owners have applied up to what A published for each partition.
     const published = a.node.publishedSeqs();
     expect(published.some((seq) => seq > 0)).toBe(true);
@@ -138,35 +138,35 @@ describe('cluster mode on JetStream', () => {
   it('a crashed node\'s partitions go to the survivor within the lease TTL, replayed so every acknowledged span is there exactly; back, it takes its share again', async () => {
     nats = await startNats(1);
     const a = await node({ id: 'node-a', leaseTtlMs: 2000 });
-    await waitUntil('A owns all', () => ownedCount(a) === 16, 10_000);
+    await waitFor('A owns all', () => ownedCount(a) === 16, 10_000);
     const b = await node({ id: 'node-b', leaseTtlMs: 2000 });
-    await waitUntil('8 each', () => ownedCount(a) === 8 && ownedCount(b) === 8, 15_000);
+    await waitFor('8 each', () => ownedCount(a) === 8 && ownedCount(b) === 8, 15_000);
     const spans: SentSpan[] = [];
     for (let i = 0; i < 10; i++) {
       const batch = batchOf(6, 12);
       expect((await post(i % 2 === 0 ? a : b, batch)).status).toBe(202);
       spans.push(...batch);
     }
-    await waitUntil('every span at its owner', () => allStored([a, b], spans), 10_000);
+    await waitFor('every span at its owner', () => allStored([a, b], spans), 10_000);
     const crashedAt = Date.now();
     await b.crash();
     nodes.splice(nodes.indexOf(b), 1);
-    const tookMs = await waitUntil('A owns all 16 again, caught up', () => ownedCount(a) === 16 && [...a.node.ownedPartitions().values()].every((p) => p.caughtUp), 10_000);
-    await waitUntil('every acknowledged span at A', () => allStored([a], spans), 5000);
+    const tookMs = await waitFor('A owns all 16 again, caught up', () => ownedCount(a) === 16 && [...a.node.ownedPartitions().values()].every((p) => p.caughtUp), 10_000);
+    await waitFor('every acknowledged span at A', () => allStored([a], spans), 5000);
     // The lease TTL (2 s) plus a round of A's, plus the replay: well inside the issue's 15 s.
     expect(Date.now() - crashedAt).toBeLessThan(8000);
     expect(tookMs).toBeGreaterThan(0);
 
     // B comes back: it takes its share again, replays it, and every span is still at its owner.
     const back = await node({ id: 'node-b', leaseTtlMs: 2000 });
-    await waitUntil('8 each again', () => ownedCount(a) === 8 && ownedCount(back) === 8 && [...back.node.ownedPartitions().values()].every((p) => p.caughtUp), 15_000);
-    await waitUntil('every span at its owner after the rejoin', () => allStored([a, back], spans), 5000);
+    await waitFor('8 each again', () => ownedCount(a) === 8 && ownedCount(back) === 8 && [...back.node.ownedPartitions().values()].every((p) => p.caughtUp), 15_000);
+    await waitFor('every span at its owner after the rejoin', () => allStored([a, back], spans), 5000);
   }, 60_000);
 
   it('takes OTLP/HTTP through the same path: an OTLP span lands at its partition\'s owner, times exact', async () => {
     nats = await startNats(1);
     const a = await node({ id: 'node-a' });
-    await waitUntil('A owns all', () => ownedCount(a) === 16, 10_000);
+    await waitFor('A owns all', () => ownedCount(a) === 16, 10_000);
     const traceHex = '4bf92f3577b34da6a3ce929d0e0e4736';
     const startNs = (BigInt(Date.now() - 1000) * 1_000_000n + 123_456_789n).toString();
     const body = JSON.stringify({
@@ -176,7 +176,7 @@ describe('cluster mode on JetStream', () => {
     expect(response.statusCode).toBe(200);
     await response.body.text();
     const traceId = `${traceHex.slice(0, 8)}-${traceHex.slice(8, 12)}-${traceHex.slice(12, 16)}-${traceHex.slice(16, 20)}-${traceHex.slice(20)}`;
-    await waitUntil('the OTLP span at its owner', async () => (await traceAtOwner([a], traceId))?.trace !== undefined, 10_000);
+    await waitFor('the OTLP span at its owner', async () => (await traceAtOwner([a], traceId))?.trace !== undefined, 10_000);
     const stored = (await traceAtOwner([a], traceId))!.trace!.spans[0]!;
     expect([stored.service, stored.operation, stored.start_time, stored.end_time]).toEqual(['otlp-svc', 'GET /x', startNs, startNs.replace(/\d{3}$/, '999')]);
   }, 30_000);
@@ -184,7 +184,7 @@ describe('cluster mode on JetStream', () => {
   it('with NATS down ingest answers 503 + Retry-After, and nothing acknowledged is lost when it returns', async () => {
     nats = await startNats(1);
     const a = await node({ id: 'node-a', leaseTtlMs: 2000, publishTimeoutMs: 1000 });
-    await waitUntil('A owns all', () => ownedCount(a) === 16, 10_000);
+    await waitFor('A owns all', () => ownedCount(a) === 16, 10_000);
     const before = batchOf(10, 12);
     expect((await post(a, before)).status).toBe(202);
     await nats.kill(0);
@@ -195,16 +195,16 @@ describe('cluster mode on JetStream', () => {
     await nats.restart(0);
     await nats.waitReady();
     const after = batchOf(10, 12);
-    await waitUntil('ingest accepted again', async () => (await post(a, after)).status === 202, 20_000, 200);
-    await waitUntil('A owns all, caught up', () => ownedCount(a) === 16 && [...a.node.ownedPartitions().values()].every((p) => p.caughtUp), 20_000);
-    await waitUntil('every acknowledged span at A', () => allStored([a], [...before, ...after]), 10_000);
+    await waitFor('ingest accepted again', async () => (await post(a, after)).status === 202, 20_000, 200);
+    await waitFor('A owns all, caught up', () => ownedCount(a) === 16 && [...a.node.ownedPartitions().values()].every((p) => p.caughtUp), 20_000);
+    await waitFor('every acknowledged span at A', () => allStored([a], [...before, ...after]), 10_000);
   }, 60_000);
 
   it('an R=3 cluster of three servers keeps accepting with one killed, and keeps every acknowledged span', async () => {
     nats = await startNats(3);
     // The default TTL: a lease bucket electing a new leader can miss a few renewals of a shorter one.
     const a = await node({ id: 'node-a', replicas: 3, leaseTtlMs: 5000, publishTimeoutMs: 2000 });
-    await waitUntil('A owns all', () => ownedCount(a) === 16, 15_000);
+    await waitFor('A owns all', () => ownedCount(a) === 16, 15_000);
     const acked: SentSpan[] = [];
     const first = batchOf(10, 12);
     expect((await post(a, first)).status).toBe(202);
@@ -223,7 +223,7 @@ describe('cluster mode on JetStream', () => {
     // Generous: on nats-server 2.9 the partitions' consumers can stall while the killed server's
     // groups are re-elected, and are only opened again by the progress check (23–33 s end to end
     // on a quiet 2-core VM). What is checked is that nothing acknowledged is lost, not how fast.
-    await waitUntil('every acknowledged span at A', () => allStored([a], acked), 60_000);
+    await waitFor('every acknowledged span at A', () => allStored([a], acked), 60_000);
   }, 110_000);
 
   it('refuses to start against a stream made for another partition count, naming both', async () => {

@@ -4,7 +4,8 @@
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startNats, type NatsCluster } from '../../tools/cluster/nats-servers.js';
-import { startNode, waitUntil, type TestNode } from './cluster-nodes.js';
+import { waitFor } from '../support/http.js';
+import { startNode, type TestNode } from './cluster-nodes.js';
 
 let nats: NatsCluster | undefined;
 const nodes: TestNode[] = [];
@@ -50,11 +51,11 @@ describe('leases', () => {
     nats = await startNats(1);
     const a = await startNode({ natsUrls: nats.urls, id: 'node-a', leaseTtlMs: 2000 });
     nodes.push(a);
-    await waitUntil('A owns all', () => a.node.ownedPartitions().size === 16, 10_000);
+    await waitFor('A owns all', () => a.node.ownedPartitions().size === 16, 10_000);
     const link = await startProxy(nats.servers[0]!.clientPort);
     const b = await startNode({ natsUrls: link.url, id: 'node-b', leaseTtlMs: 2000 });
     nodes.push(b);
-    await waitUntil('8 each', () => a.node.ownedPartitions().size === 8 && b.node.ownedPartitions().size === 8, 15_000);
+    await waitFor('8 each', () => a.node.ownedPartitions().size === 8 && b.node.ownedPartitions().size === 8, 15_000);
 
     let overlaps = 0;
     const sampler = setInterval(() => {
@@ -64,8 +65,8 @@ describe('leases', () => {
     try {
       link.cut();
       // B's leases run out on its own clock first; then A takes them once they expire on the server.
-      await waitUntil('B owns nothing', () => b.node.ownedPartitions().size === 0, 5000, 10);
-      await waitUntil('A owns all 16', () => a.node.ownedPartitions().size === 16, 10_000);
+      await waitFor('B owns nothing', () => b.node.ownedPartitions().size === 0, 5000, 10);
+      await waitFor('A owns all 16', () => a.node.ownedPartitions().size === 16, 10_000);
     } finally {
       clearInterval(sampler);
     }

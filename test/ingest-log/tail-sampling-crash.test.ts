@@ -42,8 +42,8 @@ async function getText(pool: Pool, path: string): Promise<{ status: number; text
 }
 
 /** Waits (bounded) until the sampler holds no trace: every one posted so far is decided. */
-function allDecided(pool: Pool): Promise<void> {
-  return waitFor('every trace decided (traced_tail_buffered_traces 0)', async () => metricValue((await getText(pool, '/metrics')).text, 'traced_tail_buffered_traces') === 0, 20_000, 100);
+async function allDecided(pool: Pool): Promise<void> {
+  await waitFor('every trace decided (traced_tail_buffered_traces 0)', async () => metricValue((await getText(pool, '/metrics')).text, 'traced_tail_buffered_traces') === 0, 20_000, 100);
 }
 
 /** Every listed trace id with its GET /traces/{id} body. */

@@ -14,6 +14,9 @@ import type { SegmentLog } from '../../src/ingest-log/segment-log.js';
 import { BucketStore } from '../../src/store/buckets/bucket-store.js';
 import { ManualClock } from '../../src/time/clock.js';
 
+// Polling until something holds, for every test (the scripts under tools/ poll with the same one).
+export { waitFor } from '../../tools/cluster/wait-for.js';
+
 // ---------------------------------------------------------------------------------------------
 // The contract documents
 
@@ -353,14 +356,4 @@ export function metricValue(text: string, name: string, labels: Record<string, s
     if (have === wanted) return Number(m[3]);
   }
   return undefined;
-}
-
-/** Polls `probe` until it returns true, at most `timeoutMs`; throws with `what` otherwise. */
-export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 5000, stepMs = 20): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await probe()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, stepMs));
-  }
 }

@@ -17,7 +17,9 @@ import { connect } from 'nats';
 import { request } from 'undici';
 import { SPANS_STREAM } from '../../src/cluster/partitions.js';
 import { freePort, startNats, type NatsCluster } from './nats-servers.js';
-import { nodeHealth, startNodeProcess, stopNodeProcess, waitFor, waitHealthy, type NodeProcess } from './node-process.js';
+import { stopCollectorProcess } from './collector-process.js';
+import { nodeHealth, startNodeProcess, waitHealthy, type NodeProcess } from './node-process.js';
+import { askingAgain, waitFor } from './wait-for.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
@@ -42,7 +44,7 @@ let cleaning: Promise<void> | undefined;
 async function cleanUp(): Promise<void> {
   cleaning ??= (async () => {
     if (emitter !== undefined && emitter.exitCode === null && emitter.signalCode === null) emitter.kill('SIGKILL');
-    await Promise.all(nodes.map((node) => stopNodeProcess(node, 'SIGKILL')));
+    await Promise.all(nodes.map((node) => stopCollectorProcess(node, 'SIGKILL')));
     await nats?.stop();
   })();
   return cleaning;
@@ -121,7 +123,7 @@ async function main(): Promise<void> {
   let b = startNode('node-b', portB);
   await Promise.all([waitHealthy(a), waitHealthy(b)]);
   say(`collectors up: A ${a.url}, B ${b.url}`);
-  let ms = await waitFor('A and B to own 8 partitions each, caught up', async () => (await ownedCaughtUp(a)) === PARTITIONS / 2 && (await ownedCaughtUp(b)) === PARTITIONS / 2, 60_000);
+  let ms = await waitFor('A and B to own 8 partitions each, caught up', askingAgain(async () => (await ownedCaughtUp(a)) === PARTITIONS / 2 && (await ownedCaughtUp(b)) === PARTITIONS / 2), 60_000, 100);
   say(`partitions shared 8/8 (${ms} ms)`);
 
   let takeover: Promise<void> = Promise.resolve();
@@ -129,10 +131,10 @@ async function main(): Promise<void> {
     {
       atS: killNodeAtS,
       what: async () => {
-        await stopNodeProcess(b, 'SIGKILL');
+        await stopCollectorProcess(b, 'SIGKILL');
         say(`kill -9 B (pid ${b.child.pid})`);
         const killedAt = Date.now();
-        takeover = waitFor('A to own all 16 partitions, caught up', async () => (await ownedCaughtUp(a)) === PARTITIONS, 60_000, 250).then(
+        takeover = waitFor('A to own all 16 partitions, caught up', askingAgain(async () => (await ownedCaughtUp(a)) === PARTITIONS), 60_000, 250).then(
           () => say(`A owns all 16 partitions, caught up, ${((Date.now() - killedAt) / 1000).toFixed(1)} s after B's kill`),
           (error: unknown) => say(`WARNING: ${String(error)}`),
         );
@@ -157,9 +159,9 @@ async function main(): Promise<void> {
   await waitHealthy(b);
   say(`B started again (same NODE_ID, ${b.url})`);
   const restartedAt = Date.now();
-  ms = await waitFor('B to hold 8 partitions', async () => (await nodeHealth(b.url)).cluster.owned.length === PARTITIONS / 2, 60_000);
+  ms = await waitFor('B to hold 8 partitions', askingAgain(async () => (await nodeHealth(b.url)).cluster.owned.length === PARTITIONS / 2), 60_000, 100);
   say(`B holds 8 partitions again (${(ms / 1000).toFixed(1)} s)`);
-  await waitFor('B to have replayed its 8 partitions, and A to hold 8', async () => (await ownedCaughtUp(b)) === PARTITIONS / 2 && (await ownedCaughtUp(a)) === PARTITIONS / 2, 60_000);
+  await waitFor('B to have replayed its 8 partitions, and A to hold 8', askingAgain(async () => (await ownedCaughtUp(b)) === PARTITIONS / 2 && (await ownedCaughtUp(a)) === PARTITIONS / 2), 60_000, 100);
   say(`B took back 8 partitions, caught up (${((Date.now() - restartedAt) / 1000).toFixed(1)} s after it answered /health)`);
   const [onA, onB] = [await total(a.url), await total(b.url)];
   say(`GET /traces?limit=0: A total=${onA.total}${onA.partial === undefined ? '' : ` partial="${onA.partial}"`}, B total=${onB.total}${onB.partial === undefined ? '' : ` partial="${onB.partial}"`} (verifier expected ${emitted.expected})`);

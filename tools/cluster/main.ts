@@ -7,7 +7,8 @@
 //   npm run cluster -- --nodes=3    3 collector nodes
 
 import { freePort, startNats } from './nats-servers.js';
-import { startNodeProcess, stopNodeProcess, waitHealthy, type NodeProcess } from './node-process.js';
+import { stopCollectorProcess } from './collector-process.js';
+import { startNodeProcess, waitHealthy, type NodeProcess } from './node-process.js';
 
 const nodeCount = Number(process.argv.find((a) => a.startsWith('--nodes='))?.split('=')[1] ?? '2');
 
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
     stopping = true;
     process.stdout.write('\nstopping…\n');
     // SIGTERM: each node gives its leases back and answers what it holds before it exits.
-    await Promise.all(nodes.map(({ node }) => stopNodeProcess(node, 'SIGTERM')));
+    await Promise.all(nodes.map(({ node }) => stopCollectorProcess(node, 'SIGTERM')));
     await nats.stop();
     process.exit(code);
   };

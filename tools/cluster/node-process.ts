@@ -1,9 +1,11 @@
 // A collector node (src/main.ts with NATS_URL) as a child process on a loopback port, for the
-// cluster scripts that kill and restart nodes (`npm run cluster:check`, `bench:cluster --takeover`):
-// start, wait for /health, read the node's view of the cluster, kill -9 by PID, start again on
-// the same port and NODE_ID. What a node writes is kept (bounded) for failure messages.
-import { spawn, type ChildProcess } from 'node:child_process';
+// cluster scripts that kill and restart nodes (`npm run cluster`, `cluster:check`,
+// `bench:cluster --takeover`): start, wait for /health, read the node's view of the cluster,
+// kill -9 by PID (stopCollectorProcess), start again on the same port and NODE_ID. What a node
+// writes is kept (bounded) for failure messages.
 import { request } from 'undici';
+import { spawnCollector, waitWhileRunning, type CollectorProcess } from './collector-process.js';
+import { askingAgain } from './wait-for.js';
 
 export interface NodeProcessOptions {
   natsUrls: string;
@@ -16,14 +18,10 @@ export interface NodeProcessOptions {
   onOutput?: (chunk: string) => void;
 }
 
-export interface NodeProcess {
+/** output() holds the last 20,000 characters the node wrote. */
+export interface NodeProcess extends CollectorProcess {
   id: string;
   url: string;
-  child: ChildProcess;
-  /** The last 20,000 characters the node wrote. */
-  output(): string;
-  /** Resolves with the exit code or signal once the process is gone. */
-  exited: Promise<number | string>;
 }
 
 export interface ClusterHealth {
@@ -36,12 +34,6 @@ export interface ClusterHealth {
     peers: Array<{ node_id: string; url: string; partitions: number[] }>;
   };
 }
-
-const running = new Set<ChildProcess>();
-// Whatever ends this process, no node it started outlives it.
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
 
 export function startNodeProcess(options: NodeProcessOptions): NodeProcess {
   const url = `http://127.0.0.1:${options.port}`;
@@ -58,35 +50,11 @@ export function startNodeProcess(options: NodeProcessOptions): NodeProcess {
     LOG_LEVEL: 'warn',
     ...options.env,
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
-  let output = '';
-  const collect = (chunk: string) => {
-    output = (output + chunk).slice(-20_000);
-    options.onOutput?.(chunk);
-  };
-  child.stdout!.setEncoding('utf8').on('data', collect);
-  child.stderr!.setEncoding('utf8').on('data', collect);
-  const exited = new Promise<number | string>((resolve) =>
-    child.once('exit', (code, signal) => {
-      running.delete(child);
-      resolve(code ?? signal ?? 'unknown');
-    }),
-  );
-  return { id: options.id, url, child, output: () => output, exited };
+  const proc = spawnCollector({ name: options.id, env, keepChars: 20_000, onOutput: options.onOutput });
+  return { ...proc, id: options.id, url };
 }
 
-/** Sends `signal` to the node by its PID and waits (bounded) until it is gone. */
-export async function stopNodeProcess(node: NodeProcess, signal: NodeJS.Signals, ms = 15_000): Promise<void> {
-  if (node.child.exitCode !== null || node.child.signalCode !== null) return;
-  node.child.kill(signal);
-  const gone = await Promise.race([node.exited.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms).unref())]);
-  if (!gone) {
-    node.child.kill('SIGKILL');
-    await node.exited;
-  }
-}
-
+/** The node's GET /health; throws unless it answers 200 within `timeoutMs`. */
 export async function nodeHealth(url: string, timeoutMs = 5000): Promise<ClusterHealth> {
   const response = await request(`${url}/health`, { headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   const text = await response.body.text();
@@ -96,31 +64,5 @@ export async function nodeHealth(url: string, timeoutMs = 5000): Promise<Cluster
 
 /** Waits until the node answers /health with its cluster view; fails early if it exits. */
 export async function waitHealthy(node: NodeProcess, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  let exitedWith: number | string | undefined;
-  void node.exited.then((code) => (exitedWith = code));
-  for (;;) {
-    if (exitedWith !== undefined) throw new Error(`${node.id} exited (${exitedWith}) before answering /health:\n${node.output()}`);
-    try {
-      if ((await nodeHealth(node.url, 1000)).cluster !== undefined) return;
-    } catch {
-      // Not listening yet.
-    }
-    if (Date.now() > deadline) throw new Error(`${node.id} did not answer /health within ${ms} ms:\n${node.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** Polls `probe` every `stepMs` until it holds; the time it took, or an error naming `what`. */
-export async function waitFor(what: string, probe: () => Promise<boolean>, ms: number, stepMs = 100): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    try {
-      if (await probe()) return Date.now() - started;
-    } catch {
-      // A node between states (restarting, busy): ask again.
-    }
-    if (Date.now() - started > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, stepMs));
-  }
+  await waitWhileRunning(node, 'answering /health', askingAgain(async () => (await nodeHealth(node.url, 1000)).cluster !== undefined), ms, 100);
 }
