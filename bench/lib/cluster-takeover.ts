@@ -12,7 +12,7 @@
 import { request } from 'undici';
 import { freePort, startNats } from '../../tools/cluster/nats-servers.js';
 import { stopCollectorProcess } from '../../tools/cluster/collector-process.js';
-import { nodeHealth, startNodeProcess, waitHealthy, type NodeProcess } from '../../tools/cluster/node-process.js';
+import { listingTotal, nodeHealth, startNodeProcess, waitHealthy, type NodeProcess } from '../../tools/cluster/node-process.js';
 import { askingAgain, waitFor } from '../../tools/cluster/wait-for.js';
 import { BodyTemplate } from './body-template.js';
 import { runRawLoad } from './raw-http-client.js';
@@ -31,13 +31,6 @@ export async function metric(url: string, name: string): Promise<number> {
   const text = await (await request(`${url}/metrics`)).body.text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   return line === undefined ? NaN : Number(line.split(' ')[1]);
-}
-
-async function listingTotal(url: string): Promise<{ total: number; partial: string | undefined }> {
-  const response = await request(`${url}/traces?limit=0`, { headersTimeout: 5000, bodyTimeout: 5000 });
-  const text = await response.body.text();
-  const partial = response.headers['x-traced-partial'];
-  return { total: response.statusCode === 200 ? (JSON.parse(text) as { total: number }).total : NaN, partial: typeof partial === 'string' ? partial : undefined };
 }
 
 /** Traces in one body of the template: its spans without a parent. */

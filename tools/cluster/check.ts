@@ -14,11 +14,10 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'nats';
-import { request } from 'undici';
 import { SPANS_STREAM } from '../../src/cluster/partitions.js';
 import { freePort, startNats, type NatsCluster } from './nats-servers.js';
 import { stopCollectorProcess } from './collector-process.js';
-import { nodeHealth, startNodeProcess, waitHealthy, type NodeProcess } from './node-process.js';
+import { listingTotal, nodeHealth, startNodeProcess, waitHealthy, type ListingTotal, type NodeProcess } from './node-process.js';
 import { askingAgain, waitFor } from './wait-for.js';
 
 const args = process.argv.slice(2);
@@ -78,12 +77,11 @@ async function streamLeader(): Promise<number> {
   }
 }
 
-async function total(url: string): Promise<{ total: number; partial: string | undefined }> {
-  const response = await request(`${url}/traces?limit=0`, { headersTimeout: 10_000, bodyTimeout: 10_000 });
-  const text = await response.body.text();
-  if (response.statusCode !== 200) throw new CheckFailed(`${url}/traces?limit=0 answered ${response.statusCode}: ${text.slice(0, 200)}`);
-  const partial = response.headers['x-traced-partial'];
-  return { total: (JSON.parse(text) as { total: number }).total, partial: typeof partial === 'string' ? partial : undefined };
+/** The node's listing total, which must be answered (200). */
+async function total(url: string): Promise<ListingTotal> {
+  const answer = await listingTotal(url, 10_000);
+  if (answer.status !== 200) throw new CheckFailed(`${url}/traces?limit=0 answered ${answer.status}: ${answer.text.slice(0, 200)}`);
+  return answer;
 }
 
 /** Runs the emitter against `target`; its exit code and the numbers of its verification line. */

@@ -62,6 +62,29 @@ export async function nodeHealth(url: string, timeoutMs = 5000): Promise<Cluster
   return JSON.parse(text) as ClusterHealth;
 }
 
+export interface ListingTotal {
+  status: number;
+  /** The listing's total; NaN unless the node answered 200. */
+  total: number;
+  /** The X-Traced-Partial header: what the answer lacks, when it is not whole. */
+  partial: string | undefined;
+  /** The body as it came (for messages about a non-200). */
+  text: string;
+}
+
+/** GET /traces?limit=0 of the node: how many traces it lists and whether the answer is whole. */
+export async function listingTotal(url: string, timeoutMs = 5000): Promise<ListingTotal> {
+  const response = await request(`${url}/traces?limit=0`, { headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  const text = await response.body.text();
+  const partial = response.headers['x-traced-partial'];
+  return {
+    status: response.statusCode,
+    total: response.statusCode === 200 ? (JSON.parse(text) as { total: number }).total : NaN,
+    partial: typeof partial === 'string' ? partial : undefined,
+    text,
+  };
+}
+
 /** Waits until the node answers /health with its cluster view; fails early if it exits. */
 export async function waitHealthy(node: NodeProcess, ms = 30_000): Promise<void> {
   await waitWhileRunning(node, 'answering /health', askingAgain(async () => (await nodeHealth(node.url, 1000)).cluster !== undefined), ms, 100);
