@@ -13,6 +13,7 @@
 //   npm run cluster:check -- --duration=15s --workers=40   shorter; the kills move with the duration
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { connect } from 'nats';
 import { SPANS_STREAM } from '../../src/cluster/partitions.js';
 import { freePort, startNats, type NatsCluster } from './nats-servers.js';
@@ -84,22 +85,30 @@ async function total(url: string): Promise<ListingTotal> {
   return answer;
 }
 
+/** Says each line the emitter writes on `stream`, whole: a line cut across two chunks waits for its end. */
+function relayLines(stream: Readable): void {
+  let pending = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    const lines = (pending + chunk).split('\n');
+    pending = lines.pop()!;
+    for (const line of lines) if (line !== '') say(`emit | ${line}`);
+  });
+  stream.on('end', () => {
+    if (pending !== '') say(`emit | ${pending}`);
+  });
+}
+
 /** Runs the emitter against `target`; its exit code and the numbers of its verification line. */
 async function runEmitter(target: string, during: Array<{ atS: number; what: () => Promise<void> }>): Promise<{ code: number; expected: number; found: number; report: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'tools/emit/main.ts', '--workers', String(workers), '--duration', `${durationS}s`, '--target', target], { stdio: ['ignore', 'pipe', 'pipe'] });
   emitter = child;
   let stdout = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-    for (const line of chunk.split('\n')) if (line !== '') say(`emit | ${line}`);
-  });
-  let pending = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-    const lines = (pending + chunk).split('\n');
-    pending = lines.pop()!;
-    for (const line of lines) say(`emit | ${line}`);
-  });
-  const exited = new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal === null ? 1 : 128))));
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  relayLines(child.stdout!);
+  relayLines(child.stderr!);
+  // 'close', once its output is all read: the verification line is among the last it writes.
+  const exited = new Promise<number>((resolve) => child.once('close', (code, signal) => resolve(code ?? (signal === null ? 1 : 128))));
   const emitStart = Date.now();
   const faults = during.map(async ({ atS, what }) => {
     await sleep(emitStart + atS * 1000 - Date.now());
