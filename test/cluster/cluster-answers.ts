@@ -1,11 +1,14 @@
-// What the cluster query tests share: random traces of many shapes and their batches, GET and POST
-// against a node (every answer held to openapi.yaml by the contract validator of the HTTP tests),
-// a listing walked by cursor to its end, and the comparison of everything a node answers with
-// what one collector fed the same batches answers.
+// What the cluster query tests share: random traces of many shapes and their batches, a cluster
+// of two nodes fed them beside one collector fed the same (startFedCluster), GET and POST against
+// a node (every answer held to openapi.yaml by the contract validator of the HTTP tests), a
+// listing walked by cursor to its end, and the comparison of everything a node answers with what
+// that one collector answers.
 import { request } from 'undici';
 import { expect } from 'vitest';
-import { contractValidator, spansBody, type WireSpanInput } from '../support/http.js';
+import { startNats, type NatsCluster } from '../../tools/cluster/nats-servers.js';
+import { contractValidator, spansBody, startCollector, waitFor, type Api, type WireSpanInput } from '../support/http.js';
 import { makeTraces as makeRandomTraces, random } from '../support/random-traces.js';
+import { startNode, type TestNode } from './cluster-nodes.js';
 
 /** Traces as the cluster tests send them: over the last 20 minutes. */
 export function makeTraces(count: number, nowMs: number, salt: number): WireSpanInput[][] {
@@ -52,8 +55,8 @@ export async function post(baseUrl: string, spans: readonly WireSpanInput[] | st
   return res.statusCode;
 }
 
-/** Every page of a listing, following next_cursor to the end. */
-async function pages(baseUrl: string, query: string): Promise<Answer[]> {
+/** Every page of a listing, following next_cursor to the end (at most `maxPages`); stops at a page not answered 200. */
+export async function pages(baseUrl: string, query: string, maxPages = 100): Promise<Answer[]> {
   const out: Answer[] = [];
   let cursor: string | undefined;
   do {
@@ -61,7 +64,7 @@ async function pages(baseUrl: string, query: string): Promise<Answer[]> {
     out.push(answer);
     if (answer.status !== 200) break;
     cursor = (JSON.parse(answer.text) as { next_cursor?: string }).next_cursor;
-  } while (cursor !== undefined && out.length < 100);
+  } while (cursor !== undefined && out.length < maxPages);
   return out;
 }
 
@@ -105,4 +108,55 @@ export async function expectSameAnswers(node: string, single: string, traces: Wi
     expect(mine.partial, path).toBeUndefined();
     expect(timeless(mine.text), path).toEqual(timeless(theirs.text));
   }
+}
+
+export interface FedClusterOptions {
+  /** nats-servers (JetStream) to start; the nodes' stream and leases get as many replicas. */
+  servers: 1 | 3;
+  partitions: number;
+  /** The two nodes' NODE_IDs. */
+  ids: readonly [string, string];
+  traces: WireSpanInput[][];
+  /** Seeds the shuffle of the traces' spans into batches. */
+  seed: number;
+  /** How long the nodes may take to share the partitions, caught up. */
+  settleMs: number;
+}
+
+export interface FedCluster {
+  nats: NatsCluster;
+  nodes: [TestNode, TestNode];
+  /** One collector fed every batch the nodes were fed: what they must answer. */
+  single: Api;
+  /** Crashes the nodes still running (their leases expire), closes the collector, stops NATS. */
+  stop(): Promise<void>;
+}
+
+/**
+ * NATS, two in-process nodes sharing the partitions (caught up), and one collector; the traces'
+ * spans, shuffled into batches of 40, posted alternately to the nodes and each to the collector too.
+ */
+export async function startFedCluster(options: FedClusterOptions): Promise<FedCluster> {
+  const nats = await startNats(options.servers);
+  const nodes: TestNode[] = [];
+  let single: Api | undefined;
+  const stop = async () => {
+    for (const node of nodes) await node.crash().catch(() => undefined);
+    await single?.close();
+    await nats.stop();
+  };
+  try {
+    for (const id of options.ids) nodes.push(await startNode({ natsUrls: nats.urls, id, partitions: options.partitions, replicas: options.servers }));
+    const shared = () => nodes.every((n) => n.node.ownedPartitions().size === options.partitions / 2 && [...n.node.ownedPartitions().values()].every((p) => p.caughtUp));
+    await waitFor('the partitions shared, caught up', shared, options.settleMs);
+    single = await startCollector({ nowMs: Date.now() });
+    for (const [k, batch] of batchesOf(options.traces, 40, options.seed).entries()) {
+      expect(await post(nodes[k % 2]!.url, batch)).toBe(202);
+      expect((await single.postSpans(batch)).status).toBe(202);
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { nats, nodes: nodes as [TestNode, TestNode], single, stop };
 }

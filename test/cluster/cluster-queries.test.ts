@@ -7,37 +7,26 @@
 // flagged partial by the survivor until it has taken them over and replayed them; then its answers
 // are exact again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNats, type NatsCluster } from '../../tools/cluster/nats-servers.js';
-import { metricValue, startCollector, waitFor, type Api } from '../support/http.js';
-import { batchesOf, expectSameAnswers, get, listable, makeTraces, post, total } from './cluster-answers.js';
-import { startNode, type TestNode } from './cluster-nodes.js';
+import { metricValue, waitFor, type Api } from '../support/http.js';
+import { expectSameAnswers, get, listable, makeTraces, post, startFedCluster, total, type FedCluster } from './cluster-answers.js';
+import type { TestNode } from './cluster-nodes.js';
 
 const PARTITIONS = 8;
 
 describe('cluster mode answers queries through the fan-out exactly', () => {
-  let nats: NatsCluster;
+  let cluster: FedCluster | undefined;
   let a: TestNode;
   let b: TestNode;
   let single: Api;
   const traces = makeTraces(300, Date.now(), 0xc1);
 
   beforeAll(async () => {
-    nats = await startNats(1);
-    a = await startNode({ natsUrls: nats.urls, id: 'a', partitions: PARTITIONS });
-    b = await startNode({ natsUrls: nats.urls, id: 'b', partitions: PARTITIONS });
-    await waitFor('the partitions shared, caught up', () => [a, b].every((n) => n.node.ownedPartitions().size === PARTITIONS / 2 && [...n.node.ownedPartitions().values()].every((p) => p.caughtUp)), 20_000);
-    single = await startCollector({ nowMs: Date.now() });
-    const batches = batchesOf(traces, 40, 7);
-    for (const [k, batch] of batches.entries()) {
-      expect(await post(k % 2 === 0 ? a.url : b.url, batch)).toBe(202);
-      expect((await single.postSpans(batch)).status).toBe(202);
-    }
+    cluster = await startFedCluster({ servers: 1, partitions: PARTITIONS, ids: ['a', 'b'], traces, seed: 7, settleMs: 20_000 });
+    ({ single, nodes: [a, b] } = cluster);
   }, 50_000);
 
   afterAll(async () => {
-    for (const node of [a, b]) await node?.crash().catch(() => undefined);
-    await single?.close();
-    await nats?.stop();
+    await cluster?.stop();
   });
 
   it('every node answers every query as one collector holding every batch', async () => {

@@ -11,37 +11,25 @@
 //   batches keep arriving through both nodes lists every trace that was there before the walk,
 //   once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNats, type NatsCluster } from '../../tools/cluster/nats-servers.js';
-import { startCollector, waitFor, type Api, type WireSpanInput } from '../support/http.js';
-import { batchesOf, expectSameAnswers, get, listable, makeTraces, post, total } from './cluster-answers.js';
-import { startNode, type TestNode } from './cluster-nodes.js';
+import { waitFor, type Api, type WireSpanInput } from '../support/http.js';
+import { expectSameAnswers, get, listable, makeTraces, pages, post, startFedCluster, total, type FedCluster } from './cluster-answers.js';
+import type { TestNode } from './cluster-nodes.js';
 
 const PARTITIONS = 8;
 
 describe('a 3-server R=3 cluster with 2 collector nodes passes the single node\'s suites on every node', () => {
-  let nats: NatsCluster;
+  let cluster: FedCluster | undefined;
   let nodes: TestNode[] = [];
   let single: Api;
   const traces = makeTraces(240, Date.now(), 0xe1);
 
   beforeAll(async () => {
-    nats = await startNats(3);
-    nodes = [
-      await startNode({ natsUrls: nats.urls, id: 'r3-a', partitions: PARTITIONS, replicas: 3 }),
-      await startNode({ natsUrls: nats.urls, id: 'r3-b', partitions: PARTITIONS, replicas: 3 }),
-    ];
-    await waitFor('the partitions shared, caught up', () => nodes.every((n) => n.node.ownedPartitions().size === PARTITIONS / 2 && [...n.node.ownedPartitions().values()].every((p) => p.caughtUp)), 30_000);
-    single = await startCollector({ nowMs: Date.now() });
-    for (const [k, batch] of batchesOf(traces, 40, 11).entries()) {
-      expect(await post(nodes[k % 2]!.url, batch)).toBe(202);
-      expect((await single.postSpans(batch)).status).toBe(202);
-    }
+    cluster = await startFedCluster({ servers: 3, partitions: PARTITIONS, ids: ['r3-a', 'r3-b'], traces, seed: 11, settleMs: 30_000 });
+    ({ single, nodes } = cluster);
   }, 60_000);
 
   afterAll(async () => {
-    for (const node of nodes) await node.crash().catch(() => undefined);
-    await single?.close();
-    await nats?.stop();
+    await cluster?.stop();
   });
 
   it('every node answers every query as one collector holding every batch, as openapi.yaml declares', async () => {
@@ -95,19 +83,11 @@ describe('a 3-server R=3 cluster with 2 collector nodes passes the single node\'
           expect(await post(nodes[posted++ % 2]!.url, burst)).toBe(202);
         }
       })();
-      const seen: string[] = [];
-      let cursor: string | undefined;
-      let pagesWalked = 0;
-      do {
-        const page = await get(node.url, `/traces?limit=13${cursor === undefined ? '' : `&cursor=${encodeURIComponent(cursor)}`}`);
-        expect({ status: page.status, partial: page.partial }).toEqual({ status: 200, partial: undefined });
-        const body = JSON.parse(page.text) as { traces: Array<{ trace_id: string }>; next_cursor?: string };
-        seen.push(...body.traces.map((t) => t.trace_id));
-        cursor = body.next_cursor;
-        pagesWalked++;
-      } while (cursor !== undefined && pagesWalked < 500);
+      const walked = await pages(node.url, 'limit=13', 500);
       stop = true;
       await writer;
+      expect(walked.map((page) => ({ status: page.status, partial: page.partial }))).toEqual(walked.map(() => ({ status: 200, partial: undefined })));
+      const seen = walked.flatMap((page) => (JSON.parse(page.text) as { traces: Array<{ trace_id: string }> }).traces.map((t) => t.trace_id));
       expect(posted, `${node.id}: batches posted during the walk`).toBeGreaterThan(0);
       expect(new Set(seen).size, `${node.id}: no trace listed twice`).toBe(seen.length);
       expect(existing.filter((id) => !seen.includes(id)), `${node.id}: earlier traces the walk missed`).toEqual([]);
