@@ -5,8 +5,7 @@
 // are left to expire.
 import { buildApp, type Collector } from '../../src/app.js';
 import { ClusterNode } from '../../src/cluster/cluster-node.js';
-import { partitionOfTraceWords } from '../../src/cluster/partitions.js';
-import { writeUuidWords } from '../../src/codec/uuid-words.js';
+import { partitionOfTraceId } from '../../src/cluster/cluster-queries.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { BucketStore } from '../../src/store/buckets/bucket-store.js';
 import type { TraceDetail } from '../../src/store/store-shapes.js';
@@ -74,15 +73,10 @@ export async function startNode(options: TestNodeOptions): Promise<TestNode> {
   return { id: options.id, url: settings.advertiseUrl, node, collector, stop: () => close(true), crash: () => close(false) };
 }
 
-export function partitionOfTrace(traceId: string, partitions = 16): number {
-  const words = new Uint32Array(4);
-  writeUuidWords(traceId, words, 0);
-  return partitionOfTraceWords(words, 0, partitions);
-}
-
-/** The trace as the store of its partition's owner among `nodes` holds it; undefined when no node owns it or it is not there. */
+/** The trace as the store of its partition's owner among `nodes` holds it; undefined when no node owns it (or the id is no UUID) or it is not there. */
 export async function traceAtOwner(nodes: readonly TestNode[], traceId: string, partitions = 16): Promise<{ owner: TestNode; trace: TraceDetail | undefined } | undefined> {
-  const partition = partitionOfTrace(traceId, partitions);
+  const partition = partitionOfTraceId(traceId, partitions);
+  if (partition === undefined) return undefined;
   for (const candidate of nodes) {
     const owned = candidate.node.ownedPartitions().get(partition);
     if (owned !== undefined) return { owner: candidate, trace: await owned.store.getTrace(traceId) };

@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterNode } from '../../src/cluster/cluster-node.js';
 import { systemClock } from '../../src/time/clock.js';
 import { BucketStore } from '../../src/store/buckets/bucket-store.js';
-import { partitionOfTrace, startNode, traceAtOwner, type TestNode } from './cluster-nodes.js';
+import { partitionOfTraceId } from '../../src/cluster/cluster-queries.js';
+import { startNode, traceAtOwner, type TestNode } from './cluster-nodes.js';
 import { startNats, type NatsCluster } from '../../tools/cluster/nats-servers.js';
 import { spansBody, waitFor, type WireSpanInput } from '../support/http.js';
 
@@ -119,7 +120,7 @@ describe('cluster mode on JetStream', () => {
       const at = (await traceAtOwner([a, b], traceId))!;
       owners.add(at.owner.id);
       const other = at.owner === a ? b : a;
-      expect(other.node.ownedPartitions().get(partitionOfTrace(traceId))).toBeUndefined();
+      expect(other.node.ownedPartitions().get(partitionOfTraceId(traceId, 16)!)).toBeUndefined();
     }
     expect(owners).toEqual(new Set(['node-a', 'node-b']));
 
