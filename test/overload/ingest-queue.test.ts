@@ -10,13 +10,15 @@ const busy = (ms: number) => {
 };
 
 describe('IngestQueue', () => {
-  it('releases in arrival order and reports each wait to the controller', async () => {
+  it('releases in arrival order, reports each wait to the controller, and counts only the wait behind other ingest as overdue', async () => {
     let now = 0;
     const controller = new ShedController({ targetDelayMs: 10 });
     // Shedding, as only then is a request ever overdue: a queue whose head waited 100 ms for a second.
     for (let t = 0; t <= 1000; t += 10) controller.update(t, 100);
     expect(controller.shedShare).toBeGreaterThan(0);
-    const queue = new IngestQueue(controller, () => now, 1_000);
+    now = 1000;
+    // A 40 ms budget a turn, and each request takes 15 ms of work: three fit in the first turn.
+    const queue = new IngestQueue(controller, () => now, 40);
     const order: number[] = [];
     const overdue: boolean[] = [];
     const done = new Promise<void>((resolve) => {
@@ -24,24 +26,27 @@ describe('IngestQueue', () => {
         queue.enqueue((late) => {
           order.push(i);
           overdue.push(late);
+          now += 15;
           if (i === 4) resolve();
         });
-        now += 20; // each waits 20 ms longer than the next
+        now += 20; // arrivals 20 ms apart, as in a long poll phase
       }
     });
-    now = 100;
+    // The first turn begins 100 ms after the first arrival (the poll phase ran that long).
+    now = 1100;
     expect(queue.length).toBe(5);
     expect(queue.oldestWaitingMs(now)).toBe(100);
     await done;
     expect(order).toEqual([0, 1, 2, 3, 4]);
-    // Waits of 100, 80, 60, 40 and 20 ms against a 10 ms target: past OVERDUE_TARGETS × 10 ms is overdue.
-    expect(overdue).toEqual([100, 80, 60, 40, 20].map((wait) => wait > OVERDUE_TARGETS * 10));
-    expect(overdue).toContain(true);
-    expect(overdue).toContain(false);
+    // Behind other ingest from the first turn on (at 1100): 0, 15, 30 ms in it, then 45 and 60
+    // ms into the second. The 100 ms before the first turn do not count; past 2 × 10 ms is overdue.
+    expect(overdue).toEqual([0, 15, 30, 45, 60].map((wait) => wait > OVERDUE_TARGETS * 10));
+    expect(overdue).toEqual([false, false, true, true, true]);
     expect(queue.length).toBe(0);
-    // The controller acts on the shortest wait of the last 100 ms: here, 20 ms.
-    controller.update(1100, 0);
-    expect(controller.delayMs).toBeCloseTo(20, 0);
+    // The controller acts on the shortest whole wait of the last 100 ms, the poll phase included:
+    // arrivals at 1000, 1020, …, 1080, released at 1100, 1115, …, 1160, waited 80 ms at least.
+    controller.update(1200, 0);
+    expect(controller.delayMs).toBeCloseTo(80, 0);
   });
 
   it('lets a timer run once a turn has spent its budget, instead of working the whole queue first', async () => {

@@ -39,8 +39,9 @@ describe('shed controller in a simulated server', () => {
     expect(s.refusedShare).toBeLessThan(MAX_SHED - 0.02);
     const gStar = (1 - (rate * server.refuseMs) / 1000) / ((server.serviceMs + server.readMs - server.refuseMs) / 1000);
     expect(s.acceptedPerSec).toBeGreaterThan(0.9 * gStar);
-    // The queue is held near the target, not left to grow.
-    expect(s.p90WindowSojournMs).toBeLessThan(server.targetDelayMs * 2);
+    // The queue is held near the target, not left to grow: an accepted batch waits at most
+    // OVERDUE_TARGETS targets behind other ingest, plus the poll phase before its first turn.
+    expect(s.p90WindowSojournMs).toBeLessThan(server.targetDelayMs * (OVERDUE_TARGETS + 0.5));
   });
 
   it('stops refusing within 2 s once the load falls below capacity, and refuses nothing after', () => {

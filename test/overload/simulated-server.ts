@@ -71,6 +71,9 @@ export function simulate(o: SimulationOptions): SimulationResult {
     }
   };
   const queue: number[] = [];
+  /** When each queued request met its first turn; set for [.., firstTurnFrom). */
+  const firstTurn: number[] = [];
+  let firstTurnFrom = 0;
   let head = 0;
   let accepted = 0;
   let refused = 0;
@@ -105,14 +108,18 @@ export function simulate(o: SimulationOptions): SimulationResult {
       }
       windowAt(t).shedShare = controller.shedShare;
     }
-    // Check phase: the ingest queue, up to the turn budget.
+    // Check phase: the ingest queue, up to the turn budget. Requests that arrived since the last
+    // turn meet their first turn now: what is overdue is the wait from then on (ingest-queue.ts).
     const turnStart = t;
+    for (let k = Math.max(head, firstTurnFrom); k < queue.length; k++) firstTurn[k] = turnStart;
+    firstTurnFrom = queue.length;
     let worked = 0;
     while (head < queue.length && t - turnStart < budget) {
-      const sojourn = t - queue[head++]!;
+      const sojourn = t - queue[head]!;
+      const behind = t - firstTurn[head++]!;
       controller.observeSojourn(sojourn);
       const w = windowAt(t);
-      if (controller.overdue(sojourn)) {
+      if (controller.overdue(behind)) {
         t += o.dropMs ?? o.readMs;
         refused++;
         w.refused++;
@@ -128,6 +135,8 @@ export function simulate(o: SimulationOptions): SimulationResult {
     }
     if (head > 4096 && head * 2 > queue.length) {
       queue.splice(0, head);
+      firstTurn.splice(0, head);
+      firstTurnFrom -= head;
       head = 0;
     }
     if (read === 0 && worked === 0) {

@@ -74,7 +74,7 @@ export class AdmissionControl {
     this.timeoutRefusal = {
       reason: 'queue_timeout',
       retryAfterSec: 1,
-      message: `the collector is overloaded: this batch waited over ${options.targetDelayMs * OVERDUE_TARGETS} ms to be stored (${OVERDUE_TARGETS} × INGEST_DELAY_TARGET_MS); retry shortly`,
+      message: `the collector is overloaded: this batch waited over ${options.targetDelayMs * OVERDUE_TARGETS} ms behind other batches to be stored (${OVERDUE_TARGETS} × INGEST_DELAY_TARGET_MS); retry shortly`,
     };
   }
 

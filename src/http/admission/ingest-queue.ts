@@ -28,6 +28,9 @@ export class IngestQueue {
   private releases: Array<Release | undefined> = [];
   private enqueuedAt: number[] = [];
   private head = 0;
+  /** When each turn began that is the first after some queued request's arrival, oldest first. */
+  private turnStarts: number[] = [];
+  private turnHead = 0;
   private armed = 0;
   /** When the current turn's first callback ran; -1 between turns. */
   private turnStartedAt = -1;
@@ -48,6 +51,13 @@ export class IngestQueue {
     return this.head < this.enqueuedAt.length ? nowMs - this.enqueuedAt[this.head]! : 0;
   }
 
+  /** The start of the first turn at or after `atMs`; turns before it are forgotten (the queue is FIFO). */
+  private firstTurnAfter(atMs: number): number | undefined {
+    const starts = this.turnStarts;
+    while (this.turnHead < starts.length && starts[this.turnHead]! < atMs) this.turnHead++;
+    return this.turnHead < starts.length ? starts[this.turnHead] : undefined;
+  }
+
   enqueue(release: Release): void {
     this.releases.push(release);
     this.enqueuedAt.push(this.now());
@@ -65,17 +75,27 @@ export class IngestQueue {
   private runStep(): void {
     this.armed--;
     const now = this.now();
-    if (this.turnStartedAt < 0) this.turnStartedAt = now;
+    if (this.turnStartedAt < 0) {
+      this.turnStartedAt = now;
+      this.turnStarts.push(now);
+    }
     if (this.head < this.releases.length && now - this.turnStartedAt < this.turnBudgetMs) {
       const release = this.releases[this.head]!;
-      const sojourn = now - this.enqueuedAt[this.head]!;
+      const enqueuedAt = this.enqueuedAt[this.head]!;
+      const sojourn = now - enqueuedAt;
+      // What is overdue is the wait behind other ingest: from the first turn after the request
+      // arrived (this one, if it arrived in the poll phase just ended). The poll phase before that
+      // turn is Node reading every ready socket; at several times capacity, with a thousand
+      // connections, it ran 25–125 ms of refusals, so that nearly every batch admitted early in
+      // it was read, queued and then refused as overdue at its first turn.
+      const behind = now - (this.firstTurnAfter(enqueuedAt) ?? enqueuedAt);
       this.releases[this.head] = undefined;
       this.head++;
       this.compact();
       this.controller.observeSojourn(sojourn);
       // A release that throws must not stall the queue for everyone behind it.
       try {
-        release(this.controller.overdue(sojourn));
+        release(this.controller.overdue(behind));
       } finally {
         this.endTurnIfLast();
       }
@@ -96,10 +116,14 @@ export class IngestQueue {
       this.releases.length = 0;
       this.enqueuedAt.length = 0;
       this.head = 0;
+      this.turnStarts.length = 0;
+      this.turnHead = 0;
     } else if (this.head >= 1024 && this.head * 2 >= this.releases.length) {
       this.releases.splice(0, this.head);
       this.enqueuedAt.splice(0, this.head);
       this.head = 0;
+      this.turnStarts.splice(0, this.turnHead);
+      this.turnHead = 0;
     }
   }
 }

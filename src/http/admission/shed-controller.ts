@@ -45,10 +45,10 @@ const ANTICIPATE_FROM = 0.75;
 /** Weight of the newest period in the smoothed delay. */
 const SMOOTHING = 0.5;
 /**
- * Past this many targets in the queue a request is refused, not worked (see overdue()). This is
- * what bounds an accepted batch's wait when arrivals outrun the share: at five targets, an open
- * loop at twice capacity saw accepted answers at 250–500 ms, at two, 50–60 ms inside the
- * collector (bench:overload, 2026-12-07).
+ * Past this many targets behind other ingest a request is refused, not worked (see overdue()).
+ * This is what bounds an accepted batch's wait when arrivals outrun the share: at five targets,
+ * an open loop at twice capacity saw accepted answers at 250–500 ms, at two, 50–60 ms inside
+ * the collector (bench:overload, 2026-12-07).
  */
 export const OVERDUE_TARGETS = 2;
 /** Some batches always get in, so the delay keeps being measured. */
@@ -144,17 +144,18 @@ export class ShedController {
   }
 
   /**
-   * Whether a request that waited `sojournMs` in the queue is refused rather than worked: while
-   * the controller sheds, past OVERDUE_TARGETS × the target the client has waited long enough,
+   * Whether a request that waited `behindMs` behind other ingest (ingest-queue.ts: from the first
+   * turn after it arrived) is refused rather than worked: while the controller sheds, past
+   * OVERDUE_TARGETS × the target the client has waited long enough,
    * and the backlog a sudden burst built before the share caught up is cleared instead of served
    * late. While it does not, nothing is overdue: a closed loop of clients arrives in waves (a
    * group's answers go out together, and its clients come back together), the last of a wave
    * may wait past the bound while the queue still empties every few milliseconds, and refusing
    * it only sends it straight back.
    */
-  overdue(sojournMs: number): boolean {
+  overdue(behindMs: number): boolean {
     const target = this.options.targetDelayMs;
-    return target > 0 && this.share > 0 && sojournMs > target * OVERDUE_TARGETS;
+    return target > 0 && this.share > 0 && behindMs > target * OVERDUE_TARGETS;
   }
 
   /** Whether the next ingest batch is refused: `shedShare` of them, evenly spread. */
