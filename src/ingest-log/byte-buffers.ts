@@ -112,9 +112,21 @@ export let varintEnd = 0;
 
 /**
  * The varint at `buffer[at]`, in a record that ends at `end`; `varintEnd` is set past it. For
- * decoders that keep their position in a local, as the span decoder's loop does.
+ * decoders that keep their position in a local, as the span decoder's loop does. Most numbers
+ * there (indexes, second offsets) take one byte: that case is small enough to be inlined.
  */
 export function varintAt(buffer: Uint8Array, at: number, end: number): number {
+  if (at < end) {
+    const byte = buffer[at]!;
+    if (byte < 0x80) {
+      varintEnd = at + 1;
+      return byte;
+    }
+  }
+  return longVarintAt(buffer, at, end);
+}
+
+function longVarintAt(buffer: Uint8Array, at: number, end: number): number {
   let value = 0;
   let scale = 1;
   for (let i = 0; i < 8; i++) {

@@ -128,6 +128,14 @@ function viewOf(buffer: Buffer): DataView {
   return lastViewed.view;
 }
 
+/** The 16 bytes at `at` (room checked by the caller) as four 32-bit words of `words` from `offset`. */
+function wordsAt(view: DataView, at: number, words: Uint32Array, offset: number): void {
+  words[offset] = view.getUint32(at, true);
+  words[offset + 1] = view.getUint32(at + 4, true);
+  words[offset + 2] = view.getUint32(at + 8, true);
+  words[offset + 3] = view.getUint32(at + 12, true);
+}
+
 function decodeSpans(reader: ByteReader): SpanBatch {
   const n = reader.varint();
   const baseSeconds = reader.varint();
@@ -180,8 +188,8 @@ function decodeSpans(reader: ByteReader): SpanBatch {
     batch.body = buffer;
     batch.bodyView = view;
   }
-  // The per-span fields are read with the position in a local and the one-byte numbers (indexes,
-  // second offsets) read in line: this loop is most of replay's decoding, once per span of the log.
+  // The per-span fields are read with the position in a local (varintAt, wordsAt): this loop is
+  // most of replay's decoding, once per span of the log.
   const end = reader.end;
   let at = reader.at;
   // Parents that point at later spans of the batch are filled in once every span id is read.
@@ -192,35 +200,21 @@ function decodeSpans(reader: ByteReader): SpanBatch {
     const id = i * ID_WORDS;
     if (at + 17 > end) throw new RecordFormatError(`record ends ${at + 17 - end} bytes early`);
     const flags = buffer[at]!;
-    ids[id + 4] = view.getUint32(at + 1, true);
-    ids[id + 5] = view.getUint32(at + 5, true);
-    ids[id + 6] = view.getUint32(at + 9, true);
-    ids[id + 7] = view.getUint32(at + 13, true);
+    wordsAt(view, at + 1, ids, id + 4);
     at += 17;
-    let trace = at < end ? buffer[at]! : 0x80;
-    if (trace < 0x80) at++;
-    else {
-      trace = varintAt(buffer, at, end);
-      at = varintEnd;
-    }
+    const trace = varintAt(buffer, at, end);
+    at = varintEnd;
     if (trace >= traceCount) throw new RecordFormatError(`span ${i} names trace ${trace} of ${traceCount}`);
     ids[id] = traceWords[trace * 4]!;
     ids[id + 1] = traceWords[trace * 4 + 1]!;
     ids[id + 2] = traceWords[trace * 4 + 2]!;
     ids[id + 3] = traceWords[trace * 4 + 3]!;
     if ((flags & SPAN_HAS_PARENT) !== 0) {
-      let parent = at < end ? buffer[at]! : 0x80;
-      if (parent < 0x80) at++;
-      else {
-      parent = varintAt(buffer, at, end);
+      const parent = varintAt(buffer, at, end);
       at = varintEnd;
-    }
       if (parent === 0) {
         if (at + 16 > end) throw new RecordFormatError(`record ends ${at + 16 - end} bytes early`);
-        ids[id + 8] = view.getUint32(at, true);
-        ids[id + 9] = view.getUint32(at + 4, true);
-        ids[id + 10] = view.getUint32(at + 8, true);
-        ids[id + 11] = view.getUint32(at + 12, true);
+        wordsAt(view, at, ids, id + 8);
         at += 16;
       } else if (parent - 1 >= n) throw new RecordFormatError(`span ${i} names parent span ${parent - 1} of ${n}`);
       else if (parent - 1 < i) {
@@ -237,27 +231,15 @@ function decodeSpans(reader: ByteReader): SpanBatch {
       ids[id + 11] = 0;
     }
     batch.flags[i] = flags;
-    let service = at < end ? buffer[at]! : 0x80;
-    if (service < 0x80) at++;
-    else {
-      service = varintAt(buffer, at, end);
-      at = varintEnd;
-    }
-    let operation = at < end ? buffer[at]! : 0x80;
-    if (operation < 0x80) at++;
-    else {
-      operation = varintAt(buffer, at, end);
-      at = varintEnd;
-    }
+    const service = varintAt(buffer, at, end);
+    at = varintEnd;
+    const operation = varintAt(buffer, at, end);
+    at = varintEnd;
     if (service >= nameCount || operation >= nameCount) throw new RecordFormatError(`span ${i} names a name past the table of ${nameCount}`);
     batch.services[i] = batchNames[service]!;
     batch.operations[i] = batchNames[operation]!;
-    let tag = at < end ? buffer[at]! : 0x80;
-    if (tag < 0x80) at++;
-    else {
-      tag = varintAt(buffer, at, end);
-      at = varintEnd;
-    }
+    const tag = varintAt(buffer, at, end);
+    at = varintEnd;
     if (tag > tagCount) throw new RecordFormatError(`span ${i} names tags ${tag - 1} of ${tagCount}`);
     if (tag === 0) batch.tagsJson[i] = undefined;
     else {
@@ -273,22 +255,14 @@ function decodeSpans(reader: ByteReader): SpanBatch {
     const t = i * TIME_FIELDS;
     const times = batch.times;
     if ((flags & SPAN_NEGATIVE_START) === 0) {
-      let startOffset = at < end ? buffer[at]! : 0x80;
-      if (startOffset < 0x80) at++;
-      else {
-      startOffset = varintAt(buffer, at, end);
+      const startOffset = varintAt(buffer, at, end);
       at = varintEnd;
-    }
       const startSeconds = baseSeconds + startOffset;
       times[t] = startSeconds;
       times[t + 1] = varintAt(buffer, at, end);
       at = varintEnd;
-      let duration = at < end ? buffer[at]! : 0x80;
-      if (duration < 0x80) at++;
-      else {
-      duration = varintAt(buffer, at, end);
+      const duration = varintAt(buffer, at, end);
       at = varintEnd;
-    }
       times[t + 2] = startSeconds + duration;
       times[t + 3] = varintAt(buffer, at, end);
       at = varintEnd;
