@@ -203,17 +203,7 @@ export class ChunkBuilder {
   }
 }
 
-// One function per element type: a loop shared by three array types reads and writes through
-// polymorphic element access (the loop's line had 4% of replay's main-thread samples).
-function copyWords(from: Uint32Array, at: number, to: Uint32Array, count: number): void {
-  for (let k = 0; k < count; k++) to[k] = from[at + k]!;
-}
-
-function copyDoubles(from: Float64Array, at: number, to: Float64Array, count: number): void {
-  for (let k = 0; k < count; k++) to[k] = from[at + k]!;
-}
-
-function copyBytes(from: Uint8Array, at: number, to: Uint8Array, count: number): void {
+function copyRange<T extends Uint8Array | Uint32Array | Float64Array>(from: T, at: number, to: T, count: number): void {
   for (let k = 0; k < count; k++) to[k] = from[at + k]!;
 }
 
@@ -257,13 +247,13 @@ export class ChunkReader {
       batch.length++;
     }
     // Plain loops: a record is a dozen spans, and a subarray() per column is an allocation each.
-    copyWords(c.ids, first * ID_WORDS, batch.ids, n * ID_WORDS);
-    copyDoubles(c.times, first * TIME_FIELDS, batch.times, n * TIME_FIELDS);
-    copyBytes(c.flags, first, batch.flags, n);
+    copyRange(c.ids, first * ID_WORDS, batch.ids, n * ID_WORDS);
+    copyRange(c.times, first * TIME_FIELDS, batch.times, n * TIME_FIELDS);
+    copyRange(c.flags, first, batch.flags, n);
     const hashFrom = first === 0 ? 0 : c.tagEnds[first - 1]!;
     const hashTo = n === 0 ? hashFrom : c.tagEnds[first + n - 1]!;
     if (batch.tagHashes.length < hashTo - hashFrom) batch.tagHashes = new Uint32Array(hashTo - hashFrom);
-    copyWords(c.tagHashes, hashFrom, batch.tagHashes, hashTo - hashFrom);
+    copyRange(c.tagHashes, hashFrom, batch.tagHashes, hashTo - hashFrom);
     batch.tagHashCount = hashTo - hashFrom;
     const names = this.names;
     let inPlace = false;
