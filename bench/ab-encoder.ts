@@ -38,7 +38,7 @@ interface Sources<T> {
 function emitterBodies(spansPerBody: number): Sources<Buffer> {
   const template = new BodyTemplate('abcdef12', spansPerBody, true, BigInt(Date.now()) * 1_000_000n);
   const items: Buffer[] = [];
-  for (let spans = 0; spans < 60_000; spans += template.spans) items.push(Buffer.from(template.next()));
+  for (let spans = 0; spans < 60_000; spans += template.spans) items.push(template.next());
   return { items, make: (body) => parseSpanBatchFast(body)! };
 }
 
