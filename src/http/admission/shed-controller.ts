@@ -147,10 +147,11 @@ export class ShedController {
    * Whether a request that waited `behindMs` behind other ingest (ingest-queue.ts: from the first
    * turn after it arrived) is refused rather than worked: while the controller sheds, past
    * OVERDUE_TARGETS × the target the client has waited long enough, and the backlog a sudden
-   * burst built before the share caught up is cleared instead of served late. While it does not, nothing is overdue: a closed loop of clients arrives in waves (a
-   * group's answers go out together, and its clients come back together), the last of a wave
-   * may wait past the bound while the queue still empties every few milliseconds, and refusing
-   * it only sends it straight back.
+   * burst built before the share caught up is cleared instead of served late. While it does
+   * not, nothing is overdue: a closed loop of clients arrives in waves (a group's answers go out
+   * together, and its clients come back together), the last of a wave may wait past the bound
+   * while the queue still empties every few milliseconds, and refusing it only sends it
+   * straight back.
    */
   overdue(behindMs: number): boolean {
     const target = this.options.targetDelayMs;
