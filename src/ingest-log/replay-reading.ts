@@ -25,8 +25,8 @@ export interface ReplaySink {
   send(message: ReplayMessage): Promise<void>;
 }
 
-export async function readForReplay(paths: readonly string[], sink: ReplaySink): Promise<void> {
-  const builder = new ChunkBuilder();
+/** `builder` takes back the chunks the applying side is done with (ChunkBuilder.recycle). */
+export async function readForReplay(paths: readonly string[], sink: ReplaySink, builder = new ChunkBuilder()): Promise<void> {
   for (let segment = 0; segment < paths.length; segment++) {
     const damages: SegmentDamage[] = [];
     const records = readSegment(paths[segment]!, { onDamage: (damage) => damages.push(damage) });

@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { ChunkBuilder, transferList, type ReplayChunk } from './replay-chunk.js';
 import { ChunkCredits, readForReplay, type ReplayMessage } from './replay-reading.js';
 import type { ReplayWorkerData } from './replay-worker.js';
 
@@ -22,8 +23,8 @@ export interface ReplaySource {
   readonly readOn: 'worker' | 'main thread';
   /** In order, ending with `done` or `failed`. */
   messages: AsyncIterable<ReplayMessage>;
-  /** One chunk applied: another may be sent. */
-  credit(): void;
+  /** Every record of `chunk` applied: another may be sent, and its arrays are filled again. */
+  credit(chunk: ReplayChunk): void;
   stop(): Promise<void>;
 }
 
@@ -79,7 +80,7 @@ function workerSource(paths: string[]): ReplaySource {
   return {
     readOn: 'worker',
     messages: queue,
-    credit: () => worker.postMessage(1),
+    credit: (chunk) => worker.postMessage(chunk, transferList(chunk)),
     async stop() {
       worker.removeAllListeners('exit');
       await worker.terminate();
@@ -90,16 +91,25 @@ function workerSource(paths: string[]): ReplaySource {
 function inThreadSource(paths: string[]): ReplaySource {
   const queue = new MessageQueue();
   const credits = new ChunkCredits();
+  const builder = new ChunkBuilder();
   readForReplay(paths, {
     async send(message) {
       if (message.type === 'chunk') await credits.take();
       queue.push(message);
     },
-  }).then(
+  }, builder).then(
     () => queue.push({ type: 'done' }),
     (error: unknown) => queue.push({ type: 'failed', message: (error as Error).message, stack: (error as Error).stack }),
   );
-  return { readOn: 'main thread', messages: queue, credit: () => credits.give(), stop: async () => undefined };
+  return {
+    readOn: 'main thread',
+    messages: queue,
+    credit: (chunk) => {
+      builder.recycle(chunk);
+      credits.give();
+    },
+    stop: async () => undefined,
+  };
 }
 
 /** Reads `paths` for replay: in the worker when `bytes` is at least `workerFromBytes`. */

@@ -191,7 +191,7 @@ export async function replayLog(options: ReplayOptions): Promise<void> {
           log('info', { ...progress }, 'replay progress');
         }
       }
-      source.credit();
+      source.credit(chunk);
       if (message.last) {
         doneBefore += segments[message.segment]!.bytes;
         progress.bytesDone = doneBefore;
