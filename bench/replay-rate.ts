@@ -3,13 +3,17 @@
 //
 //   read:    readSegment over every segment (file reads, framing, CRC-32), records counted
 //   decode:  the same, plus decodeRecord of every record (nothing applied)
+//   chunks:  the replay worker's whole half on this thread: read, decode and pack into the chunks
+//            it sends (readForReplay), each chunk given back to be filled again as replay does
 //   replay (one thread): replayLog into a fresh BucketStore at the logged times, reading on the
 //            main thread as it does for a small log
 //   replay (worker):     the same with the replay worker reading and decoding (what start-up
 //            does with a log of 8 MiB or more)
 //   apply:   replay (one thread) − decode, the store's share
 // For both replays, spans per CPU second of the main thread: the rate the pipeline reaches when
-// the second core is free (on a busy machine the wall-clock figures are the machine's).
+// the second core is free (on a busy machine the wall-clock figures are the machine's); and for
+// the worker replay, the share of the wall time the main thread was busy (under 1: it waited for
+// the worker's chunks).
 // and what encoding a fast-parsed emitter batch costs per span (the request's path).
 // Stages alternate over several rounds, so drift of this shared machine falls on all of them.
 //
@@ -21,6 +25,8 @@ import { join } from 'node:path';
 import { ByteWriter } from '../src/ingest-log/byte-buffers.js';
 import { decodeRecord, encodeSpanBatch, RECORD_SPANS } from '../src/ingest-log/record-codec.js';
 import { emptyProgress, replayLog } from '../src/ingest-log/replay.js';
+import { ChunkBuilder } from '../src/ingest-log/replay-chunk.js';
+import { readForReplay } from '../src/ingest-log/replay-reading.js';
 import { ReplayClock } from '../src/ingest-log/replay-clock.js';
 import { readSegment } from '../src/ingest-log/segment-reader.js';
 import { parseSpanBatchFast } from '../src/ingest/span-batch-fast.js';
@@ -61,6 +67,23 @@ async function readDecode(): Promise<number> {
       }
     }
   return decodedSpans;
+}
+
+async function packChunks(): Promise<number> {
+  let packedSpans = 0;
+  const builder = new ChunkBuilder();
+  await readForReplay(
+    segmentPaths(),
+    {
+      async send(message) {
+        if (message.type !== 'chunk') return;
+        packedSpans += message.chunk.records === 0 ? 0 : message.chunk.spanEnds[message.chunk.records - 1]!;
+        builder.recycle(message.chunk);
+      },
+    },
+    builder,
+  );
+  return packedSpans;
 }
 
 async function replay(workerFromBytes: number): Promise<number> {
@@ -115,21 +138,24 @@ try {
   const seeder = startWorker('bench/lib/durability-seed.ts', [dir, String(spans), '8750']);
   await seeder.next();
   await seeder.stop();
-  const rates: Record<string, number[]> = { read: [], decode: [], replay: [], 'replay-worker': [], apply: [], encodeNsPerSpan: [] };
+  const rates: Record<string, number[]> = { read: [], decode: [], chunks: [], replay: [], 'replay-worker': [], apply: [], encodeNsPerSpan: [] };
   // Wall-clock rates depend on the second core being free; the main thread's CPU per span does
   // not, and is what bounds the pipeline when it is.
   const mainCpu: Record<string, number[]> = { replay: [], 'replay-worker': [] };
+  const workerReplayBusy: number[] = [];
   for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? ['read', 'decode', 'replay', 'replay-worker'] : ['replay-worker', 'replay', 'decode', 'read'];
+    const order = round % 2 === 0 ? ['read', 'decode', 'chunks', 'replay', 'replay-worker'] : ['replay-worker', 'replay', 'chunks', 'decode', 'read'];
     const ms: Record<string, number> = {};
     for (const stage of order) {
       const t0 = performance.now();
       const cpu0 = mainThreadCpuSeconds();
       if (stage === 'read') await readOnly();
       else if (stage === 'decode') await readDecode();
+      else if (stage === 'chunks') await packChunks();
       else await replay(stage === 'replay' ? Infinity : 0);
       ms[stage] = performance.now() - t0;
       mainCpu[stage]?.push(spans / (mainThreadCpuSeconds() - cpu0));
+      if (stage === 'replay-worker') workerReplayBusy.push((mainThreadCpuSeconds() - cpu0) / (ms[stage]! / 1000));
       rates[stage]!.push(spans / (ms[stage]! / 1000));
     }
     rates.apply!.push(spans / ((ms.replay! - ms.decode!) / 1000));
@@ -140,6 +166,7 @@ try {
     console.log(`${stage.padEnd(16)} ${values.map(fmt).join(' / ')} ${unit}`);
   }
   for (const [stage, values] of Object.entries(mainCpu)) console.log(`${(stage + ', main thread').padEnd(28)} ${values.map(fmt).join(' / ')} spans per CPU second`);
+  console.log(`replay-worker, main thread busy ${workerReplayBusy.map((share) => share.toFixed(2)).join(' / ')} of the wall time`);
   const ratios = rates['replay-worker']!.map((worker, i) => (worker / rates.replay![i]!).toFixed(2));
   console.log(`replay-worker / replay, round by round: ${ratios.join(' / ')}`);
 } finally {
