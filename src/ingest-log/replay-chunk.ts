@@ -85,7 +85,7 @@ export class ChunkBuilder {
 
   /** Takes back a chunk whose records have all been applied. */
   recycle(chunk: ReplayChunk): void {
-    if (this.spare.length < 2) this.spare.push(chunk);
+    if (this.spare.length < 2 && !this.spare.includes(chunk)) this.spare.push(chunk);
   }
 
   private reset(): void {
@@ -251,7 +251,10 @@ export class ChunkReader {
     return this.chunk!.decisions[this.decisionAt++]!;
   }
 
-  /** Record r (RECORD_SPANS) as a batch from the pool; valid until the next chunk is loaded. */
+  /**
+   * Record r (RECORD_SPANS) as a batch from the pool. Its tag text may be read in place from the
+   * chunk: release it before the chunk is given back (ReplaySource.credit), which refills it.
+   */
   batch(r: number): SpanBatch {
     const c = this.chunk!;
     const first = r === 0 ? 0 : c.spanEnds[r - 1]!;

@@ -80,7 +80,8 @@ function workerSource(paths: string[]): ReplaySource {
   return {
     readOn: 'worker',
     messages: queue,
-    credit: (chunk) => worker.postMessage(chunk, transferList(chunk)),
+    // The arrays only: the worker starts its names, logs and decisions afresh (nothing to clone).
+    credit: (chunk) => worker.postMessage({ ...chunk, newNames: [], logs: [], decisions: [] }, transferList(chunk)),
     async stop() {
       worker.removeAllListeners('exit');
       await worker.terminate();

@@ -47,14 +47,18 @@ describe('replay chunks', () => {
   it('give back every span of every record, in chunks whose arrays are filled again', () => {
     const builder = new ChunkBuilder();
     const reader = new ChunkReader();
-    // Big records with tags first, then smaller ones, some without tags, in recycled arrays.
+    // Each round's chunk refills the arrays of the round two before it (the builder starts the
+    // next chunk as it hands one out). Big tagged records first; later ones fewer, shorter, some
+    // untagged where tags were, with logs and decisions between them.
     const rounds = [
       [spansOf(1, 14, true), spansOf(2, 12, true), spansOf(3, 10, true)],
       [spansOf(4, 3, false), spansOf(5, 2, true)],
-      [spansOf(6, 1, false)],
-      [spansOf(7, 13, true), spansOf(8, 4, false)],
+      [spansOf(6, 5, true), spansOf(7, 1, false)],
+      [spansOf(8, 13, true), spansOf(9, 4, false)],
+      [spansOf(10, 2, false), spansOf(11, 6, true)],
     ];
-    for (const records of rounds) {
+    const chunks = [];
+    for (const [round, records] of rounds.entries()) {
       const expected = [];
       for (const [r, spans] of records.entries()) {
         const batch = record(spans);
@@ -63,15 +67,24 @@ describe('replay chunks', () => {
         builder.addSpans(batch, 1_780_000_000_000 + r, r * 100);
         batch.release();
       }
+      builder.addLogs([{ time: '1', service: `svc-${round}`, level: 'info', message: `round ${round}` }] as never, 1_780_000_000_000, 999);
+      builder.addDecisions({ keep: [uuid(round)], drop: [] }, 1_780_000_000_000, 1000);
       const chunk = builder.take();
+      chunks.push(chunk);
+      if (round >= 2) {
+        expect(chunk.ids).toBe(chunks[round - 2]!.ids);
+        expect(chunk.tagBytes).toBe(chunks[round - 2]!.tagBytes);
+      }
       reader.load(chunk);
-      expect(chunk.records).toBe(records.length);
+      expect(chunk.records).toBe(records.length + 2);
       for (let r = 0; r < records.length; r++) {
         expect(chunk.offsets[r]).toBe(r * 100);
         const batch = reader.batch(r);
         expect(plain(batch)).toEqual(expected[r]);
         batch.release();
       }
+      expect(reader.logs()).toEqual([{ time: '1', service: `svc-${round}`, level: 'info', message: `round ${round}` }]);
+      expect(reader.decisions()).toEqual({ keep: [uuid(round)], drop: [] });
       builder.recycle(chunk);
     }
   });
