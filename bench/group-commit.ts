@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { BodyTemplate } from './lib/body-template.js';
 import { cpuDuring, cpuPerRequest, startWorker } from './lib/child.js';
 import { runRawLoad } from './lib/raw-http-client.js';
+import { metric } from './lib/repro-harness.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => Number(args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback);
@@ -21,11 +22,7 @@ const rounds = option('rounds', 2);
 const pinned = !args.includes('--unpinned');
 const port = 18000 + Math.floor(Math.random() * 1000);
 
-async function metric(name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const match = new RegExp(`^${name} (\\S+)`, 'm').exec(text);
-  return match === null ? NaN : Number(match[1]);
-}
+const counter = async (name: string) => (await metric(port, name)) ?? NaN;
 
 for (let round = 0; round < rounds; round++) {
   for (const storage of round % 2 === 0 ? ['memory', 'disk'] : ['disk', 'memory']) {
@@ -36,11 +33,11 @@ for (let round = 0; round < rounds; round++) {
       const template = new BodyTemplate(Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0'), spans, true, BigInt(Date.now()) * 1_000_000n);
       const load = (durationMs: number) => runRawLoad({ host: '127.0.0.1', port, connections, durationMs, path: '/spans', nextBody: () => template.next() });
       await load(2000);
-      const syncs0 = await metric('traced_ingest_log_syncs_total');
-      const records0 = await metric('traced_ingest_log_records_total');
+      const syncs0 = await counter('traced_ingest_log_syncs_total');
+      const records0 = await counter('traced_ingest_log_records_total');
       const { result, cpuMicros } = await cpuDuring(server, () => load(ms));
-      const syncs = (await metric('traced_ingest_log_syncs_total')) - syncs0;
-      const records = (await metric('traced_ingest_log_records_total')) - records0;
+      const syncs = (await counter('traced_ingest_log_syncs_total')) - syncs0;
+      const records = (await counter('traced_ingest_log_records_total')) - records0;
       const accepted = result.byStatus[202] ?? 0;
       const seconds = result.elapsedMs / 1000;
       const cpu = cpuPerRequest(cpuMicros, accepted, result.elapsedMs);

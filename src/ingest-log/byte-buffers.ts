@@ -5,6 +5,8 @@
 // (times in whole seconds are below it) stay exact: above 2^31 the writer divides instead of
 // shifting, since JS bit operations work on 32 bits.
 
+import { cachedUtf8 } from '../codec/utf8-name-cache.js';
+
 /** `array` if it holds `needed` elements, else a copy of it in one twice as long (or `needed`). */
 export function withRoom<T extends Uint8Array | Uint32Array | Float64Array>(array: T, needed: number): T {
   if (needed <= array.length) return array;
@@ -198,10 +200,11 @@ export class ByteReader {
     this.at += bytes;
   }
 
-  text(): string {
+  /** Length-prefixed UTF-8 text; a name (`cached`) comes from the name cache (codec/utf8-name-cache.ts). */
+  text(cached = false): string {
     const bytes = this.varint();
     this.need(bytes);
-    const value = this.buffer.toString('utf8', this.at, this.at + bytes);
+    const value = cached ? cachedUtf8(this.buffer, this.at, this.at + bytes) : this.buffer.toString('utf8', this.at, this.at + bytes);
     this.at += bytes;
     return value;
   }

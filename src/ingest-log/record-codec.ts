@@ -31,7 +31,6 @@
 
 import { ID_WORDS, SPAN_HAS_PARENT, SPAN_NEGATIVE_START, SpanBatch, TIME_FIELDS } from '../ingest/span-batch.js';
 import { uuidFromWords, writeUuidWords } from '../codec/uuid-words.js';
-import { cachedUtf8 } from '../codec/utf8-name-cache.js';
 import type { IngestLog } from '../logs/log-store.js';
 import type { TailDecisions } from '../sampling/sampling-options.js';
 import { ByteReader, RecordFormatError, varintAt, varintEnd, withRoom, type ByteWriter } from './byte-buffers.js';
@@ -145,12 +144,7 @@ function decodeSpans(reader: ByteReader): SpanBatch {
   const nameCount = reader.varint();
   reader.need(nameCount);
   const batchNames: string[] = new Array(nameCount);
-  for (let i = 0; i < nameCount; i++) {
-    const bytes = reader.varint();
-    reader.need(bytes);
-    batchNames[i] = cachedUtf8(reader.buffer, reader.at, reader.at + bytes);
-    reader.skip(bytes);
-  }
+  for (let i = 0; i < nameCount; i++) batchNames[i] = reader.text(true);
   const traceCount = reader.varint();
   reader.need(traceCount * 16);
   if (traceWords.length < traceCount * 4) traceWords = new Uint32Array(traceCount * 8);
