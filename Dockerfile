@@ -28,4 +28,5 @@ EXPOSE 8080 4317
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # exec form: the process gets SIGTERM directly and shuts down gracefully.
-CMD ["node", "dist/src/main.js"]
+# --max-semi-space-size: as npm start (src/node-flags.ts says why).
+CMD ["node", "--max-semi-space-size=32", "dist/src/main.js"]

@@ -10,7 +10,7 @@
 // comes from this checkout's client, pinned to CPU 1. Prints one line per run, then the medians
 // and head / base per load, of goodput and of the server's CPU time per stored span.
 
-import { cpuDuring, pinSelf, startWorker } from './lib/child.js';
+import { cpuDuring, pinSelf, startCollectorWorker } from './lib/child.js';
 import { BodyTemplate } from './lib/body-template.js';
 import { runRawLoad } from './lib/raw-http-client.js';
 
@@ -42,7 +42,7 @@ let nextPort = 19000 + Math.floor(Math.random() * 500);
  */
 async function measure(checkout: string, spans: number, connections: number): Promise<{ spansPerSec: number; cpuNsPerSpan: number }> {
   const port = nextPort++;
-  const server = startWorker('bench/lib/serve.ts', ['bucket', String(port)], { cpu: 0, cwd: checkout });
+  const server = startCollectorWorker(['bucket', String(port)], { cpu: 0, cwd: checkout });
   await server.next();
   const template = new BodyTemplate(Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0'), spans, true, BigInt(Date.now()) * 1_000_000n);
   const load = (ms: number) => runRawLoad({ host: '127.0.0.1', port, connections, durationMs: ms, path: '/spans', nextBody: () => template.next() });

@@ -6,7 +6,7 @@
 //
 //   npx tsx bench/ab-otlp-transports.ts [--rounds=4] [--duration=10s]
 
-import { cpuDuring, pinSelf, startWorker } from './lib/child.js';
+import { cpuDuring, pinSelf, startCollectorWorker } from './lib/child.js';
 import { runGrpcLoad } from './lib/grpc-load.js';
 import { OtlpBodyTemplate } from './lib/otlp-body-template.js';
 import { runRawLoad } from './lib/raw-http-client.js';
@@ -18,7 +18,7 @@ let nextPort = 19_700;
 
 async function run(transport: 'http' | 'grpc'): Promise<{ spansPerSec: number; spansPerCpuSec: number; allOk: boolean }> {
   const [port, grpcPort] = [nextPort++, nextPort++];
-  const server = startWorker('bench/lib/serve.ts', ['bucket', String(port), 'unshed', String(grpcPort)], { cpu: 0 });
+  const server = startCollectorWorker(['bucket', String(port), 'unshed', String(grpcPort)], { cpu: 0 });
   await server.next();
   const template = new OtlpBodyTemplate(Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0'), 100);
   const load = async (ms: number) => {

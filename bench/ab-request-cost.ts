@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BodyTemplate } from './lib/body-template.js';
 import { CallgrindServer, type InstructionCounts } from './lib/callgrind-server.js';
-import { cpuDuring, cpuPerRequest, pinSelf, startWorker } from './lib/child.js';
+import { cpuDuring, cpuPerRequest, pinSelf, startCollectorWorker } from './lib/child.js';
 import { runRawLoad } from './lib/raw-http-client.js';
 
 const option = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -55,7 +55,7 @@ function processCpu(pid: number): { user: number; system: number } {
 
 async function measureCpu(checkout: string, durationMs: number): Promise<CpuFigure> {
   const port = nextPort++;
-  const server = startWorker('bench/lib/serve.ts', ['bucket', String(port)], { cpu: 0, cwd: checkout });
+  const server = startCollectorWorker(['bucket', String(port)], { cpu: 0, cwd: checkout });
   await server.next();
   const template = newTemplate();
   const load = (ms: number) => runRawLoad({ host: '127.0.0.1', port, connections, durationMs: ms, path: '/spans', nextBody: () => template.next() });

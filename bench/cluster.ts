@@ -26,6 +26,7 @@ import { startNats, freePort } from '../tools/cluster/nats-servers.js';
 import { BodyTemplate } from './lib/body-template.js';
 import { metric, runTakeover } from './lib/cluster-takeover.js';
 import { percentile, runRawLoad } from './lib/raw-http-client.js';
+import { COLLECTOR_NODE_FLAGS } from '../src/node-flags.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
@@ -57,7 +58,7 @@ async function startNode(urls: string | undefined, id: string): Promise<Node> {
   // OTLP_GRPC_PORT 0: two nodes on one machine cannot both take the default 4317.
   // The shipped defaults otherwise (load shedding on), compiled as `npm start` runs them.
   const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', OTLP_GRPC_PORT: '0', LOG_LEVEL: 'warn', STORAGE: 'memory', ...cluster };
-  const child = spawn(process.execPath, ['dist/src/main.js'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, [...COLLECTOR_NODE_FLAGS, 'dist/src/main.js'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
     try {

@@ -25,8 +25,9 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { BodyTemplate } from './lib/body-template.js';
-import { cpuDuring, cpuPerRequest, startWorker, type WorkerProcess } from './lib/child.js';
+import { cpuDuring, cpuPerRequest, startCollectorWorker, startWorker, type WorkerProcess } from './lib/child.js';
 import { percentile, runRawLoad } from './lib/raw-http-client.js';
+import { COLLECTOR_NODE_FLAGS } from '../src/node-flags.js';
 
 export interface Row {
   figure: string;
@@ -48,7 +49,7 @@ function dataDir(): string {
 
 async function withServer<T>(storage: Storage, port: number, body: (server: WorkerProcess) => Promise<T>): Promise<T> {
   const dir = storage === 'disk' ? dataDir() : undefined;
-  const server = startWorker('bench/lib/serve.ts', ['bucket', String(port), ...(dir === undefined ? [] : [`disk=${dir}`])], { cpu: 0 });
+  const server = startCollectorWorker(['bucket', String(port), ...(dir === undefined ? [] : [`disk=${dir}`])], { cpu: 0 });
   await server.next();
   try {
     return await body(server);
@@ -103,7 +104,7 @@ async function restartFigure(port: number, spans: number) {
     process.stderr.write(`bench: durability: npm run build:server, then restarting on it…\n`);
     const build = spawnSync('npm', ['run', 'build:server'], { stdio: ['ignore', 'ignore', 'inherit'] });
     if (build.status !== 0) throw new Error('npm run build:server failed');
-    const argv = ['dist/src/main.js'];
+    const argv = [...COLLECTOR_NODE_FLAGS, 'dist/src/main.js'];
     const env = { ...process.env, PORT: String(port), OTLP_GRPC_PORT: '0', HOST: '127.0.0.1', WINDOW_MINUTES: '30', LOG_LEVEL: 'info', STORAGE: 'disk', DATA_DIR: dir };
     const spawnedAt = performance.now();
     // On every core: nothing else of the bench runs meanwhile, and replay reads and decodes in a

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BodyTemplate } from './lib/body-template.js';
-import { cpuDuring, cpuPerRequest, startWorker } from './lib/child.js';
+import { cpuDuring, cpuPerRequest, startCollectorWorker } from './lib/child.js';
 import { runRawLoad } from './lib/raw-http-client.js';
 import { metric } from './lib/repro-harness.js';
 
@@ -27,7 +27,7 @@ const counter = async (name: string) => (await metric(port, name)) ?? NaN;
 for (let round = 0; round < rounds; round++) {
   for (const storage of round % 2 === 0 ? ['memory', 'disk'] : ['disk', 'memory']) {
     const dir = storage === 'disk' ? mkdtempSync(join(tmpdir(), 'group-commit-')) : undefined;
-    const server = startWorker('bench/lib/serve.ts', ['bucket', String(port), ...(dir === undefined ? [] : [`disk=${dir}`])], { cpu: pinned ? 0 : undefined });
+    const server = startCollectorWorker(['bucket', String(port), ...(dir === undefined ? [] : [`disk=${dir}`])], { cpu: pinned ? 0 : undefined });
     await server.next();
     try {
       const template = new BodyTemplate(Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0'), spans, true, BigInt(Date.now()) * 1_000_000n);

@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BodyTemplate } from './lib/body-template.js';
-import { cpuDuring, startWorker } from './lib/child.js';
+import { cpuDuring, startCollectorWorker, startWorker } from './lib/child.js';
 import { runOpenLoad, type OpenLoadResult } from './lib/open-loop-client.js';
 import { percentile, RawGetConnection, runRawLoad } from './lib/raw-http-client.js';
 
@@ -53,7 +53,7 @@ interface Server {
 async function startServer(mode: Mode, port: number, disk: boolean, targetMs: number | undefined): Promise<Server> {
   const dataDir = disk ? mkdtempSync(join(tmpdir(), 'traced-overload-')) : undefined;
   const flags = [mode, ...(dataDir === undefined ? [] : [`disk=${dataDir}`]), ...(mode === 'default' && targetMs !== undefined ? [`target=${targetMs}`] : [])].join(',');
-  const worker = startWorker('bench/lib/serve.ts', ['bucket', String(port), flags], { cpu: 0 });
+  const worker = startCollectorWorker(['bucket', String(port), flags], { cpu: 0 });
   await worker.next();
   return {
     port,

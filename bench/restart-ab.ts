@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { startWorker } from './lib/child.js';
+import { COLLECTOR_NODE_FLAGS } from '../src/node-flags.js';
 const [baseRoot, spansText, roundsText] = process.argv.slice(2);
 if (baseRoot === undefined) throw new Error('usage: npx tsx bench/restart-ab.ts <base checkout> [spans] [rounds]');
 const spans = Number(spansText ?? 4_000_000);
@@ -36,7 +37,7 @@ async function restart(which: 'base' | 'new'): Promise<void> {
   const port = nextPort++;
   const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', WINDOW_MINUTES: '30', LOG_LEVEL: 'info', STORAGE: 'disk', DATA_DIR: dir };
   const t0 = performance.now();
-  const child = spawn('taskset', ['-c', `0-${cpus().length - 1}`, process.execPath, join(roots[which]!, 'dist/src/main.js')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn('taskset', ['-c', `0-${cpus().length - 1}`, process.execPath, ...COLLECTOR_NODE_FLAGS, join(roots[which]!, 'dist/src/main.js')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
   let healthy = NaN;

@@ -10,7 +10,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { BodyTemplate } from './lib/body-template.js';
-import { pinSelf, startWorker, unpinSelf } from './lib/child.js';
+import { pinSelf, startCollectorWorker, startWorker, unpinSelf } from './lib/child.js';
 import { percentile, RawGetConnection, runRawLoad } from './lib/raw-http-client.js';
 import { STORE_KINDS, type StoreKind } from './lib/stores.js';
 import { ingestFigures, nodeArgsFor, runId } from './lib/ingest-figure.js';
@@ -48,7 +48,7 @@ const storageNote = disk ? ', STORAGE=disk' : ', STORAGE=memory';
 async function latencyFigure(kind: StoreKind) {
   // 10× the emitter's default: 200 workers × 5 traces/s × 3.5 spans ≈ 8,750 spans/s in ~12-span batches.
   const port = nextPort++;
-  const server = startWorker('bench/lib/serve.ts', [kind, String(port)], { cpu: 0, nodeArgs: nodeArgsFor(kind) });
+  const server = startCollectorWorker([kind, String(port)], { cpu: 0, nodeArgs: nodeArgsFor(kind) });
   await server.next();
   const template = new BodyTemplate(runId(), 10, true, BigInt(Date.now()) * 1_000_000n);
   const ratePerSec = 8750 / template.spans;

@@ -8,6 +8,7 @@ import { ClusterNode } from './cluster/cluster-node.js';
 import { ClusterSetupError } from './cluster/spans-stream.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DataDirError, lockDataDir, type DataDirLock } from './ingest-log/data-dir.js';
+import { missingNodeFlags } from './node-flags.js';
 import { ReplayClock } from './ingest-log/replay-clock.js';
 import { SegmentLog } from './ingest-log/segment-log.js';
 import { BucketStore } from './store/buckets/bucket-store.js';
@@ -135,6 +136,10 @@ async function main(): Promise<void> {
     },
     'traced-collector ready',
   );
+  const missing = missingNodeFlags();
+  if (missing.length > 0) {
+    app.log.warn({ missing }, 'started without the Node flags npm start and the Docker image pass (src/node-flags.ts says why): garbage collection takes more of the core under many clients');
+  }
 }
 
 void main();

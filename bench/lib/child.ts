@@ -4,6 +4,7 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
+import { COLLECTOR_NODE_FLAGS } from '../../src/node-flags.js';
 
 const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
 
@@ -84,4 +85,9 @@ export function unpinSelf(): void {
 /** Pins the current process to a CPU (the load generator's), when possible. */
 export function pinSelf(cpu: number): void {
   if (hasTaskset) spawnSync('taskset', ['-cp', String(cpu), String(process.pid)]);
+}
+
+/** A collector (bench/lib/serve.ts) in a worker process, with the Node flags `npm start` gives it. */
+export function startCollectorWorker(args: string[], options: { cpu?: number; nodeArgs?: string[]; cwd?: string } = {}): WorkerProcess {
+  return startWorker('bench/lib/serve.ts', args, { ...options, nodeArgs: [...COLLECTOR_NODE_FLAGS, ...(options.nodeArgs ?? [])] });
 }

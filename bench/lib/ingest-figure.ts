@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BodyTemplate } from './body-template.js';
-import { cpuDuring, cpuPerRequest, startWorker } from './child.js';
+import { cpuDuring, cpuPerRequest, startCollectorWorker, startWorker } from './child.js';
 import { runGrpcLoad } from './grpc-load.js';
 import { OtlpBodyTemplate } from './otlp-body-template.js';
 import { percentile, runRawLoad } from './raw-http-client.js';
@@ -32,7 +32,7 @@ export function ingestFigures(options: { nextPort: () => number; durationMs: () 
     const grpcPort = protocol === 'otlp-grpc' ? options.nextPort() : undefined;
     const dataDir = options.disk ? mkdtempSync(join(tmpdir(), 'bench-ingest-')) : undefined;
     const mode = dataDir === undefined ? '' : `disk=${dataDir}`;
-    const server = startWorker('bench/lib/serve.ts', [kind, String(port), mode, ...(grpcPort === undefined ? [] : [String(grpcPort)])], { cpu: 0, nodeArgs: nodeArgsFor(kind) });
+    const server = startCollectorWorker([kind, String(port), mode, ...(grpcPort === undefined ? [] : [String(grpcPort)])], { cpu: 0, nodeArgs: nodeArgsFor(kind) });
     await server.next();
     const template =
       protocol === 'zipkin'

@@ -13,6 +13,7 @@ import { decodeProtobufStatus } from '../../src/otlp/protobuf-codec.js';
 import { projectRoot } from '../../src/http/paths.js';
 import { startWorker } from './child.js';
 import { ResponseReader } from './raw-http-client.js';
+import { COLLECTOR_NODE_FLAGS } from '../../src/node-flags.js';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 /** Resolves after `ms`, without keeping the process alive: for the losing side of a race. */
@@ -50,7 +51,7 @@ export async function startCollector(env: Record<string, string> = {}): Promise<
   const logFd = openSync(logPath, 'a');
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !CONFIG_VARIABLES.test(k)));
   // Output goes straight to a file: a load generator whose own loop is busy cannot stall it.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...COLLECTOR_NODE_FLAGS, '--import', 'tsx', 'src/main.ts'], {
     cwd: projectRoot,
     // The shipped defaults are durable: the ingest log goes in the run's own directory.
     env: { ...base, PORT: '0', OTLP_GRPC_PORT: '0', HOST: '127.0.0.1', DATA_DIR: join(dir, 'data'), ...env },

@@ -5,6 +5,7 @@
 // stop it by its PID.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { projectRoot } from '../../src/http/paths.js';
+import { COLLECTOR_NODE_FLAGS } from '../../src/node-flags.js';
 import { waitFor } from './wait-for.js';
 
 export interface CollectorProcess {
@@ -34,7 +35,7 @@ process.once('exit', () => {
 });
 
 export function spawnCollector(options: CollectorProcessOptions): CollectorProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: projectRoot, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...COLLECTOR_NODE_FLAGS, '--import', 'tsx', 'src/main.ts'], { cwd: projectRoot, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   const keepChars = options.keepChars ?? Infinity;
   let output = '';
