@@ -1,5 +1,5 @@
 // npm run bench:cluster: ingest through cluster mode, as issue 17 sizes it. Starts nats-server(s)
-// (1 at R=1, or 3 at R=3 with --replicas=3) and collector nodes (`node dist/src/main.js`, as
+// (1 at R=1, or 3 at R=3 with --replicas=3) and collector nodes (`node --max-semi-space-size=32 dist/src/main.js`, as
 // `npm start` runs them, built first; with NATS_URL) on loopback, then a closed loop of 12-span POST /spans batches (bench/lib's raw
 // client and body templates, spread over the nodes) and reports:
 //   - spans/s accepted (202s only) and the latency of the answers;

@@ -8,7 +8,7 @@
 //   of the machine falls on both sides.
 // - POST /spans latency at 10× the emitter's load (8,750 spans/s, open rate, 64 connections).
 // - A DATA_DIR holding the ingest log of 10× emitter traffic (bench/lib/durability-seed.ts: the
-//   emitter's own traces and batches), replayed by `node dist/src/main.js` (what `npm start` runs,
+//   emitter's own traces and batches), replayed by `node --max-semi-space-size=32 dist/src/main.js` (what `npm start` runs,
 //   built first with `npm run build:server`) with the defaults, on both cores: time from spawn to GET /health 200, the replay rate (from its own log lines), its
 //   peak RSS (VmHWM when replay is done) against the steady state (VmRSS 10 s later), and the
 //   bytes on disk per span against the JSON bodies that carried them.
@@ -100,7 +100,7 @@ async function restartFigure(port: number, spans: number) {
     const seeder = startWorker('bench/lib/durability-seed.ts', [dir, String(spans), '8750'], { cpu: 0 });
     const seed = await seeder.next<{ spans: number; batches: number; logBytes: number; jsonBytes: number; minutes: number; seedSeconds: number }>();
     await seeder.stop();
-    // As users start it: `npm start` builds dist/ and runs `node dist/src/main.js`.
+    // As users start it: `npm start` builds dist/ and runs `node <COLLECTOR_NODE_FLAGS> dist/src/main.js`.
     process.stderr.write(`bench: durability: npm run build:server, then restarting on it…\n`);
     const build = spawnSync('npm', ['run', 'build:server'], { stdio: ['ignore', 'ignore', 'inherit'] });
     if (build.status !== 0) throw new Error('npm run build:server failed');
@@ -183,7 +183,7 @@ export async function run(options: { quick: boolean; port: () => number; replayS
     reference: '—',
   });
   rows.push({
-    figure: `restart to 200 on /health with ${fmt(restart.replayedSpans)} spans (spawn of node dist/src/main.js, as npm start)`,
+    figure: `restart to 200 on /health with ${fmt(restart.replayedSpans)} spans (spawn of node ${COLLECTOR_NODE_FLAGS.join(' ')} dist/src/main.js, as npm start)`,
     target: '< 20 s',
     bucket: `**${fmt(restart.healthyAfterMs / 1000, 1)} s**`,
     reference: '—',

@@ -10,6 +10,7 @@
 
 import { startWorker } from './lib/child.js';
 import { percentile, RawGetConnection } from './lib/raw-http-client.js';
+import { COLLECTOR_NODE_FLAGS } from '../src/node-flags.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number) => Number(args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
@@ -22,12 +23,12 @@ const RUN_A = 0xa1;
 const RUN_B = 0xb2;
 
 const started = performance.now();
-const b = startWorker('bench/lib/fanout-node.ts', [String(half), String(RUN_B), String(fromNs), String(toNs), '-'], { nodeArgs: ['--max-old-space-size=8192'] });
-const s = startWorker('bench/lib/fanout-node.ts', [String(half), `${RUN_A},${RUN_B}`, String(fromNs), String(toNs), '-'], { nodeArgs: ['--max-old-space-size=8192'] });
+const b = startWorker('bench/lib/fanout-node.ts', [String(half), String(RUN_B), String(fromNs), String(toNs), '-'], { nodeArgs: [...COLLECTOR_NODE_FLAGS, '--max-old-space-size=8192'] });
+const s = startWorker('bench/lib/fanout-node.ts', [String(half), `${RUN_A},${RUN_B}`, String(fromNs), String(toNs), '-'], { nodeArgs: [...COLLECTOR_NODE_FLAGS, '--max-old-space-size=8192'] });
 const bInfo = await b.next<{ port: number; spans: number }>();
 // --profile: a CPU profile of the fanning-out node A, written to /tmp/fanout-profile on exit.
 const profile = args.includes('--profile') ? ['--cpu-prof', '--cpu-prof-dir=/tmp/fanout-profile'] : [];
-const a = startWorker('bench/lib/fanout-node.ts', [String(half), String(RUN_A), String(fromNs), String(toNs), `http://127.0.0.1:${bInfo.port}`], { nodeArgs: ['--max-old-space-size=8192', ...profile] });
+const a = startWorker('bench/lib/fanout-node.ts', [String(half), String(RUN_A), String(fromNs), String(toNs), `http://127.0.0.1:${bInfo.port}`], { nodeArgs: [...COLLECTOR_NODE_FLAGS, '--max-old-space-size=8192', ...profile] });
 const aInfo = await a.next<{ port: number; spans: number }>();
 const sInfo = await s.next<{ port: number; spans: number }>();
 console.log(`preloaded ${traces} traces (${aInfo.spans + bInfo.spans} spans; A ${aInfo.spans}, B ${bInfo.spans}, S ${sInfo.spans}) in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -11,14 +11,14 @@ import { join } from 'node:path';
 import { BodyTemplate } from './lib/body-template.js';
 import { cpuDuring, cpuPerRequest, startCollectorWorker } from './lib/child.js';
 import { runRawLoad } from './lib/raw-http-client.js';
+import { numberOption } from './lib/options.js';
 import { metric } from './lib/repro-harness.js';
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => Number(args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback);
-const spans = option('spans', 12);
-const connections = option('connections', 32);
-const ms = option('ms', 6000);
-const rounds = option('rounds', 2);
+const spans = numberOption(args, 'spans', 12);
+const connections = numberOption(args, 'connections', 32);
+const ms = numberOption(args, 'ms', 6000);
+const rounds = numberOption(args, 'rounds', 2);
 const pinned = !args.includes('--unpinned');
 const port = 18000 + Math.floor(Math.random() * 1000);
 

@@ -1,5 +1,5 @@
 // Restart A/B: the compiled collector of another checkout (`base`, e.g. main) against this one
-// (`new`), each started as `npm start` does (node dist/src/main.js, both cores) on a copy of one
+// (`new`), each started as `npm start` does (node with COLLECTOR_NODE_FLAGS dist/src/main.js, both cores) on a copy of one
 // ingest log of emitter traffic (bench/lib/durability-seed.ts), in ABBA order. Per start: time to
 // GET /health 200, the replay rate from the collector's own log lines, and the CPU seconds of the
 // process and of its main thread (from /proc at 200): with the replay worker, the main thread's

@@ -14,6 +14,7 @@ import { pinSelf, startCollectorWorker, startWorker, unpinSelf } from './lib/chi
 import { percentile, RawGetConnection, runRawLoad } from './lib/raw-http-client.js';
 import { STORE_KINDS, type StoreKind } from './lib/stores.js';
 import { ingestFigures, nodeArgsFor, runId } from './lib/ingest-figure.js';
+import { COLLECTOR_NODE_FLAGS } from '../src/node-flags.js';
 
 type Row = { figure: string; target: string; bucket: string; reference: string; note?: string };
 const rows: Row[] = [];
@@ -62,7 +63,7 @@ async function latencyFigure(kind: StoreKind) {
 }
 
 async function memoryFigure(kind: StoreKind, spans: number) {
-  const worker = startWorker('bench/lib/memory-worker.ts', [kind, String(spans)], { cpu: 0, nodeArgs: ['--expose-gc', ...nodeArgsFor(kind)] });
+  const worker = startWorker('bench/lib/memory-worker.ts', [kind, String(spans)], { cpu: 0, nodeArgs: ['--expose-gc', ...COLLECTOR_NODE_FLAGS, ...nodeArgsFor(kind)] });
   const result = await worker.next<{ bytesPerSpan: number; rssBytes: number; spans: number; ingestSpansPerSec: number }>();
   await worker.stop();
   return result;
@@ -70,7 +71,7 @@ async function memoryFigure(kind: StoreKind, spans: number) {
 
 async function queryFigure(kind: StoreKind, traces: number, reps: number) {
   const port = nextPort++;
-  const worker = startWorker('bench/lib/query-worker.ts', [kind, String(traces), String(port)], { cpu: 0, nodeArgs: nodeArgsFor(kind) });
+  const worker = startWorker('bench/lib/query-worker.ts', [kind, String(traces), String(port)], { cpu: 0, nodeArgs: [...COLLECTOR_NODE_FLAGS, ...nodeArgsFor(kind)] });
   const info = await worker.next<{ traces: number; spans: number; fromNs: string; toNs: string; sampleIds: string[] }>();
   const connection = await RawGetConnection.open('127.0.0.1', port);
   const timeGet = async (path: string) => {
@@ -141,7 +142,7 @@ async function queryFigure(kind: StoreKind, traces: number, reps: number) {
 
 async function evictionFigure(kind: StoreKind, spans: number) {
   const port = nextPort++;
-  const worker = startWorker('bench/lib/eviction-worker.ts', [kind, String(spans), String(port)], { cpu: 0, nodeArgs: nodeArgsFor(kind) });
+  const worker = startWorker('bench/lib/eviction-worker.ts', [kind, String(spans), String(port)], { cpu: 0, nodeArgs: [...COLLECTOR_NODE_FLAGS, ...nodeArgsFor(kind)] });
   const info = await worker.next<{ spans: number }>();
   const template = new BodyTemplate(runId(), 10, true, BigInt(Date.now()) * 1_000_000n);
   // 10× the emitter's load runs throughout, so the stall is measured under traffic.

@@ -8,9 +8,9 @@ import { ClusterNode } from './cluster/cluster-node.js';
 import { ClusterSetupError } from './cluster/spans-stream.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DataDirError, lockDataDir, type DataDirLock } from './ingest-log/data-dir.js';
-import { missingNodeFlags } from './node-flags.js';
 import { ReplayClock } from './ingest-log/replay-clock.js';
 import { SegmentLog } from './ingest-log/segment-log.js';
+import { missingNodeFlags } from './node-flags.js';
 import { BucketStore } from './store/buckets/bucket-store.js';
 import { systemClock } from './time/clock.js';
 

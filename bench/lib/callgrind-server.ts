@@ -11,6 +11,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { COLLECTOR_NODE_FLAGS } from '../../src/node-flags.js';
 
 const PRELOAD = fileURLToPath(new URL('./no-plugin-timeout.cjs', import.meta.url));
 
@@ -33,7 +34,7 @@ export class CallgrindServer {
 
   /** Starts the checkout's collector on `port` and resolves once it listens. */
   static async start(checkout: string, port: number, outFile: string): Promise<CallgrindServer> {
-    const argv = ['--tool=callgrind', '--smc-check=all', `--callgrind-out-file=${outFile}`, process.execPath, '--require', PRELOAD, '--import', 'tsx', 'bench/lib/serve.ts', 'bucket', String(port), 'unshed'];
+    const argv = ['--tool=callgrind', '--smc-check=all', `--callgrind-out-file=${outFile}`, process.execPath, ...COLLECTOR_NODE_FLAGS, '--require', PRELOAD, '--import', 'tsx', 'bench/lib/serve.ts', 'bucket', String(port), 'unshed'];
     const child = spawn('valgrind', argv, { cwd: checkout, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));

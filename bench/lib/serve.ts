@@ -1,10 +1,12 @@
 // Bench worker: a collector on a given port with a given store (and OTLP/gRPC on a second port
 // when one is given after the mode). Messages:
-// → {ready: port}; ← {advanceClockMs}; → {advanced}; ← {cpu: true} → {cpuMicros} (CPU time used so far).
+// → {ready: port}; ← {advanceClockMs}; → {advanced}; ← {cpu: true} → {cpuMicros} (CPU time used so far);
+// ← {gc: 'start'}, then ← {gc: 'stop'} → {gcPauses} (the garbage collector's pauses in between).
 // `mode` is a comma-separated list of flags. Purely in memory (STORAGE=memory), unless one flag is
 // `disk=<DATA_DIR>`: then every batch goes through the ingest log in that directory first, as with
 // the shipped defaults.
 
+import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { SegmentLog } from '../../src/ingest-log/segment-log.js';
@@ -29,7 +31,33 @@ const { app, grpc } = await buildApp({ config, store, logger: false, clock, inge
 await app.listen({ port: config.port, host: '127.0.0.1' });
 if (grpcPortText !== undefined) await grpc.listen('127.0.0.1', Number(grpcPortText));
 process.send?.({ ready: config.port });
-process.on('message', async (m: { advanceClockMs?: number; cpu?: boolean }) => {
+/** One pause of the garbage collector, as the process's PerformanceObserver reports it. */
+export interface GcPause {
+  kind: 'scavenge' | 'mark-compact' | 'incremental' | 'weak callbacks';
+  ms: number;
+}
+const GC_KINDS = new Map<number, GcPause['kind']>([
+  [constants.NODE_PERFORMANCE_GC_MINOR, 'scavenge'],
+  [constants.NODE_PERFORMANCE_GC_MAJOR, 'mark-compact'],
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL, 'incremental'],
+  [constants.NODE_PERFORMANCE_GC_WEAKCB, 'weak callbacks'],
+]);
+let gcPauses: GcPause[] = [];
+const recordGc = (entries: PerformanceEntry[]) => {
+  for (const entry of entries) gcPauses.push({ kind: GC_KINDS.get((entry as unknown as { detail: { kind: number } }).detail.kind) ?? 'weak callbacks', ms: entry.duration });
+};
+const gcObserver = new PerformanceObserver((list) => recordGc(list.getEntries()));
+
+process.on('message', async (m: { advanceClockMs?: number; cpu?: boolean; gc?: 'start' | 'stop' }) => {
+  if (m.gc === 'start') {
+    gcPauses = [];
+    gcObserver.observe({ entryTypes: ['gc'] });
+  }
+  if (m.gc === 'stop') {
+    recordGc(gcObserver.takeRecords());
+    gcObserver.disconnect();
+    process.send!({ gcPauses });
+  }
   if (m.advanceClockMs !== undefined) {
     clock.offsetMs += m.advanceClockMs;
     process.send!({ advanced: true });

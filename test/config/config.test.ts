@@ -10,6 +10,7 @@ import { request } from 'undici';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { projectRoot } from '../../src/http/paths.js';
+import { COLLECTOR_NODE_FLAGS } from '../../src/node-flags.js';
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
@@ -199,7 +200,7 @@ function startMain(env: Record<string, string>): Spawned {
   for (const name of CONFIG_VARS) delete childEnv[name];
   // No fixed port in tests: OTLP/gRPC (4317 by default) is off unless a test sets it.
   Object.assign(childEnv, { OTLP_GRPC_PORT: '0' }, env);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...COLLECTOR_NODE_FLAGS, '--import', 'tsx', 'src/main.ts'], {
     cwd: projectRoot,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,9 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { COLLECTOR_NODE_FLAGS, missingNodeFlags } from '../../src/node-flags.js';
 
 describe('the collector\'s Node flags', () => {
-  it('are in npm start and in the Docker image\'s command, before the script', () => {
-    const start = JSON.parse(readFileSync('package.json', 'utf8')).scripts.start as string;
-    expect(start).toBe(`node ${COLLECTOR_NODE_FLAGS.join(' ')} dist/src/main.js`);
+  it('are in npm start, npm run dev and the Docker image\'s command, before the script', () => {
+    const scripts = JSON.parse(readFileSync('package.json', 'utf8')).scripts as Record<string, string>;
+    expect(scripts.start).toBe(`node ${COLLECTOR_NODE_FLAGS.join(' ')} dist/src/main.js`);
+    expect(scripts.dev).toBe(`node ${COLLECTOR_NODE_FLAGS.join(' ')} --import tsx src/main.ts`);
     const cmd = /^CMD (\[.*\])$/m.exec(readFileSync('Dockerfile', 'utf8'))![1]!;
     expect(JSON.parse(cmd)).toEqual(['node', ...COLLECTOR_NODE_FLAGS, 'dist/src/main.js']);
   });
@@ -18,6 +19,12 @@ describe('the collector\'s Node flags', () => {
     expect(missingNodeFlags(['--import', 'tsx'], '--max-old-space-size=4096')).toEqual(COLLECTOR_NODE_FLAGS);
     expect(missingNodeFlags([...COLLECTOR_NODE_FLAGS], undefined)).toEqual([]);
     expect(missingNodeFlags([], ` --enable-source-maps  ${COLLECTOR_NODE_FLAGS.join(' ')} `)).toEqual([]);
+    // The same flag spelled with underscores, given as two words, or with a larger value.
+    expect(missingNodeFlags(['--max_semi_space_size=32'], undefined)).toEqual([]);
+    expect(missingNodeFlags(['--max-semi-space-size', '64'], undefined)).toEqual([]);
+    expect(missingNodeFlags([], '--max-semi-space-size=128')).toEqual([]);
+    // A smaller one is not enough.
+    expect(missingNodeFlags(['--max-semi-space-size=16'], undefined)).toEqual(['--max-semi-space-size=32']);
   });
 
   it('take effect when given: the young generation grows to twice the semi-space size', async () => {
