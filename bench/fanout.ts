@@ -11,11 +11,11 @@
 import { startWorker } from './lib/child.js';
 import { percentile, RawGetConnection } from './lib/raw-http-client.js';
 import { COLLECTOR_NODE_FLAGS } from '../src/node-flags.js';
+import { numberOption } from './lib/options.js';
 
 const args = process.argv.slice(2);
-const arg = (name: string, fallback: number) => Number(args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
-const traces = arg('traces', 400_000);
-const reps = arg('reps', 400);
+const traces = numberOption(args, 'traces', 400_000);
+const reps = numberOption(args, 'reps', 400);
 const half = Math.floor(traces / 2);
 const toNs = BigInt(Date.now()) * 1_000_000n;
 const fromNs = toNs - 29n * 60_000_000_000n;

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BodyTemplate } from './lib/body-template.js';
 import { cpuDuring, cpuPerRequest, startCollectorWorker } from './lib/child.js';
-import { runRawLoad } from './lib/raw-http-client.js';
 import { numberOption } from './lib/options.js';
+import { runRawLoad } from './lib/raw-http-client.js';
 import { metric } from './lib/repro-harness.js';
 
 const args = process.argv.slice(2);

@@ -13,10 +13,10 @@ import { startWorker } from './lib/child.js';
 import { floodNames, namesFloodBodies } from './lib/names-flood-load.js';
 import { RawGetConnection } from './lib/raw-http-client.js';
 import { startCollector } from './lib/repro-harness.js';
+import { numberOption } from './lib/options.js';
 
-const argument = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
-const seconds = argument('seconds', 60);
-const batchesPerSec = argument('rate', 100);
+const seconds = numberOption(process.argv, 'seconds', 60);
+const batchesPerSec = numberOption(process.argv, 'rate', 100);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // On a free port of 127.0.0.1, its output in a temporary directory.

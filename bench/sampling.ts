@@ -20,6 +20,7 @@ import type { IngestSpan } from '../src/store/trace-store.js';
 import { ManualClock } from '../src/time/clock.js';
 import { nsFromParts } from '../src/time/nanos.js';
 import { SyntheticTraces } from './lib/synthetic-traces.js';
+import { numberOption } from './lib/options.js';
 
 export interface SamplingBenchOptions {
   /** Multiple of the emitter's default rate (100 traces/s). */
@@ -185,17 +186,12 @@ export async function run(options: SamplingBenchOptions = {}): Promise<Record<st
   return out;
 }
 
-function arg(name: string): number | undefined {
-  const raw = process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-  return raw === undefined ? undefined : Number(raw);
-}
-
 if (import.meta.url === `file://${process.argv[1]}`) {
   const result = await run({
-    load: arg('load'),
-    minutes: arg('minutes'),
-    windowMinutes: arg('window'),
-    tailKeepRate: arg('keep-rate'),
+    load: numberOption(process.argv, 'load'),
+    minutes: numberOption(process.argv, 'minutes'),
+    windowMinutes: numberOption(process.argv, 'window'),
+    tailKeepRate: numberOption(process.argv, 'keep-rate'),
     log: (line) => process.stderr.write(line + '\n'),
   });
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');

@@ -17,6 +17,7 @@ import { BucketStore } from '../src/store/buckets/bucket-store.js';
 import type { IngestSpan } from '../src/store/trace-store.js';
 import type { Clock } from '../src/time/clock.js';
 import { SyntheticTraces } from './lib/synthetic-traces.js';
+import { numberOption } from './lib/options.js';
 
 export interface SearchBenchOptions {
   traces?: number;
@@ -146,12 +147,7 @@ export async function run(options: SearchBenchOptions = {}): Promise<Record<stri
   return out;
 }
 
-function arg(name: string): number | undefined {
-  const raw = process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-  return raw === undefined ? undefined : Number(raw);
-}
-
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const result = await run({ traces: arg('traces'), reps: arg('reps'), log: (line) => process.stderr.write(line + '\n') });
+  const result = await run({ traces: numberOption(process.argv, 'traces'), reps: numberOption(process.argv, 'reps'), log: (line) => process.stderr.write(line + '\n') });
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');
 }

@@ -33,7 +33,7 @@ if (grpcPortText !== undefined) await grpc.listen('127.0.0.1', Number(grpcPortTe
 process.send?.({ ready: config.port });
 /** One pause of the garbage collector, as the process's PerformanceObserver reports it. */
 export interface GcPause {
-  kind: 'scavenge' | 'mark-compact' | 'incremental' | 'weak callbacks';
+  kind: 'scavenge' | 'mark-compact' | 'incremental' | 'weak callbacks' | 'other';
   ms: number;
 }
 const GC_KINDS = new Map<number, GcPause['kind']>([
@@ -44,7 +44,7 @@ const GC_KINDS = new Map<number, GcPause['kind']>([
 ]);
 let gcPauses: GcPause[] = [];
 const recordGc = (entries: PerformanceEntry[]) => {
-  for (const entry of entries) gcPauses.push({ kind: GC_KINDS.get((entry as unknown as { detail: { kind: number } }).detail.kind) ?? 'weak callbacks', ms: entry.duration });
+  for (const entry of entries) gcPauses.push({ kind: GC_KINDS.get((entry as unknown as { detail: { kind: number } }).detail.kind) ?? 'other', ms: entry.duration });
 };
 const gcObserver = new PerformanceObserver((list) => recordGc(list.getEntries()));
 
